@@ -1,0 +1,155 @@
+//! The accounts file (`config.toml`): which servers to watch, with which profile and
+//! parameters. The embedder decides where it lives; the engine only reads and writes it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::link::AccountSpec;
+use crate::profile::{Profile, ProfileError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+    #[error("invalid server URL `{0}`: use http(s)://host[:port]")]
+    BadServer(String),
+    #[error("no account named `{0}` (see `aviso-cli login`)")]
+    UnknownAccount(String),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// A PEM file with extra CA certificates trusted for every account.
+    pub extra_ca: Option<PathBuf>,
+    pub accounts: Vec<AccountConfig>,
+    /// Settings of the desktop app, kept as they are by the CLI.
+    pub desktop: toml::Table,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccountConfig {
+    pub name: String,
+    pub server: String,
+    pub profile: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads the file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Writes the file atomically (a temporary file renamed over it), so a crash or a full
+    /// disk never leaves half a config.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let err = |e: std::io::Error| ConfigError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(err)
+    }
+
+    pub fn account(&self, name: &str) -> Result<&AccountConfig, ConfigError> {
+        self.accounts
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| ConfigError::UnknownAccount(name.to_string()))
+    }
+
+    /// Adds or replaces an account (by name).
+    pub fn upsert(&mut self, account: AccountConfig) {
+        match self.accounts.iter_mut().find(|a| a.name == account.name) {
+            Some(existing) => *existing = account,
+            None => self.accounts.push(account),
+        }
+    }
+}
+
+/// Parses and checks a server URL (`http(s)://host[:port][/prefix]`).
+pub fn parse_server(server: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(server.trim()).map_err(|_| ConfigError::BadServer(server.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::BadServer(server.to_string()));
+    }
+    Ok(url)
+}
+
+impl AccountConfig {
+    pub fn spec(&self) -> Result<AccountSpec, ConfigError> {
+        Ok(AccountSpec {
+            name: self.name.clone(),
+            server: parse_server(&self.server)?,
+            profile: Arc::new(Profile::load(&self.profile)?),
+            params: self.params.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_keeps_desktop_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aviso/config.toml");
+        assert!(Config::load(&path).unwrap().accounts.is_empty());
+        let mut c = Config::default();
+        c.desktop.insert("language".into(), "es".into());
+        c.upsert(AccountConfig {
+            name: "tienda".into(),
+            server: "http://127.0.0.1:8000".into(),
+            profile: "smartsales".into(),
+            username: Some("admin".into()),
+            params: BTreeMap::new(),
+        });
+        c.save(&path).unwrap();
+        let back = Config::load(&path).unwrap();
+        assert_eq!(back.accounts, c.accounts);
+        assert_eq!(back.desktop["language"].as_str(), Some("es"));
+        assert!(back.account("tienda").unwrap().spec().is_ok());
+        assert!(back.account("otra").is_err());
+    }
+
+    #[test]
+    fn server_urls_are_checked() {
+        assert!(parse_server("ftp://x").is_err());
+        assert!(parse_server("no url").is_err());
+        assert!(parse_server("https://tienda.example").is_ok());
+    }
+}

@@ -1,0 +1,259 @@
+//! The engine handle: runs one link per account and takes the embedder's calls.
+//! Dropping it stops every link.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{self, AuthError, TokenKeeper};
+use crate::credentials::{Credentials, Tokens};
+use crate::link::{self, AccountSpec, Command, Shared};
+use crate::model::EngineEvent;
+use crate::outbox::{self, FlushError, Flushed};
+use crate::rest::Rest;
+use crate::secret::Secret;
+use crate::store::{Store, StoreError};
+use crate::tls::{self, TlsError};
+
+/// Events queued before a link waits for the embedder: enough for a burst, bounded so a
+/// stalled embedder pushes back on the sockets instead of growing memory.
+const EVENT_CAPACITY: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("cannot create the data directory {path}: {message}")]
+    DataDir { path: String, message: String },
+    #[error("HTTP client setup failed: {0}")]
+    Http(String),
+    #[error("no running account named `{0}`")]
+    UnknownAccount(String),
+}
+
+/// Where the engine keeps its data; resolved by the embedder.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub data_dir: PathBuf,
+    pub extra_ca: Option<PathBuf>,
+}
+
+struct Running {
+    commands: mpsc::Sender<Command>,
+    task: JoinHandle<()>,
+    cancel: CancellationToken,
+}
+
+pub struct Engine {
+    shared: Arc<Shared>,
+    links: Mutex<HashMap<String, Running>>,
+    cancel: CancellationToken,
+}
+
+/// Builds the HTTP client every REST call shares (rustls with our roots).
+pub fn http_client(tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Client, EngineError> {
+    reqwest::Client::builder()
+        .use_preconfigured_tls((**tls).clone())
+        .user_agent(concat!("Aviso/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| EngineError::Http(e.to_string()))
+}
+
+impl Engine {
+    pub fn open(
+        options: EngineOptions,
+        creds: Credentials,
+    ) -> Result<(Engine, mpsc::Receiver<EngineEvent>), EngineError> {
+        std::fs::create_dir_all(&options.data_dir).map_err(|e| EngineError::DataDir {
+            path: options.data_dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let store = Arc::new(Store::open(&options.data_dir.join("aviso.db"))?);
+        let tls = tls::client_config(options.extra_ca.as_deref())?;
+        let http = http_client(&tls)?;
+        let (events, rx) = mpsc::channel(EVENT_CAPACITY);
+        let shared = Arc::new(Shared {
+            store,
+            creds: Arc::new(creds),
+            http,
+            tls,
+            events,
+        });
+        Ok((
+            Engine {
+                shared,
+                links: Mutex::new(HashMap::new()),
+                cancel: CancellationToken::new(),
+            },
+            rx,
+        ))
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.shared.store
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+
+    /// Starts (or restarts) an account's link. Needs a Tokio runtime.
+    pub fn add(&self, spec: AccountSpec) {
+        let (tx, rx) = mpsc::channel(64);
+        let cancel = self.cancel.child_token();
+        let task = tokio::spawn(link::run(
+            spec.clone(),
+            self.shared.clone(),
+            rx,
+            cancel.clone(),
+            rand::random(),
+        ));
+        let old = self.lock().insert(
+            spec.name.clone(),
+            Running {
+                commands: tx,
+                task,
+                cancel,
+            },
+        );
+        if let Some(old) = old {
+            old.cancel.cancel();
+        }
+    }
+
+    /// Stops an account's link and waits for it.
+    pub async fn remove(&self, account: &str) {
+        let running = self.lock().remove(account);
+        if let Some(r) = running {
+            r.cancel.cancel();
+            let _ = r.task.await;
+        }
+    }
+
+    pub fn accounts(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.links.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn send(&self, account: &str, command: Command) -> Result<(), EngineError> {
+        let tx = self
+            .lock()
+            .get(account)
+            .map(|r| r.commands.clone())
+            .ok_or_else(|| EngineError::UnknownAccount(account.to_string()))?;
+        tx.send(command)
+            .await
+            .map_err(|_| EngineError::UnknownAccount(account.to_string()))
+    }
+
+    /// Marks notifications read: locally at once, on the server when it can be reached.
+    pub async fn mark_read(&self, account: &str, ids: Vec<String>) -> Result<(), EngineError> {
+        self.send(account, Command::MarkRead(ids)).await
+    }
+
+    pub async fn mark_all_read(&self, account: &str) -> Result<(), EngineError> {
+        self.send(account, Command::MarkAllRead).await
+    }
+
+    /// Every link reconnects and catches up now (after sleep, a network change…).
+    pub async fn wake(&self) {
+        let senders: Vec<_> = self.lock().values().map(|r| r.commands.clone()).collect();
+        for tx in senders {
+            let _ = tx.send(Command::Wake).await;
+        }
+    }
+
+    /// Logs in with a username and password: tokens go to the keyring (the password is
+    /// never stored) and the account's link (re)starts with them.
+    pub async fn login(
+        &self,
+        spec: AccountSpec,
+        username: &str,
+        password: Secret,
+    ) -> Result<(), AuthError> {
+        let tokens = login(
+            &self.shared.http,
+            &self.shared.creds,
+            &spec,
+            username,
+            &password,
+        )
+        .await?;
+        let running = self.lock().get(&spec.name).map(|r| r.commands.clone());
+        match running {
+            Some(tx) if tx.send(Command::Login(tokens)).await.is_ok() => {}
+            _ => self.add(spec),
+        }
+        Ok(())
+    }
+
+    /// Stops every link and waits for them.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let tasks: Vec<_> = self.lock().drain().map(|(_, r)| r.task).collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// Obtains tokens and stores them in the keyring (or keeps them in memory with the
+/// environment override).
+pub async fn login(
+    http: &reqwest::Client,
+    creds: &Arc<Credentials>,
+    spec: &AccountSpec,
+    username: &str,
+    password: &Secret,
+) -> Result<Tokens, AuthError> {
+    let tokens = auth::obtain(http, &spec.server, &spec.profile.auth, username, password).await?;
+    let creds = creds.clone();
+    let account = spec.name.clone();
+    let to_store = tokens.clone();
+    tokio::task::spawn_blocking(move || creds.save(&account, &to_store))
+        .await
+        .map_err(|e| {
+            AuthError::Credentials(crate::credentials::CredentialError::Other(e.to_string()))
+        })??;
+    Ok(tokens)
+}
+
+/// One attempt to send an account's queued mark-reads without running a link (the CLI's
+/// `mark-read` when no session runs).
+pub async fn flush_outbox_once(
+    store: &Store,
+    http: &reqwest::Client,
+    creds: Arc<Credentials>,
+    spec: &AccountSpec,
+) -> Result<Flushed, FlushError> {
+    let rest = Rest::new(
+        http.clone(),
+        spec.server.clone(),
+        spec.profile.clone(),
+        spec.params.clone(),
+    );
+    let mut tokens = TokenKeeper::new(
+        &spec.name,
+        spec.server.clone(),
+        spec.profile.auth.clone(),
+        http.clone(),
+        creds,
+    );
+    outbox::flush(&rest, store, &spec.name, &mut tokens).await
+}

@@ -1,0 +1,83 @@
+//! The notification model and the events the engine emits.
+
+use serde::{Deserialize, Serialize};
+
+/// One notification of one account. `id` is unique per account (the server's id, or a
+/// stable id derived from the event where the server gives none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub account: String,
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub url: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub read: bool,
+    pub data: serde_json::Value,
+}
+
+/// The session states as the outside world sees them (CLI JSON lines, tray, UI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnState {
+    Connecting,
+    Live,
+    Polling,
+    Backoff,
+    NeedsLogin,
+    Stopped,
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Live => "live",
+            ConnState::Polling => "polling",
+            ConnState::Backoff => "backoff",
+            ConnState::NeedsLogin => "needs_login",
+            ConnState::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    Websocket,
+    Socketio,
+    Polling,
+}
+
+/// What the engine tells its embedder. The CLI prints these as JSON lines (the documented,
+/// stable interface); the desktop shell maps them onto the tray, toasts and UI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    State {
+        account: String,
+        state: ConnState,
+        transport: Option<TransportKind>,
+        /// A short machine-readable reason (`auth_failed`, `no_websocket`, `dead_peer`, …).
+        detail: String,
+        /// When the next connection attempt is due (backoff), RFC 3339.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next_retry_at: Option<String>,
+    },
+    Notification(Notification),
+    Read {
+        account: String,
+        ids: Vec<String>,
+    },
+    Unread {
+        account: String,
+        count: u64,
+    },
+    Error {
+        account: String,
+        code: String,
+        message: String,
+    },
+}

@@ -1,0 +1,283 @@
+//! The REST side of a profile: list after a cursor (with pagination and ETags), mark read,
+//! mark all read, unread count.
+
+use std::collections::BTreeMap;
+use std::error::Error as _;
+use std::sync::Arc;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::profile::{secs, AuthMode, Profile, RequestSpec};
+use crate::secret::Secret;
+use crate::session::{Detail, Failure};
+use crate::template::{self, lookup, to_text};
+
+/// Follows at most this many `next` links in one catch-up: a server that links pages in a
+/// loop must not keep the session busy forever. 1000 pages of 200 items is far more than
+/// any real backlog.
+const MAX_PAGES: usize = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    #[error("the server refused the credentials (HTTP {0})")]
+    Auth(u16),
+    #[error("not found (HTTP 404)")]
+    NotFound,
+    #[error("the server answered HTTP {0}")]
+    Status(u16),
+    #[error("cannot reach the server: {0}")]
+    Unreachable(String),
+    #[error("request timed out")]
+    Timeout,
+    #[error("unexpected answer: {0}")]
+    BadAnswer(String),
+    #[error("the profile has no `rest.{0}`")]
+    NotConfigured(&'static str),
+}
+
+impl RestError {
+    pub fn failure(&self) -> Failure {
+        match self {
+            RestError::Auth(_) => Failure::Auth,
+            RestError::Timeout => Failure::Transient(Detail::Timeout),
+            RestError::Unreachable(_) => Failure::Transient(Detail::Unreachable),
+            _ => Failure::Transient(Detail::ServerError),
+        }
+    }
+}
+
+/// A short description of a reqwest error including its causes (reqwest's own Display is
+/// just "error sending request"), without the URL (which may carry a token).
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// One catch-up's result.
+#[derive(Debug, Default)]
+pub struct ListResult {
+    pub items: Vec<Value>,
+    /// `If-None-Match` matched: nothing new.
+    pub not_modified: bool,
+    /// ETag of the answer when it was empty (valid for the same cursor next time).
+    pub etag: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Rest {
+    http: reqwest::Client,
+    server: Url,
+    profile: Arc<Profile>,
+    params: BTreeMap<String, String>,
+}
+
+impl Rest {
+    pub fn new(
+        http: reqwest::Client,
+        server: Url,
+        profile: Arc<Profile>,
+        params: BTreeMap<String, String>,
+    ) -> Rest {
+        Rest {
+            http,
+            server,
+            profile,
+            params,
+        }
+    }
+
+    pub fn can_list(&self) -> bool {
+        !self.profile.rest.list.is_empty()
+    }
+
+    /// Renders a REST spec's path with `{cursor}`/`{id}` and account parameters, URL-encoding
+    /// the values.
+    fn url(&self, spec: &str, extra: &[(&str, &str)]) -> Result<(http::Method, Url), RestError> {
+        let spec = RequestSpec::parse(spec).map_err(RestError::BadAnswer)?;
+        let path = template::render_with(&spec.path, |key| {
+            let raw = extra
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+                .or_else(|| self.params.get(key).cloned())
+                .or_else(|| self.profile.params.get(key).cloned())?;
+            Some(url::form_urlencoded::byte_serialize(raw.as_bytes()).collect())
+        })
+        .map_err(|e| RestError::BadAnswer(e.to_string()))?;
+        let url = self
+            .server
+            .join(&path)
+            .map_err(|e| RestError::BadAnswer(e.to_string()))?;
+        Ok((spec.method, url))
+    }
+
+    fn request(
+        &self,
+        method: http::Method,
+        url: Url,
+        token: Option<&Secret>,
+    ) -> reqwest::RequestBuilder {
+        let auth = &self.profile.auth;
+        let mut req = self
+            .http
+            .request(method, url)
+            .timeout(secs(self.profile.rest.timeout_secs));
+        if let (Some(token), false) = (token, auth.mode == AuthMode::None) {
+            req = req.header(
+                auth.header.as_str(),
+                format!("{}{}", auth.header_prefix, token.expose()),
+            );
+        }
+        req
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, RestError> {
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                RestError::Timeout
+            } else {
+                RestError::Unreachable(describe(&e))
+            }
+        })?;
+        match resp.status().as_u16() {
+            200..=299 | 304 => Ok(resp),
+            s @ (401 | 403) => Err(RestError::Auth(s)),
+            404 => Err(RestError::NotFound),
+            s => Err(RestError::Status(s)),
+        }
+    }
+
+    /// Everything after `cursor`, following `next` links on the server's own origin only
+    /// (a token is never sent to another host).
+    pub async fn list_after(
+        &self,
+        token: Option<&Secret>,
+        cursor: &str,
+        etag: Option<&str>,
+    ) -> Result<ListResult, RestError> {
+        let rest = &self.profile.rest;
+        if rest.list.is_empty() {
+            return Err(RestError::NotConfigured("list"));
+        }
+        let (method, mut url) = self.url(&rest.list, &[("cursor", cursor)])?;
+        let mut out = ListResult::default();
+        for page in 0..MAX_PAGES {
+            let mut req = self.request(method.clone(), url.clone(), token);
+            if let (0, Some(tag), true) = (page, etag, rest.conditional) {
+                req = req.header(http::header::IF_NONE_MATCH, tag);
+            }
+            let resp = self.send(req).await?;
+            if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
+                out.not_modified = true;
+                return Ok(out);
+            }
+            let tag = resp
+                .headers()
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body: Value = resp
+                .json()
+                .await
+                .map_err(|e| RestError::BadAnswer(format!("list answer is not JSON: {e}")))?;
+            let items = lookup(&body, &rest.items)
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    RestError::BadAnswer(format!("no `{}` list in the answer", rest.items))
+                })?;
+            if page == 0 && items.is_empty() {
+                out.etag = tag;
+            }
+            out.items.extend(items.iter().cloned());
+            let next = (!rest.next.is_empty())
+                .then(|| lookup(&body, &rest.next).map(to_text))
+                .flatten()
+                .filter(|n| !n.is_empty());
+            match next {
+                Some(next) => {
+                    let next = url
+                        .join(&next)
+                        .map_err(|e| RestError::BadAnswer(e.to_string()))?;
+                    if next.origin() != self.server.origin() {
+                        return Err(RestError::BadAnswer(
+                            "the next page is on another origin; not following it".into(),
+                        ));
+                    }
+                    url = next;
+                }
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn mark_read(&self, token: Option<&Secret>, id: &str) -> Result<(), RestError> {
+        let spec = &self.profile.rest.mark_read;
+        if spec.is_empty() {
+            return Err(RestError::NotConfigured("mark_read"));
+        }
+        let (method, url) = self.url(spec, &[("id", id)])?;
+        self.send(self.request(method, url, token)).await.map(drop)
+    }
+
+    pub async fn mark_all_read(&self, token: Option<&Secret>) -> Result<(), RestError> {
+        let spec = &self.profile.rest.mark_all_read;
+        if spec.is_empty() {
+            return Err(RestError::NotConfigured("mark_all_read"));
+        }
+        let (method, url) = self.url(spec, &[])?;
+        self.send(self.request(method, url, token)).await.map(drop)
+    }
+
+    pub async fn unread_count(&self, token: Option<&Secret>) -> Result<u64, RestError> {
+        let rest = &self.profile.rest;
+        if rest.unread_count.is_empty() {
+            return Err(RestError::NotConfigured("unread_count"));
+        }
+        let (method, url) = self.url(&rest.unread_count, &[])?;
+        let body: Value = self
+            .send(self.request(method, url, token))
+            .await?
+            .json()
+            .await
+            .map_err(|e| RestError::BadAnswer(e.to_string()))?;
+        lookup(&body, &rest.unread_count_field)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| RestError::BadAnswer(format!("no `{}` number", rest.unread_count_field)))
+    }
+}
+
+/// The larger of two cursors: numerically when both are integers, else as text.
+pub fn max_cursor(a: &str, b: &str) -> String {
+    match (a.parse::<i128>(), b.parse::<i128>()) {
+        (Ok(x), Ok(y)) => if x >= y { a } else { b }.to_string(),
+        _ => if a >= b { a } else { b }.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_compare_numerically_when_they_can() {
+        assert_eq!(max_cursor("9", "10"), "10");
+        assert_eq!(
+            max_cursor("2025-01-02T00:00:00Z", "2025-01-01T00:00:00Z"),
+            "2025-01-02T00:00:00Z"
+        );
+    }
+}

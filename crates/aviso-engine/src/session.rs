@@ -1,0 +1,826 @@
+//! The connection state machine, pure: `handle(input, now) -> actions`, no I/O, no clock.
+//!
+//! Like rumqttc's `MqttState`, it only decides; `link.rs` performs the actions (connect,
+//! ping, fetch, refresh) and feeds their outcomes back as inputs. Time comes in as an
+//! argument, so every rule below is unit-tested without sockets or sleeps.
+//!
+//! ```text
+//!  Start ─► connecting ──Connected──► live ──Closed──► backoff ──(delay)──► connecting
+//!               │  ▲                   │                  │
+//!               │  └────probe──── polling ◄── 404, or `fallback_after` failures in a row
+//!               └── auth refused ─► refresh once ─► still refused ─► needs_login
+//! ```
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::backoff::{Backoff, BackoffPolicy};
+use crate::model::{ConnState, TransportKind};
+use crate::profile::{secs, HeartbeatMode, Profile, TransportChoice};
+
+/// Timing rules, taken from a profile.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub backoff: BackoffPolicy,
+    pub stable_after: Duration,
+    pub fallback_after: u32,
+    pub ping_every: Option<Duration>,
+    pub dead_after: Duration,
+    pub poll_every: Duration,
+    pub probe_every: Duration,
+    pub safety_every: Duration,
+    /// Whether a streaming transport exists at all (a polling-only profile never connects).
+    pub streaming: bool,
+    pub streaming_kind: TransportKind,
+}
+
+impl Policy {
+    pub fn from_profile(p: &Profile) -> Policy {
+        let ms = Duration::from_millis;
+        Policy {
+            backoff: BackoffPolicy {
+                min: ms(p.reconnect.min_ms),
+                initial: ms(p.reconnect.initial_ms),
+                max: ms(p.reconnect.max_ms),
+            },
+            stable_after: secs(p.reconnect.stable_secs),
+            fallback_after: p.reconnect.fallback_after.max(1),
+            ping_every: (p.heartbeat.mode != HeartbeatMode::None)
+                .then(|| secs(p.heartbeat.interval_secs)),
+            dead_after: secs(p.heartbeat.timeout_secs),
+            poll_every: secs(p.polling.interval_secs),
+            probe_every: secs(p.polling.probe_interval_secs),
+            safety_every: secs(p.polling.safety_interval_secs),
+            streaming: p.transport != TransportChoice::Polling,
+            streaming_kind: match p.transport {
+                TransportChoice::Socketio => TransportKind::Socketio,
+                _ => TransportKind::Websocket,
+            },
+        }
+    }
+}
+
+/// Why a connection, a fetch or a refresh failed: one classifier, so the loop never
+/// guesses from strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Credentials refused (HTTP 401/403 at a handshake or REST call, close 4001/4003).
+    Auth,
+    /// The refresh token itself was refused: only a new login helps.
+    RefreshRejected,
+    /// No WebSocket at this URL (HTTP 404 at the handshake): poll instead.
+    NoWebSocket,
+    /// Anything worth retrying.
+    Transient(Detail),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Unreachable,
+    Timeout,
+    DeadPeer,
+    ServerClosed,
+    ServerError,
+    Tls,
+    Protocol,
+}
+
+impl Detail {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Unreachable => "unreachable",
+            Detail::Timeout => "timeout",
+            Detail::DeadPeer => "dead_peer",
+            Detail::ServerClosed => "server_closed",
+            Detail::ServerError => "server_error",
+            Detail::Tls => "tls",
+            Detail::Protocol => "protocol",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Start,
+    /// The streaming transport's handshake succeeded.
+    Connected,
+    ConnectFailed(Failure),
+    /// The live connection ended.
+    Closed(Failure),
+    /// Any inbound frame (data or pong): the peer is alive.
+    Activity,
+    FetchDone(Result<(), Failure>),
+    RefreshDone(Result<(), Failure>),
+    /// A timer from `deadline()` fired.
+    Tick,
+    /// The machine woke from sleep or the wall clock jumped: sockets are suspect.
+    Wake,
+    /// New credentials after `needs_login`.
+    Resume,
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Connect,
+    Disconnect,
+    SendPing,
+    /// REST read of everything after the cursor (catch-up, poll or safety poll).
+    Fetch,
+    RefreshToken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Connecting { probe: bool },
+    Live { since: Instant },
+    Backoff { until: Instant },
+    Polling,
+    NeedsLogin,
+    Stopped,
+}
+
+/// What to do once a token refresh succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    Connect { probe: bool },
+    Fetch,
+}
+
+/// The published view of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    pub state: ConnState,
+    pub transport: Option<TransportKind>,
+    pub detail: &'static str,
+    pub retry_at: Option<Instant>,
+}
+
+#[derive(Debug)]
+pub struct Session {
+    policy: Policy,
+    backoff: Backoff,
+    phase: Phase,
+    failures: u32,
+    /// One refresh has been tried since the last success: a second auth refusal is final.
+    refreshed: bool,
+    refreshing: Option<Resume>,
+    fetching: bool,
+    /// A fetch was asked for while one was running (e.g. a reconnect during a poll): run
+    /// another right after, so nothing pushed in between is missed.
+    fetch_again: bool,
+    detail: &'static str,
+    last_rx: Instant,
+    next_ping: Option<Instant>,
+    next_fetch: Option<Instant>,
+    next_probe: Option<Instant>,
+}
+
+impl Session {
+    pub fn new(policy: Policy, seed: u64, now: Instant) -> Session {
+        Session {
+            backoff: Backoff::new(policy.backoff, seed),
+            policy,
+            phase: Phase::Idle,
+            failures: 0,
+            refreshed: false,
+            refreshing: None,
+            fetching: false,
+            fetch_again: false,
+            detail: "",
+            last_rx: now,
+            next_ping: None,
+            next_fetch: None,
+            next_probe: None,
+        }
+    }
+
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let streaming = Some(self.policy.streaming_kind);
+        let (state, transport, retry_at) = match self.phase {
+            Phase::Idle | Phase::Connecting { probe: false } => (ConnState::Connecting, None, None),
+            Phase::Connecting { probe: true } | Phase::Polling => {
+                (ConnState::Polling, Some(TransportKind::Polling), None)
+            }
+            Phase::Live { .. } => (ConnState::Live, streaming, None),
+            Phase::Backoff { until } => (ConnState::Backoff, None, Some(until)),
+            Phase::NeedsLogin => (ConnState::NeedsLogin, None, None),
+            Phase::Stopped => (ConnState::Stopped, None, None),
+        };
+        Snapshot {
+            state,
+            transport,
+            detail: self.detail,
+            retry_at,
+        }
+    }
+
+    /// When the session next needs a `Tick`.
+    pub fn deadline(&self) -> Option<Instant> {
+        let soonest = |xs: &[Option<Instant>]| xs.iter().flatten().min().copied();
+        match self.phase {
+            Phase::Live { .. } => soonest(&[
+                Some(self.last_rx + self.policy.dead_after),
+                self.next_ping,
+                self.next_fetch
+                    .filter(|_| !self.fetching && self.refreshing.is_none()),
+            ]),
+            Phase::Backoff { until } => Some(until),
+            Phase::Polling => soonest(&[
+                self.next_fetch
+                    .filter(|_| !self.fetching && self.refreshing.is_none()),
+                self.next_probe,
+            ]),
+            _ => None,
+        }
+    }
+
+    pub fn handle(&mut self, input: Input, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Stopped {
+            return out;
+        }
+        match input {
+            Input::Start | Input::Resume => {
+                self.refreshed = false;
+                self.failures = 0;
+                self.detail = "";
+                self.connect_or_poll(now, &mut out);
+            }
+            Input::Stop => {
+                self.phase = Phase::Stopped;
+                self.detail = "";
+                out.push(Action::Disconnect);
+            }
+            Input::Connected => {
+                if let Phase::Connecting { .. } = self.phase {
+                    self.phase = Phase::Live { since: now };
+                    self.refreshed = false;
+                    self.detail = "";
+                    self.last_rx = now;
+                    self.next_ping = self.policy.ping_every.map(|d| now + d);
+                    self.next_probe = None;
+                    // Catch up before trusting the stream.
+                    self.start_fetch(&mut out);
+                }
+            }
+            Input::ConnectFailed(failure) => {
+                if let Phase::Connecting { probe } = self.phase {
+                    self.on_failure(failure, probe, now, &mut out);
+                }
+            }
+            Input::Closed(failure) => self.on_closed(failure, now, &mut out),
+            Input::Activity => {
+                if let Phase::Live { .. } = self.phase {
+                    self.last_rx = now;
+                }
+            }
+            Input::FetchDone(result) => self.on_fetch_done(result, now, &mut out),
+            Input::RefreshDone(result) => self.on_refresh_done(result, now, &mut out),
+            Input::Tick => self.on_tick(now, &mut out),
+            Input::Wake => match self.phase {
+                Phase::Live { .. } => {
+                    out.push(Action::Disconnect);
+                    self.detail = "resumed";
+                    self.phase = Phase::Connecting { probe: false };
+                    out.push(Action::Connect);
+                }
+                Phase::Backoff { .. } => {
+                    self.phase = Phase::Connecting { probe: false };
+                    out.push(Action::Connect);
+                }
+                Phase::Polling => {
+                    self.next_fetch = Some(now);
+                    self.next_probe = Some(now);
+                    self.on_tick(now, &mut out);
+                }
+                _ => {}
+            },
+        }
+        out
+    }
+
+    fn connect_or_poll(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.policy.streaming {
+            self.phase = Phase::Connecting { probe: false };
+            out.push(Action::Connect);
+        } else {
+            self.enter_polling(now, out);
+        }
+    }
+
+    fn start_fetch(&mut self, out: &mut Vec<Action>) {
+        if self.fetching {
+            self.fetch_again = true;
+        } else if self.refreshing.is_none() {
+            self.fetching = true;
+            self.next_fetch = None;
+            out.push(Action::Fetch);
+        }
+    }
+
+    fn enter_polling(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.phase = Phase::Polling;
+        self.next_probe = self.policy.streaming.then(|| now + self.policy.probe_every);
+        self.next_ping = None;
+        self.start_fetch(out);
+    }
+
+    fn on_closed(&mut self, failure: Failure, now: Instant, out: &mut Vec<Action>) {
+        if let Phase::Live { since } = self.phase {
+            if now.saturating_duration_since(since) >= self.policy.stable_after {
+                self.failures = 0;
+            }
+            self.on_failure(failure, false, now, out);
+        }
+    }
+
+    fn on_failure(&mut self, failure: Failure, probe: bool, now: Instant, out: &mut Vec<Action>) {
+        let was_live = matches!(self.phase, Phase::Live { .. });
+        if was_live {
+            out.push(Action::Disconnect);
+        }
+        match failure {
+            Failure::Auth if !self.refreshed => {
+                self.detail = "refreshing_token";
+                self.phase = Phase::Connecting { probe };
+                self.begin_refresh(Resume::Connect { probe }, out);
+            }
+            Failure::Auth | Failure::RefreshRejected => self.needs_login(out),
+            Failure::NoWebSocket => {
+                self.detail = "no_websocket";
+                self.enter_polling(now, out);
+            }
+            Failure::Transient(detail) => {
+                self.detail = detail.as_str();
+                if probe {
+                    // Still no WebSocket: keep polling and probe again later.
+                    self.phase = Phase::Polling;
+                    self.next_probe = Some(now + self.policy.probe_every);
+                    return;
+                }
+                self.failures += 1;
+                if self.failures >= self.policy.fallback_after {
+                    self.enter_polling(now, out);
+                } else {
+                    let until = now + self.backoff.delay(self.failures);
+                    self.phase = Phase::Backoff { until };
+                }
+            }
+        }
+    }
+
+    fn begin_refresh(&mut self, resume: Resume, out: &mut Vec<Action>) {
+        self.refreshed = true;
+        self.refreshing = Some(resume);
+        out.push(Action::RefreshToken);
+    }
+
+    fn needs_login(&mut self, out: &mut Vec<Action>) {
+        if matches!(self.phase, Phase::Live { .. }) {
+            out.push(Action::Disconnect);
+        }
+        self.phase = Phase::NeedsLogin;
+        self.detail = "auth_failed";
+        self.refreshing = None;
+        self.fetching = false;
+        self.fetch_again = false;
+        self.next_fetch = None;
+        self.next_probe = None;
+        self.next_ping = None;
+    }
+
+    fn on_refresh_done(
+        &mut self,
+        result: Result<(), Failure>,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(resume) = self.refreshing.take() else {
+            return;
+        };
+        match result {
+            Ok(()) => match resume {
+                Resume::Connect { probe } => {
+                    self.phase = Phase::Connecting { probe };
+                    out.push(Action::Connect);
+                }
+                Resume::Fetch => self.start_fetch(out),
+            },
+            Err(Failure::Auth | Failure::RefreshRejected) => self.needs_login(out),
+            Err(failure) => {
+                // The server could not answer: try the whole thing again later.
+                self.refreshed = false;
+                match resume {
+                    Resume::Connect { probe } => {
+                        self.phase = Phase::Connecting { probe };
+                        self.on_failure(failure, probe, now, out);
+                    }
+                    Resume::Fetch => self.next_fetch = Some(now + self.policy.poll_every),
+                }
+            }
+        }
+    }
+
+    fn on_fetch_done(&mut self, result: Result<(), Failure>, now: Instant, out: &mut Vec<Action>) {
+        if !self.fetching {
+            return;
+        }
+        self.fetching = false;
+        let polling =
+            self.phase == Phase::Polling || self.phase == Phase::Connecting { probe: true };
+        match result {
+            Ok(()) => {
+                self.refreshed = false;
+                if polling && self.detail != "no_websocket" {
+                    self.detail = "";
+                }
+                let every = if polling {
+                    self.policy.poll_every
+                } else {
+                    self.policy.safety_every
+                };
+                self.next_fetch = Some(now + every);
+                if std::mem::take(&mut self.fetch_again) {
+                    self.start_fetch(out);
+                }
+            }
+            Err(Failure::Auth) if !self.refreshed => self.begin_refresh(Resume::Fetch, out),
+            Err(Failure::Auth | Failure::RefreshRejected) => self.needs_login(out),
+            Err(Failure::NoWebSocket | Failure::Transient(_)) => {
+                if polling {
+                    self.detail = "unreachable";
+                }
+                // Retry at the poll pace, even while live (a failed catch-up must not wait
+                // for the 5-minute safety poll).
+                self.next_fetch = Some(now + self.policy.poll_every);
+            }
+        }
+    }
+
+    fn on_tick(&mut self, now: Instant, out: &mut Vec<Action>) {
+        match self.phase {
+            Phase::Live { .. } => {
+                if now >= self.last_rx + self.policy.dead_after {
+                    self.on_closed(Failure::Transient(Detail::DeadPeer), now, out);
+                    return;
+                }
+                if let (Some(at), Some(every)) = (self.next_ping, self.policy.ping_every) {
+                    if now >= at {
+                        out.push(Action::SendPing);
+                        self.next_ping = Some(now + every);
+                    }
+                }
+                if self.next_fetch.is_some_and(|at| now >= at) {
+                    self.start_fetch(out);
+                }
+            }
+            Phase::Backoff { until } if now >= until => {
+                self.phase = Phase::Connecting { probe: false };
+                out.push(Action::Connect);
+            }
+            Phase::Polling => {
+                if self.next_fetch.is_some_and(|at| now >= at) {
+                    self.start_fetch(out);
+                }
+                if self.next_probe.is_some_and(|at| now >= at) && self.refreshing.is_none() {
+                    self.next_probe = None;
+                    self.phase = Phase::Connecting { probe: true };
+                    out.push(Action::Connect);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy {
+            backoff: BackoffPolicy {
+                min: Duration::from_millis(250),
+                initial: Duration::from_secs(1),
+                max: Duration::from_secs(60),
+            },
+            stable_after: Duration::from_secs(30),
+            fallback_after: 5,
+            ping_every: Some(Duration::from_secs(20)),
+            dead_after: Duration::from_secs(45),
+            poll_every: Duration::from_secs(15),
+            probe_every: Duration::from_secs(60),
+            safety_every: Duration::from_secs(300),
+            streaming: true,
+            streaming_kind: TransportKind::Websocket,
+        }
+    }
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    /// Starts a session and brings it live at `t0` (with its catch-up done).
+    fn live(t0: Instant) -> Session {
+        let mut s = Session::new(policy(), 42, t0);
+        assert_eq!(s.handle(Input::Start, t0), vec![Action::Connect]);
+        assert_eq!(s.handle(Input::Connected, t0), vec![Action::Fetch]);
+        assert_eq!(s.handle(Input::FetchDone(Ok(())), t0), vec![]);
+        assert_eq!(s.snapshot().state, ConnState::Live);
+        s
+    }
+
+    fn retry_at(s: &Session) -> Instant {
+        s.snapshot().retry_at.expect("in backoff")
+    }
+
+    #[test]
+    fn backoff_is_jittered_bounded_and_escalates_for_short_lived_connections() {
+        let t0 = Instant::now();
+        let mut s = live(t0);
+        let mut now = t0;
+        let mut ceilings = Vec::new();
+        for failures in 1..=4u32 {
+            // Each connection lives 1 s: short-lived, so failures escalate.
+            now += S(1);
+            let actions = s.handle(Input::Closed(Failure::Transient(Detail::ServerClosed)), now);
+            assert_eq!(actions, vec![Action::Disconnect]);
+            assert_eq!(s.failures(), failures);
+            let delay = retry_at(&s) - now;
+            let ceiling = S(1) * 2u32.pow(failures - 1);
+            assert!(delay >= Duration::from_millis(250), "{delay:?}");
+            assert!(
+                delay <= Duration::from_millis(250) + ceiling,
+                "{delay:?} > {ceiling:?}"
+            );
+            ceilings.push(ceiling);
+            now = retry_at(&s);
+            assert_eq!(s.deadline(), Some(now));
+            assert_eq!(s.handle(Input::Tick, now), vec![Action::Connect]);
+            assert_eq!(s.handle(Input::Connected, now), vec![Action::Fetch]);
+            s.handle(Input::FetchDone(Ok(())), now);
+        }
+        // A connection that stays up past `stable_after` resets the count.
+        now += S(31);
+        s.handle(Input::Closed(Failure::Transient(Detail::ServerClosed)), now);
+        assert_eq!(s.failures(), 1);
+        assert!(retry_at(&s) - now <= Duration::from_millis(1250));
+    }
+
+    #[test]
+    fn backoff_delays_differ_between_sessions() {
+        let t0 = Instant::now();
+        let delays: Vec<Duration> = (0..20)
+            .map(|seed| {
+                let mut s = Session::new(policy(), seed, t0);
+                s.handle(Input::Start, t0);
+                s.handle(
+                    Input::ConnectFailed(Failure::Transient(Detail::Unreachable)),
+                    t0,
+                );
+                s.handle(Input::Tick, retry_at(&s));
+                s.handle(
+                    Input::ConnectFailed(Failure::Transient(Detail::Unreachable)),
+                    t0,
+                );
+                retry_at(&s) - t0
+            })
+            .collect();
+        let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+        assert!(distinct.len() > 10, "{delays:?}");
+        assert!(delays.iter().all(|d| *d <= Duration::from_millis(2250)));
+    }
+
+    #[test]
+    fn dead_peer_is_detected_at_the_timeout_and_pings_are_sent() {
+        let t0 = Instant::now();
+        let mut s = live(t0);
+        assert_eq!(s.deadline(), Some(t0 + S(20)));
+        assert_eq!(s.handle(Input::Tick, t0 + S(20)), vec![Action::SendPing]);
+        // Frames keep it alive.
+        s.handle(Input::Activity, t0 + S(30));
+        assert_eq!(s.handle(Input::Tick, t0 + S(40)), vec![Action::SendPing]);
+        assert_eq!(s.deadline(), Some(t0 + S(60)));
+        assert_eq!(s.handle(Input::Tick, t0 + S(60)), vec![Action::SendPing]);
+        // Silent since t0+30: dead at t0+75, not before.
+        assert_eq!(s.deadline(), Some(t0 + S(75)));
+        assert_eq!(s.handle(Input::Tick, t0 + S(74)), vec![]);
+        assert_eq!(s.handle(Input::Tick, t0 + S(75)), vec![Action::Disconnect]);
+        let snap = s.snapshot();
+        assert_eq!((snap.state, snap.detail), (ConnState::Backoff, "dead_peer"));
+    }
+
+    #[test]
+    fn safety_poll_runs_while_live() {
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 1, t0);
+        s.handle(Input::Start, t0);
+        s.handle(Input::Connected, t0);
+        s.handle(Input::FetchDone(Ok(())), t0);
+        let mut now = t0;
+        // Keep it alive with frames; the 5-minute safety fetch still comes.
+        let mut fetched_at = None;
+        while now < t0 + S(301) {
+            now += S(10);
+            s.handle(Input::Activity, now);
+            if s.handle(Input::Tick, now).contains(&Action::Fetch) {
+                fetched_at = Some(now);
+                break;
+            }
+        }
+        assert_eq!(fetched_at, Some(t0 + S(300)));
+    }
+
+    #[test]
+    fn repeated_failures_fall_back_to_polling_and_a_probe_upgrades_back() {
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 3, t0);
+        let mut now = t0;
+        s.handle(Input::Start, now);
+        for _ in 0..4 {
+            s.handle(
+                Input::ConnectFailed(Failure::Transient(Detail::Unreachable)),
+                now,
+            );
+            assert_eq!(s.snapshot().state, ConnState::Backoff);
+            now = retry_at(&s);
+            assert_eq!(s.handle(Input::Tick, now), vec![Action::Connect]);
+        }
+        let actions = s.handle(
+            Input::ConnectFailed(Failure::Transient(Detail::Unreachable)),
+            now,
+        );
+        assert_eq!(actions, vec![Action::Fetch]);
+        assert_eq!(s.snapshot().state, ConnState::Polling);
+        assert_eq!(s.snapshot().transport, Some(TransportKind::Polling));
+        s.handle(Input::FetchDone(Ok(())), now);
+        // Polls every 15 s.
+        assert_eq!(s.handle(Input::Tick, now + S(15)), vec![Action::Fetch]);
+        s.handle(Input::FetchDone(Ok(())), now + S(15));
+        // Probe at 60 s; a failed probe keeps polling, a later one upgrades.
+        let probe = now + S(60);
+        assert!(s.handle(Input::Tick, probe).contains(&Action::Connect));
+        assert_eq!(s.snapshot().state, ConnState::Polling);
+        s.handle(Input::FetchDone(Ok(())), probe);
+        s.handle(
+            Input::ConnectFailed(Failure::Transient(Detail::Unreachable)),
+            probe,
+        );
+        assert_eq!(s.snapshot().state, ConnState::Polling);
+        let probe2 = probe + S(60);
+        assert_eq!(
+            s.handle(Input::Tick, probe2),
+            vec![Action::Fetch, Action::Connect]
+        );
+        // Connected while the poll's fetch is still running: a second fetch follows it.
+        assert_eq!(s.handle(Input::Connected, probe2), vec![]);
+        assert_eq!(
+            s.handle(Input::FetchDone(Ok(())), probe2),
+            vec![Action::Fetch]
+        );
+        assert_eq!(s.snapshot().state, ConnState::Live);
+        assert_eq!(s.snapshot().transport, Some(TransportKind::Websocket));
+    }
+
+    #[test]
+    fn http_404_falls_back_to_polling_at_once() {
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 3, t0);
+        s.handle(Input::Start, t0);
+        assert_eq!(
+            s.handle(Input::ConnectFailed(Failure::NoWebSocket), t0),
+            vec![Action::Fetch]
+        );
+        let snap = s.snapshot();
+        assert_eq!(
+            (snap.state, snap.detail),
+            (ConnState::Polling, "no_websocket")
+        );
+    }
+
+    #[test]
+    fn auth_failure_refreshes_once_then_needs_login() {
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 3, t0);
+        s.handle(Input::Start, t0);
+        assert_eq!(
+            s.handle(Input::ConnectFailed(Failure::Auth), t0),
+            vec![Action::RefreshToken]
+        );
+        assert_eq!(
+            s.handle(Input::RefreshDone(Ok(())), t0),
+            vec![Action::Connect]
+        );
+        // The refreshed token is refused too: no second refresh, no retry storm.
+        assert_eq!(s.handle(Input::ConnectFailed(Failure::Auth), t0), vec![]);
+        assert_eq!(s.snapshot().state, ConnState::NeedsLogin);
+        assert_eq!(s.deadline(), None);
+        assert_eq!(s.handle(Input::Tick, t0 + S(3600)), vec![]);
+        // A new login starts over.
+        assert_eq!(s.handle(Input::Resume, t0 + S(3600)), vec![Action::Connect]);
+    }
+
+    #[test]
+    fn expired_token_is_refreshed_and_the_session_goes_on() {
+        let t0 = Instant::now();
+        let mut s = live(t0);
+        // Close 4001 while live (the server re-checked the token).
+        let actions = s.handle(Input::Closed(Failure::Auth), t0 + S(100));
+        assert_eq!(actions, vec![Action::Disconnect, Action::RefreshToken]);
+        assert_eq!(
+            s.handle(Input::RefreshDone(Ok(())), t0 + S(100)),
+            vec![Action::Connect]
+        );
+        s.handle(Input::Connected, t0 + S(100));
+        assert_eq!(s.snapshot().state, ConnState::Live);
+        // Hours later the token expires again: another single refresh is allowed.
+        s.handle(Input::FetchDone(Ok(())), t0 + S(100));
+        s.handle(Input::Activity, t0 + S(110));
+        let actions = s.handle(Input::Closed(Failure::Auth), t0 + S(120));
+        assert!(actions.contains(&Action::RefreshToken));
+    }
+
+    #[test]
+    fn rejected_refresh_token_needs_login_without_a_refresh_try() {
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 3, t0);
+        s.handle(Input::Start, t0);
+        assert_eq!(
+            s.handle(Input::ConnectFailed(Failure::RefreshRejected), t0),
+            vec![]
+        );
+        assert_eq!(s.snapshot().state, ConnState::NeedsLogin);
+    }
+
+    #[test]
+    fn rest_auth_failure_while_live_refreshes_then_fetches() {
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 3, t0);
+        s.handle(Input::Start, t0);
+        s.handle(Input::Connected, t0);
+        assert_eq!(
+            s.handle(Input::FetchDone(Err(Failure::Auth)), t0),
+            vec![Action::RefreshToken]
+        );
+        assert_eq!(s.snapshot().state, ConnState::Live);
+        assert_eq!(
+            s.handle(Input::RefreshDone(Ok(())), t0),
+            vec![Action::Fetch]
+        );
+        assert_eq!(
+            s.handle(Input::FetchDone(Err(Failure::Auth)), t0),
+            vec![Action::Disconnect],
+            "second refusal after a refresh ends the session"
+        );
+        assert_eq!(s.snapshot().state, ConnState::NeedsLogin);
+    }
+
+    #[test]
+    fn wake_reconnects_at_once() {
+        let t0 = Instant::now();
+        let mut s = live(t0);
+        assert_eq!(
+            s.handle(Input::Wake, t0 + S(5)),
+            vec![Action::Disconnect, Action::Connect]
+        );
+        assert_eq!(
+            s.handle(Input::Connected, t0 + S(5)),
+            vec![Action::Fetch],
+            "catch-up"
+        );
+        // From backoff too.
+        s.handle(Input::FetchDone(Ok(())), t0 + S(5));
+        s.handle(
+            Input::Closed(Failure::Transient(Detail::DeadPeer)),
+            t0 + S(6),
+        );
+        assert_eq!(s.handle(Input::Wake, t0 + S(6)), vec![Action::Connect]);
+    }
+
+    #[test]
+    fn stop_is_final() {
+        let t0 = Instant::now();
+        let mut s = live(t0);
+        assert_eq!(s.handle(Input::Stop, t0), vec![Action::Disconnect]);
+        assert_eq!(s.snapshot().state, ConnState::Stopped);
+        assert_eq!(s.handle(Input::Start, t0), vec![]);
+        assert_eq!(s.deadline(), None);
+    }
+
+    #[test]
+    fn polling_only_profile_never_connects() {
+        let t0 = Instant::now();
+        let mut p = policy();
+        p.streaming = false;
+        let mut s = Session::new(p, 1, t0);
+        assert_eq!(s.handle(Input::Start, t0), vec![Action::Fetch]);
+        s.handle(Input::FetchDone(Ok(())), t0);
+        assert_eq!(s.deadline(), Some(t0 + S(15)));
+        assert_eq!(s.handle(Input::Tick, t0 + S(15)), vec![Action::Fetch]);
+    }
+}

@@ -1,0 +1,118 @@
+//! A small template language: `{path}` placeholders filled from JSON values and parameters.
+//!
+//! `{datos.total}` looks a dotted path up in the event (array items by index: `{items.0}`),
+//! `{path|fallback}` gives a fallback text when the value is missing or empty, and `{{`/`}}`
+//! are literal braces. Profiles use it for URLs, titles and bodies so that a user's own
+//! backend needs a profile file and no code.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template `{template}`: {message}")]
+pub struct TemplateError {
+    pub template: String,
+    pub message: String,
+}
+
+/// True when `s` contains a placeholder (so it is a template, not a plain path).
+pub fn is_template(s: &str) -> bool {
+    s.contains('{')
+}
+
+/// Looks a dotted path up in a JSON value; "" is the value itself.
+pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    let mut current = value;
+    for part in path.split('.') {
+        current = match current {
+            Value::Object(map) => map.get(part)?,
+            Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// A JSON scalar as text (strings unquoted); objects and arrays as compact JSON; null as "".
+pub fn to_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Renders `template`, resolving each placeholder with `resolve` (None = missing).
+pub fn render_with(
+    template: &str,
+    mut resolve: impl FnMut(&str) -> Option<String>,
+) -> Result<String, TemplateError> {
+    let err = |message: &str| TemplateError {
+        template: template.into(),
+        message: message.into(),
+    };
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(pos) = rest.find(['{', '}']) {
+        out.push_str(&rest[..pos]);
+        let brace = rest.as_bytes()[pos];
+        let after = &rest[pos + 1..];
+        if after.as_bytes().first() == Some(&brace) {
+            out.push(brace as char);
+            rest = &after[1..];
+            continue;
+        }
+        if brace == b'}' {
+            return Err(err("unmatched `}` (write `}}` for a literal brace)"));
+        }
+        let end = after.find('}').ok_or_else(|| err("unclosed `{`"))?;
+        let inner = &after[..end];
+        let (path, fallback) = match inner.split_once('|') {
+            Some((p, f)) => (p.trim(), Some(f)),
+            None => (inner.trim(), None),
+        };
+        if path.is_empty() || path.contains('{') {
+            return Err(err("empty or nested placeholder"));
+        }
+        match resolve(path).filter(|v| !v.is_empty()) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(fallback.unwrap_or("")),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Renders `template` against a JSON value.
+pub fn render(template: &str, value: &Value) -> Result<String, TemplateError> {
+    render_with(template, |path| lookup(value, path).map(to_text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_paths_fallbacks_and_braces() {
+        let v = json!({"datos": {"total": "350.00", "items": [{"n": "Mesa"}]}, "id": 7});
+        assert_eq!(render("#{id}: ${datos.total}", &v).unwrap(), "#7: $350.00");
+        assert_eq!(render("{datos.items.0.n}", &v).unwrap(), "Mesa");
+        assert_eq!(render("{missing|sin dato}", &v).unwrap(), "sin dato");
+        assert_eq!(render("{missing}", &v).unwrap(), "");
+        assert_eq!(render("{{literal}}", &v).unwrap(), "{literal}");
+    }
+
+    #[test]
+    fn malformed_templates_are_errors() {
+        let v = json!({});
+        assert!(render("{open", &v).is_err());
+        assert!(render("close}", &v).is_err());
+        assert!(render("{}", &v).is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! Transports: a connection task per socket that turns the wire into `Inbound` values on a
+//! bounded channel (backpressure reaches the socket, so a flooding server cannot grow our
+//! memory) and takes `Outbound` commands. Polling needs no transport: it is REST.
+
+pub mod websocket;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::session::Failure;
+
+/// Inbound frames buffered per connection before the socket stops being read.
+pub const INBOUND_CAPACITY: usize = 1024;
+
+#[derive(Debug)]
+pub enum Inbound {
+    Text(String),
+    /// A frame that cannot be used (binary that is not UTF-8, …): reported, then skipped.
+    Garbage {
+        code: &'static str,
+        message: String,
+    },
+    /// Any sign of life that carries no data (a pong).
+    Alive,
+    Closed {
+        failure: Failure,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+pub enum Outbound {
+    Ping,
+    Text(String),
+}
+
+/// A live connection. Dropping it aborts the connection task and closes the socket.
+pub struct Connection {
+    pub tx: mpsc::Sender<Outbound>,
+    pub rx: mpsc::Receiver<Inbound>,
+    task: JoinHandle<()>,
+}
+
+impl Connection {
+    pub fn new(
+        tx: mpsc::Sender<Outbound>,
+        rx: mpsc::Receiver<Inbound>,
+        task: JoinHandle<()>,
+    ) -> Self {
+        Connection { tx, rx, task }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
