@@ -1,1 +1,160 @@
-fn main() {}
+//! `aviso-cli`: Aviso without a display. Parses arguments and calls the engine; every
+//! command is a few lines (see `commands.rs`).
+
+mod commands;
+mod dirs;
+mod toasts;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "aviso-cli",
+    version,
+    about = "Aviso's headless client: real-time admin notifications"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which account a command is about: a configured one by name, or an ad-hoc server.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Target {
+    /// A configured account (see `aviso-cli login`).
+    #[arg(long)]
+    account: Option<String>,
+    /// An ad-hoc server URL (with --profile), e.g. http://127.0.0.1:8000.
+    #[arg(long, conflicts_with = "account")]
+    server: Option<String>,
+    /// A preset name or a profile TOML file (with --server).
+    #[arg(long, requires = "server")]
+    profile: Option<String>,
+    /// The account name to use with --server (default: the server's host:port).
+    #[arg(long, requires = "server")]
+    name: Option<String>,
+    /// A profile parameter, KEY=VALUE (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run sessions and print one JSON object per line.
+    Watch {
+        #[command(flatten)]
+        target: Target,
+        /// Also raise native desktop notifications.
+        #[arg(long)]
+        toasts: bool,
+    },
+    /// Print the unread count from the local store (no network).
+    Unread {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored notifications, newest first (no network).
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        unread: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Mark notifications read (queued and retried if the server is down).
+    MarkRead {
+        #[command(flatten)]
+        target: Target,
+        /// Mark every notification of the account read.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        #[arg(required_unless_present = "all")]
+        ids: Vec<String>,
+    },
+    /// Log in: the password is read from stdin (or a prompt) and never stored; the
+    /// tokens go to the OS keyring.
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long, default_value = "smartsales")]
+        profile: String,
+        #[arg(long)]
+        username: String,
+        /// The account's name (default: the server's host:port).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+    /// Forget an account's tokens (keyring) and local notifications.
+    Logout {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List the built-in profiles.
+    Profiles,
+    /// Profile commands.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Run the embedded demo backend (SmartSales365 dialect).
+    DemoServer {
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Seconds between generated sample events (0: none).
+        #[arg(long, default_value_t = 8.0)]
+        interval: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// Print a preset's TOML (a starting point for your own profile).
+    Show { name: String },
+}
+
+fn main() {
+    dirs::init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Unread { account, json } => commands::unread(account.as_deref(), json),
+        Command::List {
+            account,
+            unread,
+            json,
+            limit,
+        } => commands::list(account.as_deref(), unread, json, limit),
+        Command::Profiles => commands::profiles(),
+        Command::Profile {
+            command: ProfileCommand::Show { name },
+        } => commands::profile_show(&name),
+        Command::Watch { target, toasts } => block_on(commands::watch(target, toasts)),
+        Command::MarkRead { target, all, ids } => block_on(commands::mark_read(target, all, ids)),
+        Command::Login {
+            server,
+            profile,
+            username,
+            name,
+            params,
+        } => block_on(commands::login(server, profile, username, name, params)),
+        Command::Logout { account } => block_on(commands::logout(account)),
+        Command::DemoServer { port, interval } => block_on(commands::demo_server(port, interval)),
+    };
+    if let Err(e) = result {
+        eprintln!("aviso-cli: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(f)
+}

@@ -97,6 +97,12 @@ impl Credentials {
         Credentials { env }
     }
 
+    /// Fixed tokens held in memory only, like the environment override (for embedders
+    /// that get tokens elsewhere, and tests).
+    pub fn in_memory(tokens: Tokens) -> Credentials {
+        Credentials { env: Some(tokens) }
+    }
+
     /// Keyring only (ignores the environment).
     pub fn keyring() -> Credentials {
         Credentials { env: None }

@@ -106,8 +106,8 @@ pub async fn run(
         outbox_at: Some(now),
         outbox_attempts: 0,
     };
-    link.step(Input::Start).await;
     link.emit_unread().await;
+    link.step(Input::Start).await;
     loop {
         let deadline = [link.session.deadline(), link.outbox_at]
             .into_iter()

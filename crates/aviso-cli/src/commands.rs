@@ -1,0 +1,308 @@
+//! The CLI's commands: each resolves its inputs and calls the engine.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use aviso_engine::config::{parse_server, AccountConfig, Config};
+use aviso_engine::credentials::Credentials;
+use aviso_engine::engine::{flush_outbox_once, http_client};
+use aviso_engine::store::{ListQuery, Store};
+use aviso_engine::{AccountSpec, Engine, EngineEvent, EngineOptions, Profile, Secret};
+use tokio::sync::mpsc;
+
+use crate::{dirs, toasts, Target};
+
+fn load_config() -> Result<Config> {
+    Ok(Config::load(&dirs::config_file())?)
+}
+
+fn open_store() -> Result<Store> {
+    let dir = dirs::data_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(Store::open(&dir.join("aviso.db"))?)
+}
+
+fn parse_params(params: &[String]) -> Result<BTreeMap<String, String>> {
+    params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("--param takes KEY=VALUE, got `{p}`"),
+        })
+        .collect()
+}
+
+fn default_name(server: &url::Url) -> String {
+    match server.port() {
+        Some(port) => format!("{}:{port}", server.host_str().unwrap_or("server")),
+        None => server.host_str().unwrap_or("server").to_string(),
+    }
+}
+
+/// The accounts a command is about: the named one, an ad-hoc server, or every configured
+/// account (`all_if_none`) / the only one.
+fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<AccountSpec>> {
+    let params = parse_params(&target.params)?;
+    if let Some(server) = &target.server {
+        let server_url = parse_server(server)?;
+        let profile = target.profile.as_deref().unwrap_or("smartsales");
+        let account = AccountConfig {
+            name: target
+                .name
+                .clone()
+                .unwrap_or_else(|| default_name(&server_url)),
+            server: server.clone(),
+            profile: profile.to_string(),
+            username: None,
+            params,
+        };
+        return Ok(vec![account.spec()?]);
+    }
+    let chosen: Vec<&AccountConfig> = match &target.account {
+        Some(name) => vec![config.account(name)?],
+        None if config.accounts.len() == 1 || (all_if_none && !config.accounts.is_empty()) => {
+            config.accounts.iter().collect()
+        }
+        None if config.accounts.is_empty() => {
+            bail!("no account configured: run `aviso-cli login --server URL --username U` or pass --server")
+        }
+        None => bail!("several accounts are configured: choose one with --account NAME"),
+    };
+    chosen
+        .into_iter()
+        .map(|a| {
+            let mut a = a.clone();
+            a.params.extend(params.clone());
+            Ok(a.spec()?)
+        })
+        .collect()
+}
+
+pub fn unread(account: Option<&str>, json: bool) -> Result<()> {
+    let count = open_store()?.unread_count(account)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "account": account, "unread": count })
+        );
+    } else {
+        println!("{count}");
+    }
+    Ok(())
+}
+
+pub fn list(account: Option<&str>, unread_only: bool, json: bool, limit: usize) -> Result<()> {
+    let items = open_store()?.list(&ListQuery {
+        account: account.map(str::to_string),
+        unread_only,
+        before: None,
+        limit,
+    })?;
+    let mut out = std::io::stdout().lock();
+    for n in items {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&n)?)?;
+        } else {
+            let mark = if n.read { ' ' } else { '•' };
+            writeln!(
+                out,
+                "{mark} {}  [{}] {} — {}  ({}#{})",
+                n.created_at, n.kind, n.title, n.body, n.account, n.id
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn profiles() -> Result<()> {
+    for (name, description) in Profile::presets() {
+        println!("{name:<20} {description}");
+    }
+    Ok(())
+}
+
+pub fn profile_show(name: &str) -> Result<()> {
+    match Profile::preset_source(name) {
+        Some(src) => {
+            print!("{src}");
+            Ok(())
+        }
+        None => bail!("unknown profile `{name}` (see `aviso-cli profiles`)"),
+    }
+}
+
+pub async fn watch(target: Target, with_toasts: bool) -> Result<()> {
+    let config = load_config()?;
+    let specs = resolve(&target, &config, true)?;
+    let options = EngineOptions {
+        data_dir: dirs::data_dir(),
+        extra_ca: config.extra_ca.clone(),
+    };
+    let (engine, mut events) = Engine::open(options, Credentials::from_env())?;
+    for spec in specs {
+        engine.add(spec);
+    }
+    let (toast_tx, toast_rx) = mpsc::channel(1024);
+    let toaster = with_toasts.then(|| tokio::spawn(toasts::run(toast_rx)));
+    let mut stdout = std::io::stdout().lock();
+    let print = |out: &mut std::io::StdoutLock<'_>, event: &EngineEvent| -> Result<()> {
+        writeln!(out, "{}", serde_json::to_string(event)?)?;
+        out.flush()?;
+        Ok(())
+    };
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                print(&mut stdout, &event)?;
+                if let (EngineEvent::Notification(n), true) = (&event, with_toasts) {
+                    let _ = toast_tx.try_send(n.clone());
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = sigterm() => break,
+        }
+    }
+    engine.shutdown().await;
+    // The links' last words (the `stopped` states) are still queued.
+    while let Ok(event) = events.try_recv() {
+        print(&mut stdout, &event)?;
+    }
+    drop(toast_tx);
+    if let Some(t) = toaster {
+        let _ = t.await;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn sigterm() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut s) => {
+            s.recv().await;
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn sigterm() {
+    std::future::pending().await
+}
+
+pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()> {
+    let config = load_config()?;
+    let spec = resolve(&target, &config, false)?.remove(0);
+    let store = open_store()?;
+    let changed = if all {
+        store.mark_all_read(&spec.name, true)?
+    } else {
+        store.mark_read(&spec.name, &ids, true)?
+    };
+    let tls = aviso_engine::tls::client_config(config.extra_ca.as_deref())?;
+    let http = http_client(&tls)?;
+    let creds = Arc::new(Credentials::from_env());
+    let flushed = flush_outbox_once(&store, &http, creds, &spec).await;
+    match flushed {
+        Ok(f) if f.pending == 0 => {
+            println!("marked {} read; the server confirmed", changed.len())
+        }
+        Ok(f) => println!(
+            "marked {} read locally; {} operation(s) queued until the server can be reached",
+            changed.len(),
+            f.pending
+        ),
+        Err(e) => println!(
+            "marked {} read locally; queued, not sent yet: {e}",
+            changed.len()
+        ),
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<Secret> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if password.is_empty() {
+        bail!("empty password");
+    }
+    Ok(Secret::new(password))
+}
+
+pub async fn login(
+    server: String,
+    profile: String,
+    username: String,
+    name: Option<String>,
+    params: Vec<String>,
+) -> Result<()> {
+    let server_url = parse_server(&server)?;
+    let account = AccountConfig {
+        name: name.unwrap_or_else(|| default_name(&server_url)),
+        server: server.clone(),
+        profile,
+        username: Some(username.clone()),
+        params: parse_params(&params)?,
+    };
+    let spec = account.spec()?;
+    let password = read_password()?;
+    let mut config = load_config()?;
+    let tls = aviso_engine::tls::client_config(config.extra_ca.as_deref())?;
+    let http = http_client(&tls)?;
+    let creds = Arc::new(Credentials::keyring());
+    aviso_engine::engine::login(&http, &creds, &spec, &username, &password).await?;
+    config.upsert(account.clone());
+    config.save(&dirs::config_file())?;
+    println!(
+        "logged in as {username} on {}; tokens stored in the keyring; account `{}`",
+        server_url.origin().ascii_serialization(),
+        account.name
+    );
+    Ok(())
+}
+
+pub async fn logout(account: Option<String>) -> Result<()> {
+    let mut config = load_config()?;
+    let target = Target {
+        account,
+        ..Target::default()
+    };
+    let spec = resolve(&target, &config, false)?.remove(0);
+    let name = spec.name.clone();
+    tokio::task::spawn_blocking(move || Credentials::keyring().delete(&name)).await??;
+    open_store()?.forget_account(&spec.name)?;
+    config.accounts.retain(|a| a.name != spec.name);
+    config.save(&dirs::config_file())?;
+    println!(
+        "logged out of `{}`; its tokens were removed from the keyring",
+        spec.name
+    );
+    Ok(())
+}
+
+pub async fn demo_server(port: u16, interval: f64) -> Result<()> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let config = aviso_demo::DemoConfig {
+        event_interval: (interval > 0.0).then(|| std::time::Duration::from_secs_f64(interval)),
+        ..aviso_demo::DemoConfig::default()
+    };
+    eprintln!("Aviso demo backend on http://{local} (users admin/admin, cliente/cliente)");
+    println!("READY {}", local.port());
+    aviso_demo::serve(listener, config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

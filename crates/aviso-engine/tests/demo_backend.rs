@@ -1,0 +1,475 @@
+//! The engine against the real embedded demo backend on 127.0.0.1:0: delivery, restarts,
+//! fallback to polling and back, dead peers, token expiry and revocation, dropped pushes,
+//! the outbox, and hostile frames.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
+use aviso_engine::credentials::{Credentials, Tokens};
+use aviso_engine::engine::http_client;
+use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::{timeout, Instant};
+
+/// The smartsales preset with test-sized timers.
+const FAST: &str = r#"
+extends = "smartsales"
+[heartbeat]
+interval_secs = 0.5
+timeout_secs = 2.0
+[polling]
+interval_secs = 0.5
+probe_interval_secs = 1.0
+safety_interval_secs = 2.0
+[reconnect]
+min_ms = 20
+initial_ms = 100
+max_ms = 400
+stable_secs = 1.0
+fallback_after = 4
+connect_timeout_secs = 3.0
+"#;
+
+struct Harness {
+    demo: Option<DemoServer>,
+    addr: SocketAddr,
+    control: DemoControl,
+    engine: Engine,
+    events: Receiver<EngineEvent>,
+    seen: Vec<EngineEvent>,
+    _dir: tempfile::TempDir,
+}
+
+fn quiet_demo() -> DemoConfig {
+    DemoConfig {
+        event_interval: None,
+        ..DemoConfig::default()
+    }
+}
+
+async fn tokens_for(url: &str, user: &str) -> Tokens {
+    let profile = Profile::load("smartsales").unwrap();
+    let tls = aviso_engine::tls::client_config(None).unwrap();
+    let server = url::Url::parse(url).unwrap();
+    aviso_engine::auth::obtain(
+        &http_client(&tls).unwrap(),
+        &server,
+        &profile.auth,
+        user,
+        &Secret::new(user),
+    )
+    .await
+    .expect("demo login")
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        Harness::start_with(quiet_demo(), FAST).await
+    }
+
+    async fn start_with(config: DemoConfig, profile: &str) -> Harness {
+        let demo = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        let addr = demo.addr();
+        let tokens = tokens_for(&demo.http_url(), "admin").await;
+        let dir = tempfile::tempdir().unwrap();
+        let options = EngineOptions {
+            data_dir: dir.path().to_path_buf(),
+            extra_ca: None,
+        };
+        let (engine, events) = Engine::open(options, Credentials::in_memory(tokens)).unwrap();
+        engine.add(AccountSpec {
+            name: "tienda".into(),
+            server: url::Url::parse(&demo.http_url()).unwrap(),
+            profile: Arc::new(Profile::parse("fast", profile).unwrap()),
+            params: Default::default(),
+        });
+        let control = demo.control();
+        Harness {
+            demo: Some(demo),
+            addr,
+            control,
+            engine,
+            events,
+            seen: Vec::new(),
+            _dir: dir,
+        }
+    }
+
+    /// Waits (at most `secs`) for an event matching `pred`; keeps every event seen.
+    async fn wait_for(
+        &mut self,
+        secs: f64,
+        what: &str,
+        pred: impl Fn(&EngineEvent) -> bool,
+    ) -> EngineEvent {
+        let deadline = Instant::now() + Duration::from_secs_f64(secs);
+        loop {
+            match timeout(
+                deadline.saturating_duration_since(Instant::now()),
+                self.events.recv(),
+            )
+            .await
+            {
+                Ok(Some(e)) => {
+                    self.seen.push(e.clone());
+                    if pred(&e) {
+                        return e;
+                    }
+                }
+                Ok(None) => panic!("engine stopped while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out after {secs} s waiting for {what}; seen: {:#?}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    async fn wait_state(&mut self, secs: f64, state: ConnState) -> EngineEvent {
+        self.wait_for(
+            secs,
+            state.as_str(),
+            |e| matches!(e, EngineEvent::State { state: s, .. } if *s == state),
+        )
+        .await
+    }
+
+    /// Collects notification ids until `want` distinct ones arrived.
+    async fn wait_ids(&mut self, secs: f64, want: &BTreeSet<String>) {
+        let mut got = self.notified();
+        while !want.is_subset(&got) {
+            self.wait_for(secs, "notifications", |e| {
+                matches!(e, EngineEvent::Notification(_))
+            })
+            .await;
+            got = self.notified();
+        }
+    }
+
+    fn notified(&self) -> BTreeSet<String> {
+        self.notification_ids().into_iter().collect()
+    }
+
+    fn notification_ids(&self) -> Vec<String> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Notification(n) => Some(n.id.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn emit(&self, n: usize) -> BTreeSet<String> {
+        self.control
+            .emit(n, &EmitSpec::default())
+            .into_iter()
+            .map(|id| id.to_string())
+            .collect()
+    }
+
+    /// Drains events for a while (to prove something does NOT happen).
+    async fn drain(&mut self, secs: f64) {
+        let deadline = Instant::now() + Duration::from_secs_f64(secs);
+        while let Ok(Some(e)) = timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            self.events.recv(),
+        )
+        .await
+        {
+            self.seen.push(e);
+        }
+    }
+
+    fn assert_no_duplicates(&self) {
+        let ids = self.notification_ids();
+        let unique: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(
+            ids.len(),
+            unique.len(),
+            "a notification was emitted twice: {ids:?}"
+        );
+    }
+}
+
+fn ids(range: impl IntoIterator<Item = u64>) -> BTreeSet<String> {
+    range.into_iter().map(|i| i.to_string()).collect()
+}
+
+#[tokio::test]
+async fn live_delivery_and_catch_up_of_the_backlog() {
+    let mut h = Harness::start().await;
+    let backlog = h.emit(3);
+    h.wait_state(5.0, ConnState::Live).await;
+    h.wait_ids(5.0, &backlog).await;
+    let live = h.emit(5);
+    h.wait_ids(5.0, &live).await;
+    h.assert_no_duplicates();
+    let unread = h.engine.store().unread_count(Some("tienda")).unwrap();
+    assert_eq!(unread, 8);
+    let stats = h.control.stats();
+    assert_eq!(stats.ws_accepted, 1);
+    let n = h.engine.store().get("tienda", "4").unwrap().unwrap();
+    assert_eq!(n.account, "tienda");
+    assert!(!n.title.is_empty() && !n.read);
+}
+
+#[tokio::test]
+async fn server_restart_loses_nothing_and_duplicates_nothing() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let before = h.emit(4);
+    h.wait_ids(5.0, &before).await;
+    // Kill the server; events keep happening on its side while it is down.
+    let state = h.demo.take().unwrap().stop().await;
+    h.wait_for(
+        5.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state: s, .. } if *s != ConnState::Live),
+    )
+    .await;
+    let during: BTreeSet<String> = state
+        .control()
+        .emit(6, &EmitSpec::default())
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let demo = DemoServer::start_with_state(h.addr, state).await.unwrap();
+    h.control = demo.control();
+    h.demo = Some(demo);
+    h.wait_ids(10.0, &during).await;
+    let after = h.emit(3);
+    h.wait_ids(5.0, &after).await;
+    h.drain(0.5).await;
+    h.assert_no_duplicates();
+    assert_eq!(h.notified(), ids(1..=13));
+}
+
+#[tokio::test]
+async fn http_404_falls_back_to_polling_and_returns_to_websocket() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    h.control.set_ws_404(true);
+    h.control.drop_sockets();
+    let polling = h.wait_state(5.0, ConnState::Polling).await;
+    assert!(
+        matches!(&polling, EngineEvent::State { detail, .. } if detail == "no_websocket"),
+        "{polling:?}"
+    );
+    // Delivered by polling within one interval.
+    let polled = h.emit(2);
+    h.wait_ids(3.0, &polled).await;
+    // WebSocket restored: the periodic probe upgrades back.
+    h.control.set_ws_404(false);
+    let live = h.wait_state(5.0, ConnState::Live).await;
+    assert!(matches!(
+        &live,
+        EngineEvent::State {
+            transport: Some(aviso_engine::TransportKind::Websocket),
+            ..
+        }
+    ));
+    let pushed = h.emit(2);
+    h.wait_ids(5.0, &pushed).await;
+    h.assert_no_duplicates();
+}
+
+#[tokio::test]
+async fn a_stalled_server_is_detected_within_the_timeout() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    h.control.set_stall(true);
+    let started = Instant::now();
+    let event = h
+        .wait_for(
+            6.0,
+            "dead peer",
+            |e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer"),
+        )
+        .await;
+    let took = started.elapsed();
+    // Profile timeout is 2 s; pings every 0.5 s get no answer.
+    assert!(
+        took <= Duration::from_millis(3_000),
+        "took {took:?}: {event:?}"
+    );
+    // Stall mode also holds the new sockets silent; lifting it lets the session recover.
+    h.control.set_stall(false);
+    h.wait_state(10.0, ConnState::Live).await;
+    let after = h.emit(1);
+    h.wait_ids(5.0, &after).await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_and_the_session_goes_on() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    h.control.expire_tokens();
+    h.control.drop_sockets();
+    h.wait_for(5.0, "reconnect", |e| {
+        matches!(
+            e,
+            EngineEvent::State {
+                state: ConnState::Backoff | ConnState::Connecting,
+                ..
+            }
+        )
+    })
+    .await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let after = h.emit(2);
+    h.wait_ids(5.0, &after).await;
+    let stats = h.control.stats();
+    assert_eq!(stats.refresh_ok, 1, "{stats:?}");
+    assert_eq!(stats.refresh_failed, 0);
+}
+
+#[tokio::test]
+async fn a_revoked_token_needs_login_after_at_most_one_refresh() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    h.control.revoke_tokens();
+    h.control.drop_sockets();
+    let ev = h.wait_state(5.0, ConnState::NeedsLogin).await;
+    assert!(matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"));
+    let at_login = h.control.stats();
+    assert!(
+        at_login.refresh_ok + at_login.refresh_failed <= 1,
+        "{at_login:?}"
+    );
+    // No retry storm afterwards.
+    h.drain(2.0).await;
+    let later = h.control.stats();
+    assert_eq!(
+        later.ws_refused, at_login.ws_refused,
+        "handshakes went on after needs_login"
+    );
+    assert_eq!(
+        later.refresh_failed + later.refresh_ok,
+        at_login.refresh_failed + at_login.refresh_ok
+    );
+    assert!(h
+        .seen
+        .iter()
+        .any(|e| matches!(e, EngineEvent::Error { code, .. } if code == "needs_login")));
+}
+
+#[tokio::test]
+async fn pushes_dropped_by_the_server_are_recovered_by_catch_up() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    h.control.set_drop_pushes(true);
+    let dropped = h.emit(5);
+    // The safety poll (2 s in this profile) brings them in while the socket stays live.
+    h.wait_ids(6.0, &dropped).await;
+    assert_eq!(
+        h.control.stats().ws_accepted,
+        1,
+        "recovered without reconnecting"
+    );
+    h.assert_no_duplicates();
+}
+
+#[tokio::test]
+async fn mark_read_while_the_server_is_down_is_applied_when_it_returns() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let emitted = h.emit(3);
+    h.wait_ids(5.0, &emitted).await;
+    let state = h.demo.take().unwrap().stop().await;
+    h.engine
+        .mark_read("tienda", vec!["2".into()])
+        .await
+        .unwrap();
+    let read = h
+        .wait_for(3.0, "read", |e| matches!(e, EngineEvent::Read { .. }))
+        .await;
+    assert!(matches!(&read, EngineEvent::Read { ids, .. } if ids == &["2".to_string()]));
+    assert_eq!(
+        h.engine.store().unread_count(Some("tienda")).unwrap(),
+        2,
+        "applied locally at once"
+    );
+    assert!(state.control().stats().marked_read.is_empty());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let demo = DemoServer::start_with_state(h.addr, state).await.unwrap();
+    h.control = demo.control();
+    h.demo = Some(demo);
+    h.wait_state(10.0, ConnState::Live).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.control.stats().marked_read.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the queued mark-read never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let marked: Vec<u64> = h.control.stats().marked_read.iter().map(|m| m.id).collect();
+    assert_eq!(marked, vec![2]);
+    let server = h.control.notifications();
+    assert!(
+        server
+            .iter()
+            .find(|n| n.notification.id == 2)
+            .unwrap()
+            .notification
+            .leida
+    );
+}
+
+#[tokio::test]
+async fn bad_frames_give_errors_and_the_session_goes_on() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let good_unknown_fields = r#"{"id": 900, "tipo": "nueva_compra", "titulo": "ok", "mensaje": "m", "creada": "2025-01-01T00:00:00Z", "leida": false, "campo_nuevo": {"x": 1}}"#;
+    let oversize = format!(r#"{{"id": 901, "titulo": "{}"}}"#, "x".repeat(2 << 20));
+    let frames = vec![
+        RawFrame::Text("{not json".into()),
+        RawFrame::Text(r#"{"tipo": "nueva_compra", "titulo": "sin id"}"#.into()),
+        RawFrame::Text(oversize),
+        RawFrame::Binary(vec![0xff, 0xfe, 0x00, 0x80]),
+        RawFrame::Text(good_unknown_fields.into()),
+    ];
+    for f in frames {
+        h.control.raw_frame(f);
+    }
+    h.wait_ids(5.0, &ids([900])).await;
+    let codes: Vec<String> = h
+        .seen
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Error { code, .. } => Some(code.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "bad_frame",
+            "bad_notification",
+            "frame_too_large",
+            "bad_frame"
+        ],
+        "{:#?}",
+        h.seen
+    );
+    assert!(
+        h.engine.store().get("tienda", "901").unwrap().is_none(),
+        "the oversize frame was stored"
+    );
+    assert_eq!(h.engine.store().total_count(Some("tienda")).unwrap(), 1);
+    // Invalid UTF-8 in a *text* frame is a protocol violation: the socket drops, the
+    // session reconnects and goes on.
+    h.control
+        .raw_frame(RawFrame::TextBytes(vec![b'{', 0xc3, 0x28, b'}']));
+    let after = h.emit(1);
+    h.wait_ids(8.0, &after).await;
+    assert_eq!(h.control.stats().rest.list >= 1, true);
+    h.assert_no_duplicates();
+}

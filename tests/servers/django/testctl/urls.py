@@ -1,0 +1,19 @@
+"""/__test/ routes (see views.py and tests/servers/README.md)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("health/", views.health),
+    path("users/", views.users),
+    path("smartsales/notifications/", views.smartsales_notifications),
+    path("wearable/notificaciones/", views.wearable_notifications),
+    path("dashboard/push/", views.dashboard_push_view),
+    path("config/", views.config),
+    path("tokens/expire/", views.tokens_expire),
+    path("tokens/revoke/", views.tokens_revoke),
+    path("ws/drop/", views.ws_drop),
+    path("stats/", views.stats),
+    path("reset/", views.reset),
+]
