@@ -47,6 +47,12 @@ enum Command {
         /// Also raise native desktop notifications.
         #[arg(long)]
         toasts: bool,
+        /// Start the embedded demo backend and watch it (no account or login needed).
+        #[arg(long, conflicts_with_all = ["account", "server"])]
+        demo: bool,
+        /// Seconds between the demo's sample events (with --demo).
+        #[arg(long, default_value_t = 8.0, requires = "demo")]
+        demo_interval: f64,
     },
     /// Print the unread count from the local store (no network).
     Unread {
@@ -134,7 +140,18 @@ fn main() {
         Command::Profile {
             command: ProfileCommand::Show { name },
         } => commands::profile_show(&name),
-        Command::Watch { target, toasts } => block_on(commands::watch(target, toasts)),
+        Command::Watch {
+            target,
+            toasts,
+            demo: false,
+            ..
+        } => block_on(commands::watch(target, toasts)),
+        Command::Watch {
+            toasts,
+            demo: true,
+            demo_interval,
+            ..
+        } => block_on(commands::watch_demo(toasts, demo_interval)),
         Command::MarkRead { target, all, ids } => block_on(commands::mark_read(target, all, ids)),
         Command::Login {
             server,

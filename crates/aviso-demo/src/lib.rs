@@ -59,6 +59,7 @@ mod rest;
 mod sample;
 mod socket;
 mod store;
+pub mod testkit;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};

@@ -202,7 +202,7 @@ pub struct FrameRule {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FramesSection {
     /// Field naming the frame's type. Empty: every frame is one notification at `path`.
@@ -211,16 +211,6 @@ pub struct FramesSection {
     pub path: String,
     /// Rules by type value, when `type_field` is set. Unknown types are ignored.
     pub types: BTreeMap<String, FrameRule>,
-}
-
-impl Default for FramesSection {
-    fn default() -> Self {
-        FramesSection {
-            type_field: String::new(),
-            path: String::new(),
-            types: BTreeMap::new(),
-        }
-    }
 }
 
 /// Where each notification field lives in a server object: a dotted path (`datos.total`),

@@ -1,0 +1,680 @@
+//! `aviso-cli` as a user runs it: a real process against the real demo backend on
+//! 127.0.0.1:0, and (in the desktop-session suite) a real gnome-keyring.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
+use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
+
+/// The smartsales preset with test-sized timers, as a profile file.
+const FAST: &str = r#"extends = "smartsales"
+[heartbeat]
+interval_secs = 0.5
+timeout_secs = 2.0
+[polling]
+interval_secs = 0.5
+probe_interval_secs = 1.0
+safety_interval_secs = 2.0
+[reconnect]
+min_ms = 20
+initial_ms = 100
+max_ms = 400
+fallback_after = 4
+"#;
+
+struct Env {
+    dir: ArtifactDir,
+    tokens: Option<(String, String)>,
+    runs: usize,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        let dir = ArtifactDir::new(name);
+        std::fs::write(dir.path().join("fast.toml"), FAST).unwrap();
+        Env {
+            dir,
+            tokens: None,
+            runs: 0,
+        }
+    }
+
+    fn profile(&self) -> String {
+        self.dir.path().join("fast.toml").display().to_string()
+    }
+
+    fn command(&mut self, args: &[&str]) -> Command {
+        self.runs += 1;
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
+            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
+            // Debug logs, kept in the artifacts: the leak scan reads them.
+            .env("AVISO_LOG", "debug")
+            .env_remove("AVISO_TOKEN")
+            .env_remove("AVISO_REFRESH_TOKEN")
+            .stderr(
+                std::fs::File::create(self.dir.path().join(format!("stderr-{}.log", self.runs)))
+                    .unwrap(),
+            );
+        if let Some((access, refresh)) = &self.tokens {
+            cmd.env("AVISO_TOKEN", access)
+                .env("AVISO_REFRESH_TOKEN", refresh);
+        }
+        cmd
+    }
+
+    /// Runs to completion; returns (success, stdout). Stdout is kept in the artifacts.
+    fn run(&mut self, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+        let mut cmd = self.command(args);
+        cmd.stdout(Stdio::piped()).stdin(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        std::fs::write(
+            self.dir.path().join(format!("stdout-{}.log", self.runs)),
+            &stdout,
+        )
+        .unwrap();
+        (out.status.success(), stdout)
+    }
+
+    fn stderr_of_last_run(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("stderr-{}.log", self.runs)))
+            .unwrap_or_default()
+    }
+
+    fn watch(&mut self, args: &[&str]) -> Watch {
+        let mut full = vec!["watch"];
+        full.extend_from_slice(args);
+        let mut child = self.command(&full).stdout(Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let log = self.dir.path().join(format!("stdout-{}.log", self.runs));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut file = std::fs::File::create(log).unwrap();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                writeln!(file, "{line}").unwrap();
+                let value: Value =
+                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child,
+            rx,
+            lines: Vec::new(),
+        }
+    }
+}
+
+struct Watch {
+    child: Child,
+    rx: mpsc::Receiver<Value>,
+    lines: Vec<Value>,
+}
+
+impl Watch {
+    fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(v) => {
+                    self.lines.push(v.clone());
+                    if pred(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => panic!("no {what} within {secs} s; lines: {:#?}", self.lines),
+            }
+        }
+    }
+
+    fn notification_ids(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter(|l| l["type"] == "notification")
+            .map(|l| l["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn wait_ids(&mut self, secs: u64, want: &[u64]) {
+        for id in want {
+            let id = id.to_string();
+            if !self.notification_ids().contains(&id) {
+                self.wait_for(secs, &format!("notification {id}"), |l| {
+                    l["type"] == "notification" && l["id"] == id.as_str()
+                });
+            }
+        }
+    }
+
+    /// SIGTERM, then collect the rest of the output.
+    fn stop(mut self) -> Vec<Value> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "watch exited with {status}");
+        while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
+            self.lines.push(v);
+        }
+        self.lines
+    }
+}
+
+async fn demo() -> DemoServer {
+    DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            event_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn login_tokens(url: &str) -> (String, String) {
+    let resp: Value = tokio::task::spawn_blocking({
+        let url = format!("{url}/api/token/");
+        move || {
+            let out = Command::new("curl")
+                .args([
+                    "-s",
+                    "-XPOST",
+                    &url,
+                    "-H",
+                    "content-type: application/json",
+                    "-d",
+                    r#"{"username":"admin","password":"admin"}"#,
+                ])
+                .output()
+                .unwrap();
+            serde_json::from_slice(&out.stdout).unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    (
+        resp["access"].as_str().unwrap().into(),
+        resp["refresh"].as_str().unwrap().into(),
+    )
+}
+
+fn emit(control: &DemoControl, n: usize) -> Vec<u64> {
+    control.emit(n, &EmitSpec::default())
+}
+
+fn is_rfc3339(s: &str) -> bool {
+    s.len() >= 20
+        && s.as_bytes()[4] == b'-'
+        && s.as_bytes()[10] == b'T'
+        && (s.ends_with('Z') || s.contains('+'))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_each_notification_once_as_documented_json_lines() {
+    let server = demo().await;
+    let control = server.control();
+    let mut env = Env::new("cli-watch");
+    env.tokens = Some(login_tokens(&server.http_url()).await);
+    let url = server.http_url();
+    let profile = env.profile();
+    let backlog = emit(&control, 2);
+    let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
+    watch.wait_for(10, "live state", |l| {
+        l["type"] == "state" && l["state"] == "live"
+    });
+    let live = emit(&control, 3);
+    watch.wait_ids(10, &backlog);
+    watch.wait_ids(10, &live);
+    control.raw_frame(RawFrame::Text("{broken".into()));
+    let error = watch.wait_for(10, "error line", |l| l["type"] == "error");
+    assert_eq!(error["account"], "tienda");
+    assert_eq!(error["code"], "bad_frame");
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
+    let more = emit(&control, 1);
+    watch.wait_ids(10, &more);
+    let lines = watch.stop();
+    let ids: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "notification")
+        .collect();
+    assert_eq!(ids.len(), 6, "each notification exactly once: {lines:#?}");
+    for n in &ids {
+        assert_eq!(n["account"], "tienda");
+        for key in ["id", "kind", "title", "body", "created_at"] {
+            assert!(n[key].is_string(), "{key} in {n}");
+        }
+        assert!(n["url"].is_string() || n["url"].is_null());
+        assert_eq!(n["read"], false);
+        assert!(n["data"].is_object(), "{n}");
+        assert!(is_rfc3339(n["created_at"].as_str().unwrap()), "{n}");
+    }
+    for s in lines.iter().filter(|l| l["type"] == "state") {
+        let state = s["state"].as_str().unwrap();
+        assert!([
+            "connecting",
+            "live",
+            "polling",
+            "backoff",
+            "needs_login",
+            "stopped"
+        ]
+        .contains(&state));
+        assert!(
+            s["transport"].is_null()
+                || ["websocket", "socketio", "polling"].contains(&s["transport"].as_str().unwrap())
+        );
+        assert!(s["detail"].is_string());
+    }
+    assert_eq!(
+        lines.last().unwrap()["state"],
+        "stopped",
+        "the last line says the session stopped"
+    );
+    let unread: Vec<&Value> = lines.iter().filter(|l| l["type"] == "unread").collect();
+    assert_eq!(unread.last().unwrap()["count"], 6);
+
+    // The store answers offline.
+    let (ok, out) = env.run(&["unread", "--account", "tienda"], None);
+    assert!(ok);
+    assert_eq!(out.trim(), "6");
+    let (ok, out) = env.run(&["list", "--unread", "--json"], None);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 6);
+    let first: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["id"], "6", "newest first");
+    record_issued_tokens(&control);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_read_is_queued_while_the_server_is_down_and_sent_after_a_cli_restart() {
+    let server = demo().await;
+    let addr = server.addr();
+    let url = server.http_url();
+    let mut env = Env::new("cli-outbox");
+    env.tokens = Some(login_tokens(&url).await);
+    let profile = env.profile();
+    let args = [
+        "--server",
+        url.as_str(),
+        "--profile",
+        profile.as_str(),
+        "--name",
+        "tienda",
+    ];
+    let emitted = emit(&server.control(), 3);
+    let mut watch = env.watch(&args);
+    watch.wait_ids(10, &emitted);
+    watch.stop();
+    let state = server.stop().await;
+
+    // Server down: applied locally, queued.
+    let mut mark = vec!["mark-read"];
+    mark.extend_from_slice(&args);
+    mark.push("2");
+    let (ok, out) = env.run(&mark, None);
+    assert!(ok, "{out}");
+    assert!(out.contains("queued"), "{out}");
+    let (_, unread) = env.run(&["unread", "--account", "tienda"], None);
+    assert_eq!(unread.trim(), "2");
+    assert!(state.control().stats().marked_read.is_empty());
+
+    // Server back, a new `watch` process sends it.
+    let server = DemoServer::start_with_state(addr, state).await.unwrap();
+    let control = server.control();
+    let mut watch = env.watch(&args);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while control.stats().marked_read.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the queued mark-read never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        control
+            .stats()
+            .marked_read
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
+    let lines = watch.stop();
+    assert!(
+        lines.iter().all(|l| l["type"] != "notification"),
+        "nothing printed twice after a restart"
+    );
+
+    // With the server up, mark-read is confirmed at once.
+    mark.pop();
+    mark.push("--all");
+    let (ok, out) = env.run(&mark, None);
+    assert!(ok && out.contains("confirmed"), "{out}");
+    let server_side = control.notifications();
+    assert!(server_side.iter().all(|n| n.notification.leida));
+    record_issued_tokens(&control);
+}
+
+#[test]
+fn profiles_are_listed_and_shown() {
+    let mut env = Env::new("cli-profiles");
+    let (ok, out) = env.run(&["profiles"], None);
+    assert!(ok && out.contains("smartsales"), "{out}");
+    let (ok, out) = env.run(&["profile", "show", "smartsales"], None);
+    assert!(
+        ok && out.contains("[fields]") && out.contains("titulo"),
+        "{out}"
+    );
+    let (ok, _) = env.run(&["profile", "show", "nope"], None);
+    assert!(!ok);
+    assert!(env.stderr_of_last_run().contains("unknown profile"));
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let mut env = Env::new("cli-errors");
+    let (ok, _) = env.run(&["watch"], None);
+    assert!(!ok);
+    assert!(
+        env.stderr_of_last_run().contains("no account configured"),
+        "{}",
+        env.stderr_of_last_run()
+    );
+    let (ok, _) = env.run(&["watch", "--server", "ftp://x"], None);
+    assert!(!ok);
+    assert!(env.stderr_of_last_run().contains("invalid server URL"));
+    let (ok, _) = env.run(
+        &[
+            "watch",
+            "--server",
+            "http://127.0.0.1:1",
+            "--param",
+            "novalue",
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(env.stderr_of_last_run().contains("KEY=VALUE"));
+}
+
+/// Whether this run has the desktop session of `scripts/test` (D-Bus, gnome-keyring). There,
+/// the keyring tests are mandatory; a bare `cargo test` skips them with a notice.
+fn session() -> bool {
+    if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
+        return true;
+    }
+    eprintln!("skipped: needs the desktop session of scripts/test (D-Bus + gnome-keyring)");
+    false
+}
+
+fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                hits.push(path);
+            }
+        }
+    }
+    hits
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
+    if !session() {
+        return;
+    }
+    let server = demo().await;
+    let control = server.control();
+    let url = server.http_url();
+    let mut env = Env::new("cli-keyring");
+
+    let (ok, _) = env.run(
+        &[
+            "login",
+            "--server",
+            &url,
+            "--username",
+            "admin",
+            "--name",
+            "tienda",
+        ],
+        Some("wrong\n"),
+    );
+    assert!(!ok);
+    assert!(
+        env.stderr_of_last_run()
+            .contains("wrong username or password"),
+        "{}",
+        env.stderr_of_last_run()
+    );
+
+    let (ok, out) = env.run(
+        &[
+            "login",
+            "--server",
+            &url,
+            "--username",
+            "admin",
+            "--name",
+            "tienda",
+        ],
+        Some("admin\n"),
+    );
+    assert!(ok, "{out}{}", env.stderr_of_last_run());
+    assert!(out.contains("keyring"), "{out}");
+    let issued = control.stats().tokens_issued;
+    assert_eq!(issued.len(), 2, "one access and one refresh token");
+    for token in &issued {
+        assert!(
+            files_containing(env.dir.path(), token).is_empty(),
+            "a token was written to a file"
+        );
+    }
+    let config = std::fs::read_to_string(env.dir.path().join("config/config.toml")).unwrap();
+    assert!(
+        config.contains("tienda") && !config.contains("admin\"\npassword"),
+        "{config}"
+    );
+
+    // `watch --account` authenticates from the keyring alone.
+    emit(&control, 1);
+    let mut watch = env.watch(&["--account", "tienda"]);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    watch.wait_ids(10, &[1]);
+    watch.stop();
+
+    let (ok, out) = env.run(&["logout", "--account", "tienda"], None);
+    assert!(ok, "{out}");
+    let mut watch = env.watch(&["--server", &url, "--name", "tienda"]);
+    let line = watch.wait_for(10, "needs_login", |l| {
+        l["type"] == "state" && l["state"] == "needs_login"
+    });
+    assert_eq!(line["detail"], "auth_failed");
+    watch.stop();
+    record_issued_tokens(&control);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_secret_service_login_says_what_to_install() {
+    if !session() {
+        return;
+    }
+    let server = demo().await;
+    let url = server.http_url();
+    let mut env = Env::new("cli-no-keyring");
+    // A session bus with no Secret Service on it.
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("dbus-daemon");
+    let mut address = String::new();
+    BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut address)
+        .unwrap();
+    let mut cmd = env.command(&["login", "--server", &url, "--username", "admin"]);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", address.trim())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"admin\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let _ = bus.kill();
+    let _ = bus.wait();
+    assert!(!out.status.success());
+    let stderr = env.stderr_of_last_run();
+    assert!(
+        stderr.contains("no Secret Service") && stderr.contains("gnome-keyring"),
+        "{stderr}"
+    );
+
+    // No session bus at all.
+    let mut cmd = env.command(&["login", "--server", &url, "--username", "admin"]);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"admin\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = env.stderr_of_last_run();
+    assert!(
+        stderr.contains("session bus") || stderr.contains("Secret Service"),
+        "{stderr}"
+    );
+    assert!(
+        !env.dir.path().join("config/config.toml").exists(),
+        "no account saved without a keyring"
+    );
+    record_issued_tokens(&server.control());
+}
+
+/// Total notifications dunst has received (waiting + displayed + history).
+fn dunst_total() -> u64 {
+    let out = Command::new("dunstctl")
+        .arg("count")
+        .output()
+        .expect("dunstctl");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.rsplit(':').next()?.trim().parse::<u64>().ok())
+        .sum()
+}
+
+fn wait_dunst_total(at_least: u64, secs: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let n = dunst_total();
+        if n >= at_least || Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn dunst_history_summaries() -> Vec<String> {
+    let _ = Command::new("dunstctl").arg("close-all").status();
+    std::thread::sleep(Duration::from_millis(200));
+    let out = Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl history");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("dunst history JSON");
+    v["data"][0]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["summary"]["data"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
+    if !session() {
+        return;
+    }
+    let server = demo().await;
+    let control = server.control();
+    let mut env = Env::new("cli-toasts");
+    env.tokens = Some(login_tokens(&server.http_url()).await);
+    let url = server.http_url();
+    let profile = env.profile();
+    let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--toasts"]);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let before = dunst_total();
+    control.emit(
+        1,
+        &EmitSpec {
+            titulo: Some("Nueva Compra Realizada".into()),
+            mensaje: Some("Cliente <b>Ana</b> & co".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        wait_dunst_total(before + 1, 10),
+        before + 1,
+        "one toast for one notification"
+    );
+    let summaries = dunst_history_summaries();
+    assert!(
+        summaries.iter().any(|s| s == "Nueva Compra Realizada"),
+        "{summaries:?}"
+    );
+
+    let before = dunst_total();
+    let burst = emit(&control, 10);
+    watch.wait_ids(10, &burst);
+    let after = wait_dunst_total(before + 1, 10);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        dunst_total(),
+        after,
+        "a burst of 10 gave more than one toast"
+    );
+    assert_eq!(after, before + 1);
+    let summaries = dunst_history_summaries();
+    assert!(
+        summaries.iter().any(|s| s.starts_with("10 ")),
+        "{summaries:?}"
+    );
+    watch.stop();
+    record_issued_tokens(&control);
+}
