@@ -537,9 +537,27 @@ async fn without_a_secret_service_login_says_what_to_install() {
     let server = demo().await;
     let url = server.http_url();
     let mut env = Env::new("cli-no-keyring");
-    // A session bus with no Secret Service on it.
+    // A session bus with no Secret Service on it, and none it could start: the stock session
+    // config would D-Bus-activate the installed gnome-keyring.
+    let config = env.dir.path().join("bare-bus.xml");
+    std::fs::write(
+        &config,
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>"#,
+    )
+    .unwrap();
     let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
+        .arg(format!("--config-file={}", config.display()))
+        .args(["--nofork", "--print-address=1"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("dbus-daemon");
