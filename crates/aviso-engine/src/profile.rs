@@ -543,6 +543,28 @@ mod tests {
         assert!(err.contains("invalid HTTP method"), "{err}");
     }
 
+    /// The TOML examples in docs/profiles.md parse, and the seed-000 one is the preset.
+    #[test]
+    fn documented_examples_are_valid() {
+        let doc = include_str!("../../../docs/profiles.md");
+        let blocks: Vec<&str> = doc
+            .split("```toml\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap())
+            .collect();
+        assert!(blocks.len() >= 2, "examples missing from docs/profiles.md");
+        for block in &blocks {
+            Profile::parse("doc", block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+        }
+        let documented =
+            toml::to_string(&Profile::parse("smartsales", blocks[0]).unwrap()).unwrap();
+        let preset = toml::to_string(&Profile::load("smartsales").unwrap()).unwrap();
+        assert_eq!(
+            documented, preset,
+            "docs/profiles.md's seed-000 example differs from the preset"
+        );
+    }
+
     #[test]
     fn request_spec_parses() {
         let r = RequestSpec::parse("POST /a/{id}/").unwrap();
