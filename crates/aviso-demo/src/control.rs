@@ -82,6 +82,9 @@ pub struct RestCounts {
     pub mark_read: u64,
     pub mark_all_read: u64,
     pub unread_count: u64,
+    /// Requests refused 401 for a missing, invalid or expired access token.
+    #[serde(default)]
+    pub unauthorized: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -121,6 +121,7 @@ fn required(fields: &HashMap<String, String>, names: &[&str]) -> Result<Vec<Stri
 fn authenticate(state: &DemoState, headers: &HeaderMap) -> Result<User, Refusal> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+        state.record(|s| s.rest.unauthorized += 1);
         let detail = json!({"detail": "Authentication credentials were not provided."});
         return Err(Refusal(StatusCode::UNAUTHORIZED, detail));
     };
@@ -132,6 +133,7 @@ fn authenticate(state: &DemoState, headers: &HeaderMap) -> Result<User, Refusal>
         }
         Err(e) => {
             tracing::debug!(reason = %e, "bearer token refused");
+            state.record(|s| s.rest.unauthorized += 1);
             Err(Refusal(
                 StatusCode::UNAUTHORIZED,
                 json!({

@@ -33,6 +33,22 @@ const OUTBOX_RETRY_MAX: Duration = Duration::from_secs(60);
 /// How often to look for operations queued by another process (`aviso-cli mark-read`
 /// while the app runs). One indexed SQLite read: cheap enough to do twice a minute.
 const OUTBOX_LOOK_EVERY: Duration = Duration::from_secs(30);
+/// How often to compare the wall clock with the monotonic one. Linux's monotonic clock
+/// stops while the machine is suspended and the wall clock does not, so a gap between them
+/// means the machine slept: sockets are then suspect and a catch-up is due. (The logind
+/// `PrepareForSleep` signal is a faster, platform-specific trigger on top of this.)
+const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(10);
+/// A gap this large counts as a sleep (NTP slews the wall clock far more gently).
+const SLEEP_GAP: Duration = Duration::from_secs(15);
+
+/// Whether the wall clock ran ahead of the monotonic clock by a sleep's worth between two
+/// readings (or jumped backwards by as much).
+pub fn slept(wall_elapsed: Result<Duration, Duration>, mono_elapsed: Duration) -> bool {
+    match wall_elapsed {
+        Ok(wall) => wall.saturating_sub(mono_elapsed) >= SLEEP_GAP,
+        Err(back) => back >= SLEEP_GAP,
+    }
+}
 
 /// An account as the engine runs it.
 #[derive(Debug, Clone)]
@@ -71,6 +87,8 @@ struct Link {
     published: Option<Snapshot>,
     outbox_at: Option<Instant>,
     outbox_attempts: u32,
+    /// The last (wall, monotonic) clock reading, for sleep detection.
+    clocks: (SystemTime, Instant),
 }
 
 pub async fn run(
@@ -105,11 +123,13 @@ pub async fn run(
         published: None,
         outbox_at: Some(now),
         outbox_attempts: 0,
+        clocks: (SystemTime::now(), now),
     };
     link.emit_unread().await;
     link.step(Input::Start).await;
     loop {
-        let deadline = [link.session.deadline(), link.outbox_at]
+        let clock_check = link.clocks.1 + CLOCK_CHECK_EVERY;
+        let deadline = [link.session.deadline(), link.outbox_at, Some(clock_check)]
             .into_iter()
             .flatten()
             .min();
@@ -123,6 +143,9 @@ pub async fn run(
             },
             _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
                 let now = Instant::now();
+                if clock_check <= now {
+                    link.check_clocks().await;
+                }
                 if link.outbox_at.is_some_and(|at| at <= now) {
                     link.flush_outbox().await;
                 }
@@ -152,6 +175,16 @@ async fn recv(conn: &mut Option<Connection>) -> Inbound {
 impl Link {
     fn account(&self) -> &str {
         &self.spec.name
+    }
+
+    async fn check_clocks(&mut self) {
+        let (wall, mono) = (SystemTime::now(), Instant::now());
+        let (last_wall, last_mono) = std::mem::replace(&mut self.clocks, (wall, mono));
+        let wall_elapsed = wall.duration_since(last_wall).map_err(|e| e.duration());
+        if slept(wall_elapsed, mono - last_mono) {
+            tracing::info!(account = %self.account(), "the machine slept: reconnecting and catching up");
+            self.step(Input::Wake).await;
+        }
     }
 
     async fn emit(&self, event: EngineEvent) {
@@ -485,5 +518,23 @@ impl Link {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wall_clock_gap_means_the_machine_slept() {
+        let s = Duration::from_secs;
+        // Awake: both clocks advance together (small NTP slews are not sleeps).
+        assert!(!slept(Ok(s(10)), s(10)));
+        assert!(!slept(Ok(s(12)), s(10)));
+        // Suspended for an hour: the monotonic clock saw 10 s, the wall clock an hour.
+        assert!(slept(Ok(s(3610)), s(10)));
+        // The wall clock was set back by a lot: also treat as suspect.
+        assert!(slept(Err(s(600)), s(10)));
+        assert!(!slept(Err(s(1)), s(10)));
     }
 }

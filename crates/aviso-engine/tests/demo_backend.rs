@@ -483,3 +483,51 @@ async fn bad_frames_give_errors_and_the_session_goes_on() {
     );
     h.assert_no_duplicates();
 }
+
+#[tokio::test]
+async fn tokens_are_refreshed_before_they_expire_without_a_refusal() {
+    let config = DemoConfig {
+        event_interval: None,
+        access_ttl: Duration::from_secs(3),
+        ..DemoConfig::default()
+    };
+    let profile = format!("{FAST}\n[auth]\nrefresh_margin_secs = 2\n");
+    let mut h = Harness::start_with(config, &profile).await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let mark = h.seen.len();
+    // Safety polls every 2 s; the 3 s token must be renewed ahead of its expiry.
+    h.drain(5.0).await;
+    let stats = h.control.stats();
+    assert!(stats.refresh_ok >= 1, "{stats:?}");
+    assert_eq!(stats.refresh_failed, 0);
+    assert_eq!(stats.ws_refused, 0, "no handshake was refused");
+    assert_eq!(stats.rest.unauthorized, 0, "a request went out with an expired token");
+    let states: Vec<&EngineEvent> = h.seen[mark..]
+        .iter()
+        .filter(|e| matches!(e, EngineEvent::State { .. }))
+        .collect();
+    assert!(states.is_empty(), "the session never left live: {states:?}");
+    let after = h.emit(1);
+    h.wait_ids(5.0, &after).await;
+}
+
+#[tokio::test]
+async fn wake_reconnects_and_catches_up_at_once() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    h.drain(0.5).await; // the initial catch-up is done; the next safety poll is 2 s away
+                        // Pushes are lost while "asleep"; only the wake's reconnect and catch-up bring them in.
+    h.control.set_drop_pushes(true);
+    let missed = h.emit(2);
+    h.drain(0.2).await;
+    assert!(h.notified().is_disjoint(&missed), "arrived before the wake");
+    h.control.set_drop_pushes(false);
+    let accepted = h.control.stats().ws_accepted;
+    h.engine.wake().await;
+    h.wait_ids(1.0, &missed).await;
+    assert_eq!(
+        h.control.stats().ws_accepted,
+        accepted + 1,
+        "wake reconnected"
+    );
+}
