@@ -427,6 +427,12 @@ impl Link {
             }
             Inbound::Closed { failure, message } => {
                 tracing::info!(account = %self.account(), "connection closed: {message}");
+                if failure == Failure::Transient(crate::session::Detail::Protocol) {
+                    // E.g. invalid UTF-8 in a text frame: the WebSocket protocol forbids it,
+                    // so the connection is lost; say why before reconnecting.
+                    let text = format!("the server sent invalid data ({message}); reconnecting");
+                    self.error("bad_frame", text).await;
+                }
                 self.conn = None;
                 self.step(Input::Closed(failure)).await;
             }

@@ -475,6 +475,15 @@ async fn bad_frames_give_errors_and_the_session_goes_on() {
     // session reconnects and goes on.
     h.control
         .raw_frame(RawFrame::TextBytes(vec![b'{', 0xc3, 0x28, b'}']));
+    let error = h
+        .wait_for(5.0, "error line", |e| {
+            matches!(e, EngineEvent::Error { .. })
+        })
+        .await;
+    assert!(
+        matches!(&error, EngineEvent::Error { code, message, .. } if code == "bad_frame" && message.contains("invalid data")),
+        "{error:?}"
+    );
     let after = h.emit(1);
     h.wait_ids(8.0, &after).await;
     assert!(
@@ -501,7 +510,10 @@ async fn tokens_are_refreshed_before_they_expire_without_a_refusal() {
     assert!(stats.refresh_ok >= 1, "{stats:?}");
     assert_eq!(stats.refresh_failed, 0);
     assert_eq!(stats.ws_refused, 0, "no handshake was refused");
-    assert_eq!(stats.rest.unauthorized, 0, "a request went out with an expired token");
+    assert_eq!(
+        stats.rest.unauthorized, 0,
+        "a request went out with an expired token"
+    );
     let states: Vec<&EngineEvent> = h.seen[mark..]
         .iter()
         .filter(|e| matches!(e, EngineEvent::State { .. }))
