@@ -1,0 +1,207 @@
+//! The shell, faked in the page: `mockIPC` answers docs/ipc.md's commands from a scenario and emits the events
+//! a real shell would. Bundled to e2e/.build/harness.js and injected before the app's script runs.
+import { emit } from "@tauri-apps/api/event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { AccountView, Cursor, Filter, IpcError, Notification, Settings } from "../../src/lib/types";
+import { makeNotification } from "./data";
+import { PROFILES, type Scenario } from "./scenario";
+
+interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+declare global {
+  interface Window {
+    __AVISO_SCENARIO__: Scenario;
+    __aviso: {
+      calls: Call[];
+      listeners: Record<string, number>;
+      cspViolations: string[];
+      emit(event: string, payload: unknown): Promise<void>;
+      notifications(): Notification[];
+      now: number;
+    };
+  }
+}
+
+const scenario = window.__AVISO_SCENARIO__;
+const now = Date.now();
+
+/** "@-120s" → an RFC 3339 time 120 s before the page started; everything else unchanged, recursively. */
+function resolveTimes<T>(value: T): T {
+  if (typeof value === "string") {
+    const match = /^@([+-]\d+)s$/.exec(value);
+    return (match ? new Date(now + Number(match[1]) * 1000).toISOString() : value) as T;
+  }
+  if (Array.isArray(value)) return value.map(resolveTimes) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveTimes(v)])) as T;
+  }
+  return value;
+}
+
+const accounts: AccountView[] = resolveTimes(scenario.accounts);
+let settings: Settings = {
+  language: "auto",
+  toasts: true,
+  sound: false,
+  autostart: true,
+  paused_until: null,
+  ...resolveTimes(scenario.settings ?? {}),
+};
+const streams = resolveTimes(scenario.streams ?? []);
+let store: Notification[] = resolveTimes(scenario.notifications ?? []);
+if (scenario.generate) {
+  const names = accounts.map((a) => a.name);
+  const { count, unread } = scenario.generate;
+  for (let i = 0; i < count; i++) {
+    const isUnread = unread === "every-third" ? i % 3 === 0 : i < unread;
+    store.push(makeNotification(i, names.length ? names : ["tienda"], now, isUnread));
+  }
+}
+const newestFirst = (a: Notification, b: Notification) =>
+  Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+store.sort(newestFirst);
+
+const unreadOf = (account: string) => store.filter((n) => n.account === account && !n.read).length;
+for (const a of accounts) a.unread = unreadOf(a.name);
+
+const calls: Call[] = [];
+const listeners: Record<string, number> = {};
+const cspViolations: string[] = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+);
+
+function fail(error: IpcError): Promise<never> {
+  return Promise.reject(error);
+}
+
+/** After a change, what the real shell emits: the read marks, then each touched account's unread count. */
+function announceRead(account: string, ids: string[], all: boolean): void {
+  setTimeout(() => {
+    void emit("notifications://read", { account, ids, all });
+    const total = accounts.reduce((sum, a) => sum + unreadOf(a.name), 0);
+    const view = accounts.find((a) => a.name === account);
+    if (view) view.unread = unreadOf(account);
+    void emit("notifications://unread-changed", { account, count: unreadOf(account), total });
+  }, 0);
+}
+
+function markRead(account: string, ids: string[]): void {
+  const wanted = new Set(ids);
+  for (const n of store) if (n.account === account && wanted.has(n.id)) n.read = true;
+  announceRead(account, ids, false);
+}
+
+function list(filter: Filter, before: Cursor | null, limit: number): Notification[] {
+  const older = (n: Notification) =>
+    !before || newestFirst(n, { created_at: before.created_at, id: before.id } as Notification) > 0;
+  const page: Notification[] = [];
+  for (const n of store) {
+    if (page.length >= limit) break;
+    if ((filter === "all" || !n.read) && older(n)) page.push({ ...n });
+  }
+  return page;
+}
+
+function handle(cmd: string, args: Record<string, unknown>): unknown {
+  const failure = scenario.failures?.[cmd];
+  if (failure) return fail(failure);
+  switch (cmd) {
+    case "get_accounts":
+      return accounts.map((a) => ({ ...a }));
+    case "list_notifications":
+      return list(args.filter as Filter, args.before as Cursor | null, args.limit as number);
+    case "mark_read":
+      markRead(args.account as string, args.ids as string[]);
+      return null;
+    case "mark_all_read": {
+      const which = args.account as string | null;
+      for (const a of accounts) {
+        if (which !== null && a.name !== which) continue;
+        for (const n of store) if (n.account === a.name) n.read = true;
+        announceRead(a.name, [], true);
+      }
+      return null;
+    }
+    case "open_notification": {
+      const found = store.find((n) => n.account === args.account && n.id === args.id);
+      if (!found) return fail({ code: "not_found", message: `no notification ${String(args.id)}` });
+      markRead(found.account, [found.id]);
+      return null;
+    }
+    case "list_profiles":
+      return scenario.profiles ?? PROFILES;
+    case "login": {
+      const username = args.username as string;
+      const error = scenario.loginErrors?.[username];
+      if (error) return fail(error);
+      const host = new URL(args.server as string).hostname;
+      const view: AccountView = {
+        name: (args.name as string | null) ?? `${username}@${host}`,
+        server: args.server as string,
+        profile: args.profile as string,
+        state: "live",
+        transport: "websocket",
+        detail: "",
+        last_event_at: null,
+        next_retry_at: null,
+        unread: 0,
+      };
+      const index = accounts.findIndex((a) => a.name === view.name);
+      if (index === -1) accounts.push(view);
+      else accounts[index] = view;
+      return view;
+    }
+    case "logout": {
+      const index = accounts.findIndex((a) => a.name === args.account);
+      if (index === -1) return fail({ code: "unknown_account", message: String(args.account) });
+      accounts.splice(index, 1);
+      store = store.filter((n) => n.account !== args.account);
+      return null;
+    }
+    case "get_settings":
+      return { ...settings };
+    case "set_settings":
+      settings = { ...(args.settings as Settings) };
+      setTimeout(() => void emit("settings://changed", settings), 0);
+      return { ...settings };
+    case "get_streams":
+      return streams;
+    case "get_locale":
+      return scenario.locale;
+    default:
+      return fail({ code: "internal", message: `unknown command ${cmd}` });
+  }
+}
+
+mockIPC(
+  (cmd, args) => {
+    const record = (args ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args: JSON.parse(JSON.stringify(record)) as Record<string, unknown> });
+    return handle(cmd, record);
+  },
+  { shouldMockEvents: true },
+);
+
+// Count live listeners per event: a leak or a double subscription shows up as a count other than 1.
+type Invoke = (cmd: string, args: Record<string, unknown>, ...rest: unknown[]) => unknown;
+const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: Invoke } }).__TAURI_INTERNALS__;
+const mockedInvoke = internals.invoke;
+internals.invoke = (cmd, args, ...rest) => {
+  const event = args?.event as string | undefined;
+  if (event && cmd === "plugin:event|listen") listeners[event] = (listeners[event] ?? 0) + 1;
+  if (event && cmd === "plugin:event|unlisten") listeners[event] = (listeners[event] ?? 0) - 1;
+  return mockedInvoke(cmd, args, ...rest);
+};
+
+window.__aviso = {
+  calls,
+  listeners,
+  cspViolations,
+  now,
+  emit: (event, payload) => emit(event, resolveTimes(payload)),
+  notifications: () => store,
+};

@@ -1,0 +1,31 @@
+//! Event names the shell emits to the panel; mirrored by `src-tauri/events.rs` (keep both in step, docs/ipc.md).
+import type {
+  AccountView,
+  FocusItem,
+  Notification,
+  ReadPayload,
+  Settings,
+  StreamChannel,
+  UnreadChanged,
+} from "./types";
+
+export const NOTIFICATION_RECEIVED = "notifications://received";
+export const NOTIFICATIONS_READ = "notifications://read";
+export const UNREAD_CHANGED = "notifications://unread-changed";
+export const CONNECTION_STATE_CHANGED = "connection://state-changed";
+export const PANEL_FOCUS_ITEM = "panel://focus-item";
+export const STREAMS_UPDATED = "streams://updated";
+export const SETTINGS_CHANGED = "settings://changed";
+
+/** Payload type of each event, so a listener cannot get the shape wrong. */
+export interface EventPayloads {
+  [NOTIFICATION_RECEIVED]: Notification;
+  [NOTIFICATIONS_READ]: ReadPayload;
+  [UNREAD_CHANGED]: UnreadChanged;
+  [CONNECTION_STATE_CHANGED]: AccountView;
+  [PANEL_FOCUS_ITEM]: FocusItem;
+  [STREAMS_UPDATED]: StreamChannel;
+  [SETTINGS_CHANGED]: Settings;
+}
+
+export type EventName = keyof EventPayloads;

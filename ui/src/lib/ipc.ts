@@ -1,0 +1,116 @@
+//! The only module that talks to Tauri: typed commands and events of docs/ipc.md, errors normalised to IpcError.
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { EventName, EventPayloads } from "./events";
+import {
+  ERROR_CODES,
+  type AccountView,
+  type Cursor,
+  type ErrorCode,
+  type Filter,
+  type IpcError,
+  type LoginArgs,
+  type Notification,
+  type ProfileInfo,
+  type Settings,
+  type StreamChannel,
+} from "./types";
+
+/**
+ * What the state classes need from the shell. The Tauri implementation is `tauriBackend`; unit tests hand
+ * the classes a fake, so no state class imports Tauri.
+ */
+export interface Backend {
+  getAccounts(): Promise<AccountView[]>;
+  listNotifications(filter: Filter, before: Cursor | null, limit: number): Promise<Notification[]>;
+  markRead(account: string, ids: string[]): Promise<void>;
+  /** `null` marks every account's notifications read. */
+  markAllRead(account: string | null): Promise<void>;
+  openNotification(account: string, id: string): Promise<void>;
+  listProfiles(): Promise<ProfileInfo[]>;
+  login(args: LoginArgs): Promise<AccountView>;
+  logout(account: string): Promise<void>;
+  getSettings(): Promise<Settings>;
+  setSettings(settings: Settings): Promise<Settings>;
+  getStreams(): Promise<StreamChannel[]>;
+  getLocale(): Promise<string>;
+  listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void>;
+}
+
+/** A rejected command, as an Error (for stacks) that is also an IpcError (for the UI's switch on `code`). */
+export class IpcFailure extends Error implements IpcError {
+  readonly code: ErrorCode;
+  constructor(error: IpcError) {
+    super(error.message);
+    this.name = "IpcFailure";
+    this.code = error.code;
+  }
+}
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code);
+}
+
+/**
+ * Normalises whatever a command rejected with. The contract says `{code, message}`; a plain string (a shell
+ * bug or a Tauri-level failure such as an unknown command) or an unknown code becomes `internal`.
+ */
+export function toIpcError(error: unknown): IpcError {
+  if (error instanceof IpcFailure) return { code: error.code, message: error.message };
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const { code, message } = error as { code: unknown; message?: unknown };
+    const text = typeof message === "string" ? message : "";
+    return isErrorCode(code) ? { code, message: text } : { code: "internal", message: text || String(code) };
+  }
+  if (error instanceof Error) return { code: "internal", message: error.message };
+  return { code: "internal", message: typeof error === "string" ? error : (JSON.stringify(error) ?? "") };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw new IpcFailure(toIpcError(error));
+  }
+}
+
+export const tauriBackend: Backend = {
+  getAccounts: () => call("get_accounts"),
+  listNotifications: (filter, before, limit) => call("list_notifications", { filter, before, limit }),
+  markRead: (account, ids) => call("mark_read", { account, ids }),
+  markAllRead: (account) => call("mark_all_read", { account }),
+  openNotification: (account, id) => call("open_notification", { account, id }),
+  listProfiles: () => call("list_profiles"),
+  login: (args) => call("login", { ...args }),
+  logout: (account) => call("logout", { account }),
+  getSettings: () => call("get_settings"),
+  setSettings: (settings) => call("set_settings", { settings }),
+  getStreams: () => call("get_streams"),
+  getLocale: () => call("get_locale"),
+  listen: (event, handler) => listen<EventPayloads[typeof event]>(event, (e) => handler(e.payload)),
+};
+
+export type Handlers = { [E in EventName]?: (payload: EventPayloads[E]) => void };
+
+/**
+ * Listens to several events and returns one synchronous cleanup for an `$effect`. `listen` resolves later,
+ * so a cleanup that runs first still unlistens each one as soon as it arrives: no listener outlives its effect.
+ */
+export function subscribe(backend: Backend, handlers: Handlers): () => void {
+  let disposed = false;
+  const unlisteners: (() => void)[] = [];
+  for (const event of Object.keys(handlers) as EventName[]) {
+    const handler = handlers[event] as (payload: unknown) => void;
+    backend
+      .listen(event, handler)
+      .then((unlisten) => {
+        if (disposed) unlisten();
+        else unlisteners.push(unlisten);
+      })
+      .catch((error: unknown) => console.error(`listen ${event} failed`, error));
+  }
+  return () => {
+    disposed = true;
+    for (const unlisten of unlisteners.splice(0)) unlisten();
+  };
+}

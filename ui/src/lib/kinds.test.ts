@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { ICONS } from "./icons";
+import { compactJson } from "./json";
+import { kindStyle } from "./kinds";
+
+describe("kindStyle", () => {
+  it("gives each SmartSales kind its own icon, and anything else the generic bell", () => {
+    const kinds = [
+      "nueva_compra",
+      "stock_bajo",
+      "pago_procesado",
+      "nuevo_cliente",
+      "pedido_enviado",
+      "devolucion_solicitada",
+    ];
+    const icons = kinds.map((k) => kindStyle(k).icon);
+    expect(icons[0]).toBe("cart");
+    expect(new Set(icons).size).toBe(kinds.length);
+    expect(icons).not.toContain("bell");
+    expect(kindStyle("mensaje_sistema")).toMatchObject({ icon: "bell", label: "kind.generic" });
+    expect(kindStyle("toString").icon).toBe("bell");
+    for (const icon of icons) expect(ICONS[icon].length).toBeGreaterThan(0);
+  });
+
+  it("draws every icon with path data only", () => {
+    for (const paths of Object.values(ICONS)) for (const d of paths) expect(d).toMatch(/^M[-\d.]/);
+  });
+});
+
+describe("compactJson", () => {
+  it("renders values as one compact line and cuts long ones", () => {
+    expect(compactJson({ total: 12.5, items: [1, 2] })).toBe('{"total":12.5,"items":[1,2]}');
+    expect(compactJson("texto")).toBe("texto");
+    expect(compactJson(null)).toBe("null");
+    expect(compactJson(undefined)).toBe("");
+    const long = compactJson({ text: "x".repeat(500) }, 40);
+    expect(long).toHaveLength(40);
+    expect(long.endsWith("…")).toBe(true);
+  });
+
+  it("survives values JSON cannot write", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(compactJson(cyclic)).toBe("[object Object]");
+  });
+});

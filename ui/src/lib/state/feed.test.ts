@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FakeBackend, notification } from "../../test/fake-backend";
+import { FeedState, itemKey, PAGE_SIZE } from "./feed.svelte";
+
+function setup(count: number, patch: (i: number) => Partial<ReturnType<typeof notification>> = () => ({})) {
+  const backend = new FakeBackend();
+  backend.store = Array.from({ length: count }, (_, i) => notification(i, patch(i)));
+  return { backend, feed: new FeedState(backend) };
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe("FeedState paging", () => {
+  it("loads the newest page first, then keyset pages strictly older than the last item", async () => {
+    const { backend, feed } = setup(PAGE_SIZE * 2 + 10);
+    await feed.loadMore();
+    expect(backend.callsOf("listNotifications")).toEqual([["unread", null, PAGE_SIZE]]);
+    expect(feed.items.map((n) => n.id).slice(0, 2)).toEqual(["1000", "999"]);
+    const last = feed.items.at(-1)!;
+    await feed.loadMore();
+    expect(backend.callsOf("listNotifications")[1]).toEqual([
+      "unread",
+      { created_at: last.created_at, id: last.id },
+      PAGE_SIZE,
+    ]);
+    await feed.loadMore();
+    expect(feed.items).toHaveLength(PAGE_SIZE * 2 + 10);
+    expect(feed.exhausted).toBe(true);
+    await feed.loadMore();
+    expect(backend.callsOf("listNotifications")).toHaveLength(3);
+  });
+
+  it("asks once while a page is on its way", async () => {
+    const { backend, feed } = setup(10);
+    await Promise.all([feed.loadMore(), feed.loadMore(), feed.loadMore()]);
+    expect(backend.callsOf("listNotifications")).toHaveLength(1);
+  });
+
+  it("starts over on a filter change and drops pages of the old filter", async () => {
+    const { backend, feed } = setup(5, (i) => ({ read: i % 2 === 1 }));
+    const first = feed.loadMore();
+    const switched = feed.setFilter("all");
+    await Promise.all([first, switched]);
+    expect(feed.filter).toBe("all");
+    expect(feed.items).toHaveLength(5);
+    expect(backend.callsOf("listNotifications").map((c) => c[0])).toEqual(["unread", "all"]);
+  });
+
+  it("is empty only once the shell said there is nothing", async () => {
+    const { feed } = setup(0);
+    expect(feed.empty).toBe(false);
+    await feed.loadMore();
+    expect(feed.empty).toBe(true);
+  });
+
+  it("keeps a failed page as an error and retries on reload", async () => {
+    const { backend, feed } = setup(3);
+    backend.failures.listNotifications = { code: "storage", message: "disk full" };
+    await feed.loadMore();
+    expect(feed.loadError).toEqual({ code: "storage", message: "disk full" });
+    delete backend.failures.listNotifications;
+    await feed.reload();
+    expect(feed.loadError).toBeNull();
+    expect(feed.items).toHaveLength(3);
+  });
+});
+
+describe("FeedState read marks", () => {
+  it("marks one read with mark_read(account, [id]) and drops it from Unread", async () => {
+    const { backend, feed } = setup(3);
+    await feed.loadMore();
+    await feed.markRead(feed.items[1]!);
+    expect(backend.callsOf("markRead")).toEqual([["tienda", ["999"]]]);
+    expect(feed.items.map((n) => n.id)).toEqual(["1000", "998"]);
+  });
+
+  it("dims instead of dropping in All", async () => {
+    const { feed } = setup(3);
+    await feed.setFilter("all");
+    await feed.markRead(feed.items[0]!);
+    expect(feed.items.map((n) => n.read)).toEqual([true, false, false]);
+  });
+
+  it("marks all with mark_all_read(null)", async () => {
+    const { backend, feed } = setup(4);
+    await feed.loadMore();
+    await feed.markAllRead();
+    expect(backend.callsOf("markAllRead")).toEqual([[null]]);
+    expect(feed.items).toEqual([]);
+  });
+
+  it("opens with open_notification(account, id), like a toast click", async () => {
+    const { backend, feed } = setup(2);
+    await feed.loadMore();
+    await feed.open(feed.items[0]!);
+    expect(backend.callsOf("openNotification")).toEqual([["tienda", "1000"]]);
+    expect(feed.items.map((n) => n.id)).toEqual(["999"]);
+  });
+
+  it("keeps the item and shows the error when the shell refuses", async () => {
+    const { backend, feed } = setup(2);
+    await feed.loadMore();
+    backend.failures.openNotification = { code: "not_found", message: "gone" };
+    await feed.open(feed.items[0]!);
+    expect(feed.actionError?.code).toBe("not_found");
+    expect(feed.items).toHaveLength(2);
+  });
+
+  it("applies notifications://read for one account only, and mark-all with all: true", async () => {
+    const { feed } = setup(6, (i) => ({ account: i % 2 ? "b" : "a" }));
+    await feed.setFilter("all");
+    feed.applyRead({ account: "b", ids: [], all: true });
+    expect(feed.items.filter((n) => n.read).map((n) => n.account)).toEqual(["b", "b", "b"]);
+    feed.applyRead({ account: "a", ids: ["1000"], all: false });
+    expect(feed.items.find((n) => n.id === "1000")?.read).toBe(true);
+    expect(feed.items.filter((n) => !n.read)).toHaveLength(2);
+  });
+});
+
+describe("FeedState live inserts", () => {
+  it("puts a received notification on top, once", async () => {
+    const { feed } = setup(3);
+    await feed.loadMore();
+    const fresh = notification(-5, { id: "2000" });
+    feed.receive(fresh);
+    feed.receive(fresh);
+    expect(feed.items.map((n) => n.id)).toEqual(["2000", "1000", "999", "998"]);
+  });
+
+  it("ignores read ones in Unread and older-than-loaded ones while pages remain", async () => {
+    const { feed } = setup(PAGE_SIZE + 5);
+    await feed.loadMore();
+    feed.receive(notification(-1, { id: "3000", read: true }));
+    feed.receive(notification(PAGE_SIZE + 50, { id: "1" }));
+    expect(feed.items).toHaveLength(PAGE_SIZE);
+    expect(feed.items[0]!.id).toBe("1000");
+  });
+});
+
+describe("FeedState focus (panel://focus-item)", () => {
+  it("pages until it finds the item, highlights it and asks the list to scroll there", async () => {
+    vi.useFakeTimers();
+    const { feed } = setup(PAGE_SIZE * 3);
+    await feed.loadMore();
+    const target = notification(PAGE_SIZE * 2 + 7);
+    expect(await feed.focus(target)).toBe(true);
+    expect(feed.items.length).toBe(PAGE_SIZE * 3);
+    expect(feed.focusRequest).toEqual({ index: PAGE_SIZE * 2 + 7, seq: 1 });
+    expect(feed.highlighted).toBe(itemKey(target));
+    vi.advanceTimersByTime(6000);
+    expect(feed.highlighted).toBeNull();
+  });
+
+  it("falls back to All for an item already read (a clicked toast)", async () => {
+    const { feed } = setup(5, (i) => ({ read: i === 3 }));
+    await feed.loadMore();
+    expect(await feed.focus(notification(3))).toBe(true);
+    expect(feed.filter).toBe("all");
+    expect(feed.focusRequest?.index).toBe(3);
+  });
+
+  it("gives up on an unknown item", async () => {
+    const { feed } = setup(5);
+    await feed.loadMore();
+    expect(await feed.focus({ account: "tienda", id: "nope" })).toBe(false);
+    expect(feed.highlighted).toBeNull();
+  });
+});

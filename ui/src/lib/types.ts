@@ -1,0 +1,115 @@
+//! The wire types of docs/ipc.md, field for field (snake_case, RFC 3339 times).
+
+export type ConnState = "connecting" | "live" | "polling" | "backoff" | "needs_login" | "stopped";
+export type Transport = "websocket" | "socketio" | "polling" | null;
+
+export interface Notification {
+  account: string;
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  url: string | null;
+  created_at: string;
+  read: boolean;
+  data: unknown;
+}
+
+export interface AccountView {
+  name: string;
+  server: string;
+  profile: string;
+  state: ConnState;
+  transport: Transport;
+  /** Machine-readable reason code, e.g. "auth_failed", "no_websocket", "dead_peer". */
+  detail: string;
+  last_event_at: string | null;
+  next_retry_at: string | null;
+  unread: number;
+  /**
+   * UI extension, not (yet) in docs/ipc.md: the polling period while `state` is "polling", for
+   * "Sin WebSocket: sondeo cada 15 s". Optional: without it the bar says "sondeo periódico".
+   */
+  poll_interval_secs?: number;
+}
+
+export interface ProfileInfo {
+  name: string;
+  description: string;
+}
+
+export type Language = "auto" | "es" | "en";
+
+export interface Settings {
+  language: Language;
+  toasts: boolean;
+  sound: boolean;
+  autostart: boolean;
+  /** "Pause notifications 1 h": toasts stay quiet until then. */
+  paused_until: string | null;
+}
+
+export interface StreamChannel {
+  account: string;
+  channel: string;
+  state: "open" | "polling" | "closed";
+  last_update: string | null;
+  event: string | null;
+  data: unknown;
+}
+
+export const ERROR_CODES = [
+  "wrong_credentials",
+  "unreachable",
+  "no_secret_service",
+  "keyring_locked",
+  "invalid_url",
+  "unknown_profile",
+  "unknown_account",
+  "not_found",
+  "storage",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Every rejected invoke carries this. */
+export interface IpcError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Filter = "unread" | "all";
+
+/** Keyset cursor for `list_notifications`: items strictly older than this one. */
+export interface Cursor {
+  created_at: string;
+  id: string;
+}
+
+export interface LoginArgs {
+  server: string;
+  profile: string;
+  username: string;
+  password: string;
+  name: string | null;
+}
+
+/** Payload of `notifications://read` (`ids` empty and `all` true for mark-all). */
+export interface ReadPayload {
+  account: string;
+  ids: string[];
+  all: boolean;
+}
+
+/** Payload of `notifications://unread-changed` (`total` = all accounts). */
+export interface UnreadChanged {
+  account: string;
+  count: number;
+  total: number;
+}
+
+/** Payload of `panel://focus-item`. */
+export interface FocusItem {
+  account: string;
+  id: string;
+}

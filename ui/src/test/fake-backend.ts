@@ -1,0 +1,120 @@
+//! An in-memory Backend for unit tests: records every call, answers from arrays, fires events on demand.
+import type { EventName, EventPayloads } from "../lib/events";
+import type { Backend } from "../lib/ipc";
+import type { AccountView, Cursor, Filter, IpcError, Notification, Settings } from "../lib/types";
+
+export interface Recorded {
+  method: string;
+  args: unknown[];
+}
+
+export function notification(i: number, patch: Partial<Notification> = {}): Notification {
+  return {
+    account: "tienda",
+    id: String(1000 - i),
+    kind: "nueva_compra",
+    title: `Compra ${i}`,
+    body: `Cuerpo ${i}`,
+    url: null,
+    created_at: new Date(Date.UTC(2025, 10, 17, 12, 0, 0) - i * 60_000).toISOString(),
+    read: false,
+    data: null,
+    ...patch,
+  };
+}
+
+export function accountView(name: string, patch: Partial<AccountView> = {}): AccountView {
+  return {
+    name,
+    server: `https://${name}.example.com`,
+    profile: "smartsales",
+    state: "live",
+    transport: "websocket",
+    detail: "",
+    last_event_at: null,
+    next_retry_at: null,
+    unread: 0,
+    ...patch,
+  };
+}
+
+export const SETTINGS: Settings = {
+  language: "auto",
+  toasts: true,
+  sound: false,
+  autostart: true,
+  paused_until: null,
+};
+
+const older = (n: Notification, c: Cursor) =>
+  Date.parse(n.created_at) < Date.parse(c.created_at) || (n.created_at === c.created_at && n.id < c.id);
+
+export class FakeBackend implements Backend {
+  calls: Recorded[] = [];
+  store: Notification[] = [];
+  accounts: AccountView[] = [];
+  settings: Settings = { ...SETTINGS };
+  locale = "es-ES";
+  /** Method name → the error it rejects with. */
+  failures: Record<string, IpcError> = {};
+  handlers = new Map<string, Set<(payload: unknown) => void>>();
+  unlistened: string[] = [];
+
+  #record<T>(method: string, args: unknown[], answer: () => T): Promise<T> {
+    this.calls.push({ method, args });
+    const failure = this.failures[method];
+    return failure ? Promise.reject(failure) : Promise.resolve().then(answer);
+  }
+
+  callsOf(method: string): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  fire<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+    for (const handler of this.handlers.get(event) ?? []) handler(payload);
+  }
+
+  getAccounts = () => this.#record("getAccounts", [], () => structuredClone(this.accounts));
+  listNotifications = (filter: Filter, before: Cursor | null, limit: number) =>
+    this.#record("listNotifications", [filter, before, limit], () =>
+      this.store
+        .filter((n) => (filter === "all" || !n.read) && (!before || older(n, before)))
+        .slice(0, limit)
+        .map((n) => ({ ...n })),
+    );
+  markRead = (account: string, ids: string[]) =>
+    this.#record("markRead", [account, ids], () => {
+      for (const n of this.store) if (n.account === account && ids.includes(n.id)) n.read = true;
+    });
+  markAllRead = (account: string | null) =>
+    this.#record("markAllRead", [account], () => {
+      for (const n of this.store) if (account === null || n.account === account) n.read = true;
+    });
+  openNotification = (account: string, id: string) =>
+    this.#record("openNotification", [account, id], () => undefined);
+  listProfiles = () =>
+    this.#record("listProfiles", [], () => [{ name: "smartsales", description: "SmartSales365" }]);
+  login = (args: Parameters<Backend["login"]>[0]) =>
+    this.#record("login", [args], () =>
+      accountView(args.name ?? `${args.username}@x`, { server: args.server }),
+    );
+  logout = (account: string) =>
+    this.#record("logout", [account], () => {
+      this.accounts = this.accounts.filter((a) => a.name !== account);
+    });
+  getSettings = () => this.#record("getSettings", [], () => ({ ...this.settings }));
+  setSettings = (settings: Settings) =>
+    this.#record("setSettings", [settings], () => (this.settings = { ...settings }));
+  getStreams = () => this.#record("getStreams", [], () => []);
+  getLocale = () => this.#record("getLocale", [], () => this.locale);
+  listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void> {
+    const set = this.handlers.get(event) ?? new Set();
+    this.handlers.set(event, set);
+    const h = handler as (payload: unknown) => void;
+    set.add(h);
+    return Promise.resolve(() => {
+      set.delete(h);
+      this.unlistened.push(event);
+    });
+  }
+}
