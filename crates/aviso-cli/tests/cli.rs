@@ -13,21 +13,7 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
 
-/// The smartsales preset with test-sized timers, as a profile file.
-const FAST: &str = r#"extends = "smartsales"
-[heartbeat]
-interval_secs = 0.5
-timeout_secs = 2.0
-[polling]
-interval_secs = 0.5
-probe_interval_secs = 1.0
-safety_interval_secs = 2.0
-[reconnect]
-min_ms = 20
-initial_ms = 100
-max_ms = 400
-fallback_after = 4
-"#;
+const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
 
 struct Env {
     dir: ArtifactDir,

@@ -11,6 +11,26 @@ use std::path::{Path, PathBuf};
 
 use crate::DemoControl;
 
+/// The engine's `smartsales` preset with test-sized timers (heartbeat 0.5 s, dead after
+/// 2 s, polls every 0.5 s, probes every 1 s, safety poll every 2 s, fast backoff), so
+/// tests of reconnects and fallbacks take seconds, not minutes.
+pub const FAST_SMARTSALES_PROFILE: &str = r#"extends = "smartsales"
+[heartbeat]
+interval_secs = 0.5
+timeout_secs = 2.0
+[polling]
+interval_secs = 0.5
+probe_interval_secs = 1.0
+safety_interval_secs = 2.0
+[reconnect]
+min_ms = 20
+initial_ms = 100
+max_ms = 400
+stable_secs = 1.0
+fallback_after = 4
+connect_timeout_secs = 3.0
+"#;
+
 /// A test's folder: under `AVISO_TEST_ARTIFACTS` (kept for the scan) or a temporary one.
 pub struct ArtifactDir {
     path: PathBuf,

@@ -40,6 +40,20 @@ pub mod tls;
 pub mod transport;
 
 pub use engine::{Engine, EngineError, EngineOptions};
+
+/// An error's text followed by its causes (`a: b: c`). Library errors often say only
+/// "error sending request" at the top; the cause is what a user can act on. Callers pass
+/// errors whose texts carry no URL, so no token can leak through this.
+pub(crate) fn error_chain(head: String, e: &dyn std::error::Error) -> String {
+    let mut text = head;
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
 pub use link::AccountSpec;
 pub use model::{ConnState, EngineEvent, Notification, TransportKind};
 pub use profile::Profile;

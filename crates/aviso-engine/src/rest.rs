@@ -2,7 +2,6 @@
 //! mark all read, unread count.
 
 use std::collections::BTreeMap;
-use std::error::Error as _;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -50,20 +49,14 @@ impl RestError {
 /// A short description of a reqwest error including its causes (reqwest's own Display is
 /// just "error sending request"), without the URL (which may carry a token).
 pub fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_string()
+    let head = if e.is_timeout() {
+        "timed out"
     } else if e.is_connect() {
-        "connection failed".to_string()
+        "connection failed"
     } else {
-        "request failed".to_string()
+        "request failed"
     };
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    crate::error_chain(head.to_string(), e)
 }
 
 /// One catch-up's result.

@@ -15,24 +15,7 @@ use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, P
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{timeout, Instant};
 
-/// The smartsales preset with test-sized timers.
-const FAST: &str = r#"
-extends = "smartsales"
-[heartbeat]
-interval_secs = 0.5
-timeout_secs = 2.0
-[polling]
-interval_secs = 0.5
-probe_interval_secs = 1.0
-safety_interval_secs = 2.0
-[reconnect]
-min_ms = 20
-initial_ms = 100
-max_ms = 400
-stable_secs = 1.0
-fallback_after = 4
-connect_timeout_secs = 3.0
-"#;
+const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
 
 struct Harness {
     demo: Option<DemoServer>,

@@ -178,13 +178,5 @@ fn classify_stream(e: &WsError) -> Failure {
 
 /// An error's text with its causes, never with the request URL.
 fn describe(e: &WsError) -> String {
-    use std::error::Error;
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    crate::error_chain(e.to_string(), e)
 }
