@@ -171,8 +171,6 @@ pub struct TokenKeeper {
     http: reqwest::Client,
     creds: Arc<Credentials>,
     tokens: Option<Tokens>,
-    /// Refresh calls made (the session allows one per auth failure; tests count them).
-    pub refreshes: u32,
 }
 
 impl TokenKeeper {
@@ -190,7 +188,6 @@ impl TokenKeeper {
             http,
             creds,
             tokens: None,
-            refreshes: 0,
         }
     }
 
@@ -237,7 +234,6 @@ impl TokenKeeper {
         let Some(refresh_token) = self.tokens.as_ref().and_then(|t| t.refresh.clone()) else {
             return Err(AuthError::Rejected);
         };
-        self.refreshes += 1;
         let fresh = refresh(&self.http, &self.server, &self.auth, &refresh_token).await?;
         let creds = self.creds.clone();
         let account = self.account.clone();

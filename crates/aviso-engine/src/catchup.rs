@@ -5,8 +5,6 @@
 //! Only REST results move the cursor, never pushed frames: pushes can have gaps (Django
 //! Channels delivers at most once), and a cursor moved past a gap would hide it forever.
 
-use serde_json::Value;
-
 use crate::frame::{self, FrameError, Inbound};
 use crate::link::AccountSpec;
 use crate::rest::{max_cursor, Rest, RestError};
@@ -78,9 +76,4 @@ pub async fn run(
         errors,
         not_modified: false,
     })
-}
-
-/// The cursor field of a raw item (exposed for dialects that advance it themselves).
-pub fn cursor_of(item: &Value, field: &str) -> Option<String> {
-    lookup(item, field).map(to_text).filter(|c| !c.is_empty())
 }
