@@ -1,6 +1,226 @@
-//! Aviso's desktop shell (Tauri). Until the desktop issue lands it only explains itself:
-//! the engine and the headless `aviso-cli` are what works today.
+//! Aviso's desktop shell (Tauri 2): a thin layer that maps the engine's events onto the
+//! tray, native notifications and the panel UI, and the UI's calls onto the engine.
+//!
+//! - `shell`: the state (engine handle, account views, settings) and the operations.
+//! - `commands`: the UI's commands (docs/ipc.md); `events`: engine events → tray/toasts/UI.
+//! - `tray` and `icon`: the tray icon with its badge; `toasts`: native notifications.
+//! - `panel`: the window, created on demand and destroyed when closed.
+//! - `urls`: which notification URLs may open; `i18n`: the shell's words (es, en).
+//! - `settings`, `autostart`, `paths`.
 
-/// The message the not-yet-built desktop binary prints.
-pub const NOT_YET: &str = "The Aviso desktop app is not built yet. Use `aviso-cli watch --toasts` \
-                           (see README.md) for notifications today.";
+mod autostart;
+mod commands;
+mod events;
+pub mod i18n;
+pub mod icon;
+mod panel;
+mod paths;
+mod settings;
+mod shell;
+mod toasts;
+mod tray;
+pub mod urls;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use aviso_engine::config::{AccountConfig, Config};
+use aviso_engine::credentials::Credentials;
+use aviso_engine::{Engine, EngineOptions, Secret};
+use tauri::{Manager, RunEvent};
+
+use crate::shell::Shell;
+
+/// Command-line switches.
+#[derive(Debug, Default, Clone)]
+pub struct Args {
+    /// Run on the embedded demo backend with a demo account (nothing else is touched).
+    pub demo: bool,
+    /// Open the panel at start.
+    pub show: bool,
+}
+
+impl Args {
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Args {
+        let mut out = Args::default();
+        for a in args {
+            match a.as_str() {
+                "--demo" => out.demo = true,
+                "--show" => out.show = true,
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run() {
+    init_logging();
+    let args = Args::parse(std::env::args().skip(1));
+    let app = tauri::Builder::default()
+        // First: a second launch hands over to this one, which shows its panel.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Err(e) = panel::show(app) {
+                tracing::warn!("cannot show the panel: {e}");
+            }
+        }))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .invoke_handler(tauri::generate_handler![
+            commands::get_accounts,
+            commands::list_notifications,
+            commands::mark_read,
+            commands::mark_all_read,
+            commands::open_notification,
+            commands::list_profiles,
+            commands::login,
+            commands::logout,
+            commands::get_settings,
+            commands::set_settings,
+            commands::get_streams,
+            commands::get_locale,
+            commands::take_pending_focus,
+        ])
+        .setup(move |app| {
+            setup(app, &args).map_err(|e| {
+                tracing::error!("start-up failed: {e:#}");
+                e.into()
+            })
+        })
+        .build(tauri::generate_context!())
+        .expect("the Tauri application could not be built");
+    app.run(|_app, event| {
+        // A tray app outlives its last window; only Quit (an explicit exit code) ends it.
+        if let RunEvent::ExitRequested { api, code, .. } = event {
+            if code.is_none() {
+                api.prevent_exit();
+            }
+        }
+    });
+}
+
+fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
+    let handle = app.handle().clone();
+    let (config_path, mut config, data_dir, creds, demo) = if args.demo {
+        let (config, creds, demo) = tauri::async_runtime::block_on(start_demo())?;
+        let data_dir = paths::data_dir().join("demo");
+        // A fresh demo server numbers its events from 1: an old demo store would hide them.
+        let _ = std::fs::remove_dir_all(&data_dir);
+        (
+            paths::config_dir().join("demo.toml"),
+            config,
+            data_dir,
+            creds,
+            Some(demo),
+        )
+    } else {
+        let path = paths::config_dir().join("config.toml");
+        let config = Config::load(&path)?;
+        (
+            path,
+            config,
+            paths::data_dir(),
+            Credentials::from_env(),
+            None,
+        )
+    };
+    if args.demo {
+        // Settings survive demo runs; accounts are the demo's.
+        config.desktop = Config::load(&config_path)
+            .map(|c| c.desktop)
+            .unwrap_or_default();
+    }
+    let options = EngineOptions {
+        data_dir: data_dir.clone(),
+        extra_ca: config.extra_ca.clone(),
+    };
+    let (engine, events) = Engine::open(options, creds).context("cannot open the engine")?;
+    let icon_path = write_toast_icon(&data_dir);
+    let shell = Arc::new(Shell::new(engine, config_path, config, icon_path));
+    app.manage(shell.clone());
+    if let Some(demo) = demo {
+        app.manage(DemoBackend(demo));
+    }
+
+    let start = shell.clone();
+    tauri::async_runtime::block_on(async move {
+        for account in start.account_configs() {
+            match account.spec() {
+                Ok(spec) => start.engine.add(spec),
+                Err(e) => tracing::error!(account = %account.name, "cannot start: {e}"),
+            }
+        }
+    });
+    shell.set_tray(tray::Tray::build(&handle, shell.lang())?);
+    let (toast_shell, action_shell, action_app) = (shell.clone(), shell.clone(), handle.clone());
+    shell.set_toaster(toasts::start(
+        move || toast_shell.toast_context(),
+        move |action| action_shell.on_toast_action(&action_app, action),
+    ));
+    tauri::async_runtime::spawn(events::pump(handle.clone(), shell.clone(), events));
+    autostart::apply(&handle, shell.settings().autostart);
+    if args.show || shell.account_configs().is_empty() {
+        panel::show(&handle)?;
+    }
+    Ok(())
+}
+
+/// Keeps the embedded demo server alive as long as the app.
+struct DemoBackend(#[allow(dead_code)] aviso_demo::DemoServer);
+
+async fn start_demo() -> anyhow::Result<(Config, Credentials, aviso_demo::DemoServer)> {
+    let demo = aviso_demo::DemoServer::start(
+        ([127, 0, 0, 1], 0).into(),
+        aviso_demo::DemoConfig::default(),
+    )
+    .await?;
+    let account = AccountConfig {
+        name: "demo".into(),
+        server: demo.http_url(),
+        profile: "smartsales".into(),
+        username: Some("admin".into()),
+        params: Default::default(),
+    };
+    let spec = account.spec()?;
+    let tls = aviso_engine::tls::client_config(None)?;
+    let http = aviso_engine::engine::http_client(&tls)?;
+    let tokens = aviso_engine::auth::obtain(
+        &http,
+        &spec.server,
+        &spec.profile.auth,
+        "admin",
+        &Secret::new("admin"),
+    )
+    .await?;
+    let config = Config {
+        accounts: vec![account],
+        ..Config::default()
+    };
+    Ok((config, Credentials::in_memory(tokens), demo))
+}
+
+/// Writes the app icon where the notification daemon can read it.
+fn write_toast_icon(dir: &std::path::Path) -> Option<String> {
+    let path = dir.join("aviso-icon.png");
+    let size = 128;
+    let rgba = icon::render(size, 0, icon::Look::Live);
+    let file = std::fs::File::create(&path).ok()?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), size, size);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header().ok()?.write_image_data(&rgba).ok()?;
+    Some(path.display().to_string())
+}

@@ -1,6 +1,6 @@
-//! The `aviso` desktop binary (placeholder until the Tauri shell lands).
+//! The `aviso` desktop binary.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    eprintln!("{}", aviso_app::NOT_YET);
-    std::process::exit(2);
+    aviso_app::run();
 }

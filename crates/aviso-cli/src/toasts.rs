@@ -13,28 +13,11 @@ const WINDOW: Duration = Duration::from_millis(700);
 /// More than this many in one window become a summary.
 const MAX_SINGLE: usize = 3;
 
-/// Escapes text for the notification server's markup (the spec allows a subset of HTML
-/// in bodies, so `<b>` from a hostile server must stay literal).
-pub fn escape_markup(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn show(summary: &str, body: &str) {
     let result = notify_rust::Notification::new()
         .appname("Aviso")
         .summary(summary)
-        .body(&escape_markup(body))
+        .body(&aviso_engine::markup::escape(body))
         .icon("dialog-information")
         .show();
     if let Err(e) = result {
@@ -67,18 +50,5 @@ pub async fn run(mut rx: mpsc::Receiver<Notification>) {
             }
         })
         .await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_is_escaped() {
-        assert_eq!(
-            escape_markup("<b>x</b> & 'y'"),
-            "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39;"
-        );
     }
 }

@@ -28,6 +28,7 @@ pub mod credentials;
 pub mod engine;
 pub mod frame;
 pub mod link;
+pub mod markup;
 pub mod model;
 pub mod outbox;
 pub mod profile;

@@ -172,6 +172,8 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return streams;
     case "get_locale":
       return scenario.locale;
+    case "take_pending_focus":
+      return null;
     default:
       return fail({ code: "internal", message: `unknown command ${cmd}` });
   }

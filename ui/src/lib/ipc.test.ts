@@ -46,6 +46,7 @@ describe("tauriBackend follows docs/ipc.md", () => {
     ["get_settings", undefined, () => tauriBackend.getSettings()],
     ["set_settings", { settings: SETTINGS }, () => tauriBackend.setSettings(SETTINGS)],
     ["get_streams", undefined, () => tauriBackend.getStreams()],
+    ["take_pending_focus", undefined, () => tauriBackend.takePendingFocus()],
     ["get_locale", undefined, () => tauriBackend.getLocale()],
   ])("%s", async (command, args, run) => {
     await run();

@@ -7,6 +7,7 @@ import {
   type AccountView,
   type Cursor,
   type ErrorCode,
+  type FocusItem,
   type Filter,
   type IpcError,
   type LoginArgs,
@@ -34,6 +35,8 @@ export interface Backend {
   setSettings(settings: Settings): Promise<Settings>;
   getStreams(): Promise<StreamChannel[]>;
   getLocale(): Promise<string>;
+  /** The item a toast click asked to show before this panel was listening, if any. */
+  takePendingFocus(): Promise<FocusItem | null>;
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void>;
 }
 
@@ -87,6 +90,7 @@ export const tauriBackend: Backend = {
   setSettings: (settings) => call("set_settings", { settings }),
   getStreams: () => call("get_streams"),
   getLocale: () => call("get_locale"),
+  takePendingFocus: () => call("take_pending_focus"),
   listen: (event, handler) => listen<EventPayloads[typeof event]>(event, (e) => handler(e.payload)),
 };
 

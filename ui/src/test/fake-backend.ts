@@ -107,6 +107,13 @@ export class FakeBackend implements Backend {
     this.#record("setSettings", [settings], () => (this.settings = { ...settings }));
   getStreams = () => this.#record("getStreams", [], () => []);
   getLocale = () => this.#record("getLocale", [], () => this.locale);
+  pendingFocus: { account: string; id: string } | null = null;
+  takePendingFocus = () =>
+    this.#record("takePendingFocus", [], () => {
+      const target = this.pendingFocus;
+      this.pendingFocus = null;
+      return target;
+    });
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void> {
     const set = this.handlers.get(event) ?? new Set();
     this.handlers.set(event, set);

@@ -91,6 +91,9 @@ export class AvisoApp {
         this.streams.load(),
         this.feed.loadMore(),
       ]);
+      // A toast click that created this panel: show that item now that everything listens.
+      const pending = await this.#backend.takePendingFocus();
+      if (pending) await this.focus(pending);
     } catch (error) {
       this.startError = toIpcError(error);
     }
@@ -105,11 +108,15 @@ export class AvisoApp {
     if (tab !== "live") void this.feed.setFilter(tab);
   }
 
+  /**
+   * Shows one item (a toast click). The shell marks it read at the same time, so it is shown under "All",
+   * where it stays once the read arrives (the unread tab would drop it under the user's eyes).
+   */
   async focus(target: { account: string; id: string }): Promise<void> {
     this.ui.showPanel();
-    if (this.ui.tab === "live") this.ui.tab = this.feed.filter;
+    if (this.feed.filter !== "all") await this.feed.setFilter("all");
+    this.ui.tab = "all";
     await this.feed.focus(target);
-    this.ui.tab = this.feed.filter;
   }
 
   /** Logs in (or renews `name`), then shows that account's notifications. Throws IpcFailure for the view. */

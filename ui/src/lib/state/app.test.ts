@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { accountView, FakeBackend, notification } from "../../test/fake-backend";
 import { AvisoApp } from "./app.svelte";
+import { itemKey } from "./feed.svelte";
 import { resolveScreen } from "./ui.svelte";
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -30,6 +31,21 @@ describe("AvisoApp", () => {
     expect(app.feed.items).toHaveLength(1);
     stop();
     expect(backend.unlistened.sort()).toEqual(EVENTS);
+  });
+
+  it("shows the item a toast click asked for once it listens and has loaded", async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [accountView("tienda")];
+    const wanted = notification(1);
+    backend.store = [notification(0), wanted];
+    backend.pendingFocus = { account: "tienda", id: wanted.id };
+    const app = new AvisoApp(backend);
+    const stop = app.start();
+    await flush();
+    await flush();
+    expect(backend.pendingFocus).toBeNull();
+    expect(app.feed.highlighted).toBe(itemKey({ account: "tienda", id: wanted.id }));
+    stop();
   });
 
   it("routes events into the state", async () => {

@@ -1,0 +1,173 @@
+//! The UI's commands (docs/ipc.md): each validates, calls the shell once, maps the error.
+
+use std::sync::Arc;
+
+use aviso_engine::auth::AuthError;
+use aviso_engine::store::ListQuery;
+use aviso_engine::{EngineError, Notification, Profile, Secret};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+
+use crate::settings::Settings;
+use crate::shell::{AccountView, FocusTarget, Shell};
+
+/// A rejected command: the UI switches on `code` and shows a translated message.
+#[derive(Debug, Clone, Serialize)]
+pub struct IpcError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> IpcError {
+        IpcError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<EngineError> for IpcError {
+    fn from(e: EngineError) -> Self {
+        let code = match &e {
+            EngineError::UnknownAccount(_) => "unknown_account",
+            EngineError::Store(_) | EngineError::DataDir { .. } => "storage",
+            _ => "internal",
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+impl From<AuthError> for IpcError {
+    fn from(e: AuthError) -> Self {
+        let code = match e.code() {
+            "wrong_credentials" => "wrong_credentials",
+            "no_secret_service" => "no_secret_service",
+            "keyring_locked" => "keyring_locked",
+            "unreachable" | "server_error" => "unreachable",
+            _ => "internal",
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+type Shared<'a> = State<'a, Arc<Shell>>;
+
+#[derive(Debug, Deserialize)]
+pub struct Cursor {
+    created_at: String,
+    id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProfileInfo {
+    name: String,
+    description: String,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_accounts(shell: Shared<'_>) -> Vec<AccountView> {
+    shell.accounts()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn list_notifications(
+    shell: Shared<'_>,
+    filter: String,
+    before: Option<Cursor>,
+    limit: usize,
+) -> Result<Vec<Notification>, IpcError> {
+    let query = ListQuery {
+        account: None,
+        unread_only: filter == "unread",
+        before: before.map(|c| (c.created_at, c.id)),
+        limit: limit.clamp(1, 500),
+    };
+    shell
+        .engine
+        .store()
+        .list(&query)
+        .map_err(|e| IpcError::new("storage", e.to_string()))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn mark_read(
+    shell: Shared<'_>,
+    account: String,
+    ids: Vec<String>,
+) -> Result<(), IpcError> {
+    shell.mark_read(&account, ids).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn mark_all_read(shell: Shared<'_>, account: Option<String>) -> Result<(), IpcError> {
+    shell.mark_all_read(account).await;
+    Ok(())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_notification(
+    app: AppHandle,
+    shell: Shared<'_>,
+    account: String,
+    id: String,
+) -> Result<(), IpcError> {
+    shell.open_notification(&app, &account, &id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn list_profiles() -> Vec<ProfileInfo> {
+    Profile::presets()
+        .into_iter()
+        .map(|(name, description)| ProfileInfo { name, description })
+        .collect()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn login(
+    shell: Shared<'_>,
+    server: String,
+    profile: String,
+    username: String,
+    password: String,
+    name: Option<String>,
+) -> Result<AccountView, IpcError> {
+    shell
+        .login(&server, &profile, &username, Secret::new(password), name)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn logout(shell: Shared<'_>, account: String) -> Result<(), IpcError> {
+    shell.logout(&account).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_settings(shell: Shared<'_>) -> Settings {
+    shell.settings()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn set_settings(
+    app: AppHandle,
+    shell: Shared<'_>,
+    settings: Settings,
+) -> Result<Settings, IpcError> {
+    shell.set_settings(&app, settings)
+}
+
+/// Live stream channels (dialects 002/003); none until an account uses such a profile.
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_streams() -> Vec<serde_json::Value> {
+    Vec::new()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_locale() -> String {
+    sys_locale::get_locale().unwrap_or_else(|| "en-US".into())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn take_pending_focus(shell: Shared<'_>) -> Option<FocusTarget> {
+    shell.take_pending_focus()
+}

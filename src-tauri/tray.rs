@@ -1,0 +1,132 @@
+//! The tray icon: the unread count drawn into it, a look per connection state, and the menu
+//! (open panel, mark all read, pause 1 h, a status line, quit).
+//!
+//! Linux trays (StatusNotifierItem / AppIndicator) show neither tooltips nor click events:
+//! there the menu's first item opens the panel. Windows and macOS get a left-click toggle.
+
+use std::sync::Mutex;
+
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::i18n::{self, Lang};
+use crate::icon::{self, Look};
+use crate::panel;
+use crate::shell::Shell;
+
+/// Drawn at 64 px: trays scale it down, and HiDPI panels show it at 32–48 px.
+pub const ICON_SIZE: u32 = 64;
+
+pub struct Tray<R: Runtime> {
+    icon: TrayIcon<R>,
+    open: MenuItem<R>,
+    mark_all: MenuItem<R>,
+    pause: CheckMenuItem<R>,
+    status: MenuItem<R>,
+    quit: MenuItem<R>,
+    shown: Mutex<Option<(u64, Look, String, Lang)>>,
+}
+
+fn image(count: u64, look: Look) -> Image<'static> {
+    Image::new_owned(icon::render(ICON_SIZE, count, look), ICON_SIZE, ICON_SIZE)
+}
+
+impl<R: Runtime> Tray<R> {
+    pub fn build(app: &AppHandle<R>, lang: Lang) -> tauri::Result<Tray<R>> {
+        let t = i18n::texts(lang);
+        let open = MenuItem::with_id(app, "open", t.open_panel, true, None::<&str>)?;
+        let mark_all = MenuItem::with_id(app, "mark_all", t.mark_all_read, true, None::<&str>)?;
+        let pause = CheckMenuItem::with_id(app, "pause", t.pause_1h, true, false, None::<&str>)?;
+        let status = MenuItem::with_id(app, "status", "…", false, None::<&str>)?;
+        let quit = MenuItem::with_id(app, "quit", t.quit, true, None::<&str>)?;
+        let menu = Menu::with_items(
+            app,
+            &[
+                &open,
+                &mark_all,
+                &pause,
+                &PredefinedMenuItem::separator(app)?,
+                &status,
+                &PredefinedMenuItem::separator(app)?,
+                &quit,
+            ],
+        )?;
+        let icon = TrayIconBuilder::with_id("aviso")
+            .icon(image(0, Look::Offline))
+            .tooltip("Aviso")
+            .menu(&menu)
+            .show_menu_on_left_click(false)
+            .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+            .on_tray_icon_event(|tray, event| {
+                if let TrayIconEvent::Click {
+                    button: MouseButton::Left,
+                    button_state: MouseButtonState::Up,
+                    ..
+                } = event
+                {
+                    if let Err(e) = panel::toggle(tray.app_handle()) {
+                        tracing::warn!("cannot toggle the panel: {e}");
+                    }
+                }
+            })
+            .build(app)?;
+        Ok(Tray {
+            icon,
+            open,
+            mark_all,
+            pause,
+            status,
+            quit,
+            shown: Mutex::new(None),
+        })
+    }
+
+    /// Redraws what changed.
+    pub fn show(&self, count: u64, look: Look, status: String, lang: Lang, paused: bool) {
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        let before = shown.clone();
+        if before.as_ref().map(|(c, l, _, _)| (*c, *l)) != Some((count, look)) {
+            if let Err(e) = self.icon.set_icon(Some(image(count, look))) {
+                tracing::warn!("cannot update the tray icon: {e}");
+            }
+        }
+        if before.as_ref().map(|(_, _, s, _)| s.as_str()) != Some(status.as_str()) {
+            let _ = self.status.set_text(&status);
+            let _ = self.icon.set_tooltip(Some(format!("Aviso — {status}")));
+        }
+        if before.as_ref().map(|(_, _, _, l)| *l) != Some(lang) {
+            let t = i18n::texts(lang);
+            let _ = self.open.set_text(t.open_panel);
+            let _ = self.mark_all.set_text(t.mark_all_read);
+            let _ = self.pause.set_text(t.pause_1h);
+            let _ = self.quit.set_text(t.quit);
+        }
+        let _ = self.pause.set_checked(paused);
+        *shown = Some((count, look, status, lang));
+    }
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let Some(shell) = app.try_state::<std::sync::Arc<Shell>>() else {
+        return;
+    };
+    let shell = shell.inner().clone();
+    match id {
+        "open" => {
+            if let Err(e) = panel::show(app) {
+                tracing::warn!("cannot show the panel: {e}");
+            }
+        }
+        "mark_all" => {
+            tauri::async_runtime::spawn(async move { shell.mark_all_read(None).await });
+        }
+        "pause" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move { shell.toggle_pause(&app) });
+        }
+        "quit" => app.exit(0),
+        _ => {}
+    }
+}

@@ -1,0 +1,504 @@
+//! The desktop app end to end: the real `aviso` binary driven through tauri-driver and
+//! WebKitWebDriver under Xvfb, with dunst, an unlocked gnome-keyring and a
+//! StatusNotifierWatcher on the session bus (scripts/test provides the session), against
+//! the embedded demo backend on 127.0.0.1:0.
+//!
+//! One scenario, in order, because the app is single-instance per session bus.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aviso_app::icon::{self, Look};
+use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
+use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const APP: &str = env!("CARGO_BIN_EXE_aviso");
+
+fn session() -> bool {
+    if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
+        return true;
+    }
+    eprintln!(
+        "skipped: needs the desktop session of scripts/test (Xvfb, D-Bus, dunst, gnome-keyring)"
+    );
+    false
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills a child process when dropped (also when a test panics).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_until<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+async fn wait_until_async<T, F: std::future::Future<Output = Option<T>>>(
+    secs: u64,
+    what: &str,
+    mut f: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn dunst_total() -> u64 {
+    let out = Command::new("dunstctl")
+        .arg("count")
+        .output()
+        .expect("dunstctl");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.rsplit(':').next()?.trim().parse::<u64>().ok())
+        .sum()
+}
+
+fn dunst_summaries() -> Vec<String> {
+    let _ = Command::new("dunstctl").arg("close-all").status();
+    std::thread::sleep(Duration::from_millis(200));
+    let out = Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl history");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    v["data"][0]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["summary"]["data"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The PNG the tray item currently publishes (what a tray host would draw), as RGBA.
+fn tray_icon(watcher_log: &Path) -> Option<(u32, Vec<u8>)> {
+    let line = std::fs::read_to_string(watcher_log)
+        .ok()?
+        .lines()
+        .last()?
+        .to_string();
+    let (service, path) = line.split_once(' ')?;
+    let get = |prop: &str| -> Option<String> {
+        let out = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                service,
+                "--object-path",
+                path,
+                "--method",
+            ])
+            .args([
+                "org.freedesktop.DBus.Properties.Get",
+                "org.kde.StatusNotifierItem",
+                prop,
+            ])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        Some(text.split('\'').nth(1).unwrap_or("").to_string())
+    };
+    let name = get("IconName")?;
+    let theme = get("IconThemePath").unwrap_or_default();
+    let file = if name.starts_with('/') {
+        PathBuf::from(&name)
+    } else {
+        Path::new(&theme).join(format!("{name}.png"))
+    };
+    let decoder = png::Decoder::new(std::fs::File::open(file).ok()?);
+    let mut reader = decoder.read_info().ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).ok()?;
+    Some((info.width, buf))
+}
+
+fn assert_tray_shows(watcher_log: &Path, count: u64, look: Look) {
+    let want = icon::render(64, count, look);
+    wait_until(
+        10,
+        &format!("the tray icon for {count} unread ({look:?})"),
+        || tray_icon(watcher_log).filter(|(w, rgba)| *w == 64 && *rgba == want),
+    );
+}
+
+/// An element's `textContent` ("" when absent): what the DOM holds, rendered or not.
+async fn text_of(c: &Client, css: &str) -> String {
+    let script = "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';";
+    match c.execute(script, vec![json!(css)]).await {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+async fn exists(c: &Client, css: &str) -> bool {
+    c.find_all(Locator::Css(css))
+        .await
+        .map(|v| !v.is_empty())
+        .unwrap_or(false)
+}
+
+fn emit(control: &DemoControl, n: usize, spec: EmitSpec) -> Vec<u64> {
+    control.emit(n, &spec)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desktop_app_end_to_end() {
+    if !session() {
+        return;
+    }
+    let dir = ArtifactDir::new("desktop");
+    let root = dir.path().to_path_buf();
+    let demo = DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            event_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let control = demo.control();
+    let server = demo.http_url();
+
+    // The browser launcher: a stand-in `xdg-open` that records what it was asked to open.
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = root.join("opened.log");
+    std::fs::write(
+        bin.join("xdg-open"),
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("xdg-open"))
+        .status()
+        .unwrap();
+
+    // The tray host.
+    let watcher_log = root.join("sni-items.log");
+    let mut watcher = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/desktop/sni-watcher.py"))
+        .arg(&watcher_log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the StatusNotifierWatcher");
+    let mut ready = String::new();
+    BufReader::new(watcher.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "READY");
+    let _watcher = Killed(watcher);
+
+    let (port, native) = (free_port(), free_port());
+    let driver_log = std::fs::File::create(root.join("app-and-driver.log")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let driver = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("AVISO_CONFIG_DIR", root.join("config"))
+        .env("AVISO_DATA_DIR", root.join("data"))
+        .env("AVISO_LOG", "info")
+        .env("LANG", "es_ES.UTF-8")
+        .env("PATH", path)
+        .env_remove("AVISO_TOKEN")
+        .stdout(driver_log.try_clone().unwrap())
+        .stderr(driver_log)
+        .spawn()
+        .expect("tauri-driver (scripts/setup --test installs it)");
+    let _driver = Killed(driver);
+    let webdriver = format!("http://127.0.0.1:{port}");
+    wait_until(20, "tauri-driver", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({"application": APP, "args": ["--show"]}),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&webdriver)
+        .await
+        .expect("a WebDriver session with the app");
+
+    // First run: no account, so the panel opens on the login view.
+    let server_input = wait_until_async(20, "the login form", || async {
+        c.find(Locator::Css("input[name=server]")).await.ok()
+    })
+    .await;
+    server_input.clear().await.unwrap();
+    server_input.send_keys(&server).await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // Logged in: the token is in the Secret Service, and in no file.
+    let account = server.trim_start_matches("http://").to_string();
+    let stored = wait_until(10, "tokens in the keyring", || {
+        aviso_engine::credentials::Credentials::keyring()
+            .load(&account)
+            .ok()
+            .flatten()
+    });
+    assert!(!stored.access.is_empty());
+    for token in control.stats().tokens_issued {
+        let hits = Command::new("grep")
+            .args(["-rl", &token])
+            .arg(&root)
+            .output()
+            .unwrap();
+        assert!(
+            hits.stdout.is_empty(),
+            "a token was written to {}",
+            String::from_utf8_lossy(&hits.stdout)
+        );
+    }
+    let config = std::fs::read_to_string(root.join("config/config.toml")).unwrap();
+    assert!(
+        config.contains(&server) && !config.contains("password"),
+        "{config}"
+    );
+
+    // Events appear in the panel and as toasts; the tray badge follows.
+    assert_tray_shows(&watcher_log, 0, Look::Live);
+    let before = dunst_total();
+    let ids = emit(
+        &control,
+        2,
+        EmitSpec {
+            tipo: Some("nueva_compra".into()),
+            ..Default::default()
+        },
+    );
+    for id in &ids {
+        let css = format!(".notification[data-id='{id}']");
+        wait_until_async(10, "a notification in the panel", || async {
+            exists(&c, &css).await.then_some(())
+        })
+        .await;
+    }
+    assert_eq!(
+        wait_until(10, "two toasts", || Some(dunst_total())
+            .filter(|n| *n >= before + 2)),
+        before + 2
+    );
+    assert_tray_shows(&watcher_log, 2, Look::Live);
+
+    // A click on a toast (dunst's first) shows that item, marks it read (the server sees
+    // it) and opens its URL, which is on the server's origin.
+    Command::new("dunstctl")
+        .args(["action", "0"])
+        .status()
+        .unwrap();
+    let clicked = wait_until(10, "the server to see a clicked item read", || {
+        control
+            .stats()
+            .marked_read
+            .iter()
+            .map(|m| m.id)
+            .find(|id| ids.contains(id))
+    });
+    let opened_urls = wait_until(10, "the browser to open", || {
+        std::fs::read_to_string(&opened).ok()
+    });
+    let url = control
+        .notifications()
+        .into_iter()
+        .find(|n| n.notification.id == clicked)
+        .map(|n| n.notification.url)
+        .unwrap();
+    assert_eq!(opened_urls.trim(), format!("{server}{url}"));
+    let highlighted = format!(".notification[data-id='{clicked}'][aria-current='true']");
+    wait_until_async(5, "the clicked item highlighted in the panel", || async {
+        exists(&c, &highlighted).await.then_some(())
+    })
+    .await;
+    assert_tray_shows(&watcher_log, 1, Look::Live);
+
+    // Mark all read: the server, the panel and the tray all say 0.
+    c.find(Locator::Css("button[data-action=mark-all]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(10, "the server to mark all read", || {
+        control
+            .notifications()
+            .iter()
+            .all(|n| n.notification.leida)
+            .then_some(())
+    });
+    wait_until_async(10, "no unread row", || async {
+        (!exists(&c, ".notification.unread").await).then_some(())
+    })
+    .await;
+    assert_tray_shows(&watcher_log, 0, Look::Live);
+
+    // A burst of 20 gives one summary toast.
+    let _ = dunst_summaries();
+    let before = dunst_total();
+    emit(
+        &control,
+        20,
+        EmitSpec {
+            tipo: Some("nueva_compra".into()),
+            ..Default::default()
+        },
+    );
+    wait_until(10, "the summary toast", || {
+        Some(dunst_total()).filter(|n| *n > before)
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        dunst_total(),
+        before + 1,
+        "a burst of 20 must give one toast"
+    );
+    let summaries = dunst_summaries();
+    assert!(
+        summaries.iter().any(|s| s == "20 compras nuevas"),
+        "{summaries:?}"
+    );
+    assert_tray_shows(&watcher_log, 20, Look::Live);
+
+    // Hostile URLs are refused on click, and hostile text stays text.
+    let opened_before = std::fs::read_to_string(&opened).unwrap_or_default();
+    let hostile = emit(
+        &control,
+        1,
+        EmitSpec {
+            titulo: Some("<img src=x onerror=alert(1)>".into()),
+            url: Some("javascript:alert(1)".into()),
+            ..Default::default()
+        },
+    );
+    let foreign = emit(
+        &control,
+        1,
+        EmitSpec {
+            url: Some("https://evil.example/admin/".into()),
+            ..Default::default()
+        },
+    );
+    let title_css = format!(".notification[data-id='{}'] .title", hostile[0]);
+    let title = wait_until_async(10, "the hostile title", || async {
+        Some(text_of(&c, &title_css).await).filter(|t| !t.is_empty())
+    })
+    .await;
+    assert_eq!(title, "<img src=x onerror=alert(1)>");
+    assert!(
+        !exists(&c, ".notification img").await,
+        "markup in a title became an element"
+    );
+    for id in [hostile[0], foreign[0]] {
+        let css = format!(".notification[data-id='{id}'] button.open");
+        let row = wait_until_async(10, "the hostile row", || async {
+            c.find(Locator::Css(&css)).await.ok()
+        })
+        .await;
+        row.click().await.unwrap();
+        wait_until(10, "the click to mark it read", || {
+            control
+                .stats()
+                .marked_read
+                .iter()
+                .any(|m| m.id == id)
+                .then_some(())
+        });
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap_or_default(),
+        opened_before,
+        "a refused URL was opened"
+    );
+    let log = std::fs::read_to_string(root.join("app-and-driver.log")).unwrap_or_default();
+    assert!(
+        log.matches("refused to open a notification URL").count() >= 2,
+        "refusals are logged"
+    );
+
+    // Screenshots of the real app (es), kept in docs/.
+    let shot = c.screenshot().await.unwrap();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::write(docs.join("desktop-panel-es.png"), shot).unwrap();
+
+    // The server goes away: the tray shows the offline look.
+    let unread = control
+        .notifications()
+        .iter()
+        .filter(|n| !n.notification.leida)
+        .count() as u64;
+    record_issued_tokens(&control);
+    demo.stop().await;
+    assert_tray_shows(&watcher_log, unread, Look::Offline);
+
+    c.close().await.unwrap();
+}
