@@ -36,7 +36,7 @@ use crate::shell::Shell;
 pub struct Args {
     /// Run on the embedded demo backend with a demo account (nothing else is touched).
     pub demo: bool,
-    /// Open the panel at start.
+    /// Open the panel at start (`--show`; also `--toggle` when no instance runs yet).
     pub show: bool,
 }
 
@@ -46,7 +46,7 @@ impl Args {
         for a in args {
             match a.as_str() {
                 "--demo" => out.demo = true,
-                "--show" => out.show = true,
+                "--show" | "--toggle" => out.show = true,
                 _ => {}
             }
         }
@@ -67,9 +67,15 @@ pub fn run() {
     init_logging();
     let args = Args::parse(std::env::args().skip(1));
     let app = tauri::Builder::default()
-        // First: a second launch hands over to this one, which shows its panel.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Err(e) = panel::show(app) {
+        // First: a second launch hands over to this one, which shows its panel, or with
+        // `--toggle` shows or closes it (bind that to a key where trays give no clicks).
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            let result = if argv.iter().any(|a| a == "--toggle") {
+                panel::toggle(app)
+            } else {
+                panel::show(app).map(drop)
+            };
+            if let Err(e) = result {
                 tracing::warn!("cannot show the panel: {e}");
             }
         }))

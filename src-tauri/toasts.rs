@@ -99,6 +99,11 @@ pub fn start(
     context: impl Fn() -> Context + Send + 'static,
     on_action: impl Fn(Action) + Send + Sync + Clone + 'static,
 ) -> Sender<Notification> {
+    // macOS: notifications are attributed to the app bundle's identifier.
+    #[cfg(target_os = "macos")]
+    if let Err(e) = notify_rust::set_application("app.aviso.desktop") {
+        tracing::warn!("cannot register with the notification centre: {e}");
+    }
     let (tx, rx) = std::sync::mpsc::channel::<Notification>();
     std::thread::Builder::new()
         .name("aviso-toasts".into())

@@ -490,15 +490,79 @@ async fn the_desktop_app_end_to_end() {
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
     std::fs::write(docs.join("desktop-panel-es.png"), shot).unwrap();
 
-    // The server goes away: the tray shows the offline look.
+    // Closing the panel keeps Aviso in the tray and ends its WebKit processes; the badge
+    // keeps following the server.
+    // (Closed as a user would: `aviso --toggle`, a second launch handing over to this one.
+    // Closing it through WebDriver would end the WebDriver session, which ends the app.)
+    assert!(web_processes() > 0, "the open panel runs WebKit");
+    assert!(Command::new(APP)
+        .arg("--toggle")
+        .status()
+        .unwrap()
+        .success());
+    wait_until(15, "the panel's WebKit processes to end", || {
+        (web_processes() == 0).then_some(())
+    });
+    assert!(app_running(), "closing the panel quit the app");
+    // A second launch shows the panel again (single instance).
+    assert!(Command::new(APP).status().unwrap().success());
+    wait_until(15, "the panel to come back", || {
+        (web_processes() > 0).then_some(())
+    });
     let unread = control
         .notifications()
         .iter()
         .filter(|n| !n.notification.leida)
         .count() as u64;
+    emit(&control, 1, EmitSpec::default());
+    assert_tray_shows(&watcher_log, unread + 1, Look::Live);
+
+    // The server goes away: the tray shows the offline look.
     record_issued_tokens(&control);
     demo.stop().await;
-    assert_tray_shows(&watcher_log, unread, Look::Offline);
+    assert_tray_shows(&watcher_log, unread + 1, Look::Offline);
+    let _ = c.close().await;
+    wait_until(15, "the app to exit with its session", || {
+        (!app_running()).then_some(())
+    });
 
-    c.close().await.unwrap();
+    // `aviso --demo` (the README's run command): the demo account's events arrive on their own.
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({"application": APP, "args": ["--demo", "--show"]}),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&webdriver)
+        .await
+        .expect("a WebDriver session with the demo app");
+    wait_until_async(30, "a demo event in the panel", || async {
+        exists(&c, ".notification[data-account='demo']")
+            .await
+            .then_some(())
+    })
+    .await;
+    let _ = c.close().await;
+}
+
+/// WebKitGTK's web content processes running now.
+fn web_processes() -> usize {
+    let out = Command::new("pgrep")
+        .args(["-c", "-f", "WebKitWebProcess"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+fn app_running() -> bool {
+    Command::new("pgrep")
+        .args(["-f", APP])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }

@@ -177,12 +177,26 @@ fn default_store() -> Result<(), CredentialError> {
         *ready = true;
         Ok(())
     }
-    #[cfg(not(target_os = "linux"))]
+    // Windows: the Credential Manager. macOS: the login keychain (the `keychain` module is
+    // the one for apps that are not provisioned with iCloud entitlements).
+    #[cfg(target_os = "windows")]
     {
-        // Windows (Credential Manager) and macOS (Keychain) stores are wired in by the
-        // desktop issue; until then only Linux has a keyring.
+        let store = windows_native_keyring_store::store::Store::new().map_err(classify)?;
+        keyring_core::set_default_store(store);
+        *ready = true;
+        Ok(())
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let store = apple_native_keyring_store::keychain::Store::new().map_err(classify)?;
+        keyring_core::set_default_store(store);
+        *ready = true;
+        Ok(())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
+    {
         Err(CredentialError::Other(
-            "no keyring store for this platform yet".into(),
+            "no keyring store for this platform".into(),
         ))
     }
 }
