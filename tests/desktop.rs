@@ -246,6 +246,9 @@ async fn the_desktop_app_end_to_end() {
         ])
         .env("AVISO_CONFIG_DIR", root.join("config"))
         .env("AVISO_DATA_DIR", root.join("data"))
+        // Its own home: the autostart entry (auto-launch writes $HOME/.config/autostart) and
+        // WebKit's data stay out of the real one.
+        .env("HOME", root.join("home"))
         .env("AVISO_LOG", "info")
         .env("LANG", "es_ES.UTF-8")
         .env("PATH", path)
@@ -484,6 +487,48 @@ async fn the_desktop_app_end_to_end() {
         log.matches("refused to open a notification URL").count() >= 2,
         "refusals are logged"
     );
+
+    // Start at login, switched in the settings: an XDG autostart entry appears and goes
+    // (in the test's own home), and the choice is saved.
+    c.find(Locator::Css("button[data-action=settings]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let switch = wait_until_async(10, "the settings view", || async {
+        c.find(Locator::Css("input[name=autostart]")).await.ok()
+    })
+    .await;
+    switch.click().await.unwrap();
+    let entry = root.join("home/.config/autostart/Aviso.desktop");
+    let desktop_file = wait_until(10, "the autostart entry", || {
+        std::fs::read_to_string(&entry).ok()
+    });
+    assert!(
+        desktop_file.contains(APP) && desktop_file.contains("--hidden"),
+        "{desktop_file}"
+    );
+    let saved = wait_until(10, "the saved setting", || {
+        let config = std::fs::read_to_string(root.join("config/config.toml")).ok()?;
+        config.contains("autostart = true").then_some(config)
+    });
+    assert!(saved.contains("[desktop]"), "{saved}");
+    c.find(Locator::Css("input[name=autostart]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(10, "the autostart entry to go", || {
+        (!entry.exists()).then_some(())
+    });
+    c.find(Locator::Css("header button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     // Screenshots of the real app (es), kept in docs/.
     let shot = c.screenshot().await.unwrap();
