@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -172,6 +173,11 @@ fn classify_stream(e: &WsError) -> Failure {
         WsError::Io(_) | WsError::ConnectionClosed | WsError::AlreadyClosed => {
             Failure::Transient(Detail::Unreachable)
         }
+        // The TCP connection ended without a close frame: a restart, a crash, a proxy
+        // timeout. An ordinary disconnect, not the server sending anything invalid.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            Failure::Transient(Detail::ServerClosed)
+        }
         _ => Failure::Transient(Detail::Protocol),
     }
 }
@@ -179,4 +185,25 @@ fn classify_stream(e: &WsError) -> Failure {
 /// An error's text with its causes, never with the request URL.
 fn describe(e: &WsError) -> String {
     crate::error_chain(e.to_string(), e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_abrupt_disconnect_is_not_bad_data() {
+        let reset = WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake);
+        assert_eq!(
+            classify_stream(&reset),
+            Failure::Transient(Detail::ServerClosed)
+        );
+        let utf8 = WsError::Utf8(String::from("invalid"));
+        assert_eq!(classify_stream(&utf8), Failure::Transient(Detail::Protocol));
+        let io = WsError::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert_eq!(
+            classify_stream(&io),
+            Failure::Transient(Detail::Unreachable)
+        );
+    }
 }
