@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aviso_engine::auth::AuthError;
 use aviso_engine::store::ListQuery;
-use aviso_engine::{EngineError, Notification, Profile, Secret};
+use aviso_engine::{EngineError, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
@@ -156,10 +156,10 @@ pub fn set_settings(
     shell.set_settings(&app, settings)
 }
 
-/// Live stream channels (dialects 002/003); none until an account uses such a profile.
+/// Live stream channels (seed 002's channels, seed 003's dashboard) with their latest value.
 #[tauri::command(rename_all = "snake_case")]
-pub fn get_streams() -> Vec<serde_json::Value> {
-    Vec::new()
+pub fn get_streams(shell: Shared<'_>) -> Vec<StreamChannel> {
+    shell.engine.streams()
 }
 
 #[tauri::command(rename_all = "snake_case")]

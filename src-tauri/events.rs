@@ -15,6 +15,7 @@ pub const NOTIFICATIONS_READ: &str = "notifications://read";
 pub const UNREAD_CHANGED: &str = "notifications://unread-changed";
 pub const CONNECTION_STATE_CHANGED: &str = "connection://state-changed";
 pub const PANEL_FOCUS_ITEM: &str = "panel://focus-item";
+pub const STREAMS_UPDATED: &str = "streams://updated";
 pub const SETTINGS_CHANGED: &str = "settings://changed";
 
 /// Runs until the engine stops.
@@ -31,24 +32,27 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>, event: EngineE
                 let _ = app.emit(CONNECTION_STATE_CHANGED, view);
             }
             let _ = app.emit(NOTIFICATION_RECEIVED, &n);
-            shell.toast(n);
+            // History the server already marks read (seed 001's initial list) is shown in
+            // the panel, not announced.
+            if !n.read {
+                shell.toast(n);
+            }
         }
         EngineEvent::Read { account, ids } => {
-            let _ = app.emit(
-                NOTIFICATIONS_READ,
-                json!({"account": account, "ids": ids, "all": false}),
-            );
+            let payload = json!({"account": account, "ids": ids, "all": false});
+            let _ = app.emit(NOTIFICATIONS_READ, payload);
         }
         EngineEvent::Unread { account, count } => {
             let total = shell.set_unread(&account, count);
-            let _ = app.emit(
-                UNREAD_CHANGED,
-                json!({"account": account, "count": count, "total": total}),
-            );
+            let payload = json!({"account": account, "count": count, "total": total});
+            let _ = app.emit(UNREAD_CHANGED, payload);
             shell.refresh_tray();
         }
+        // The account's own state. Per-channel states of multi-socket accounts reach the UI
+        // through their stream channels below.
         EngineEvent::State {
             account,
+            channel: None,
             state,
             transport,
             detail,
@@ -58,6 +62,23 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>, event: EngineE
                 let _ = app.emit(CONNECTION_STATE_CHANGED, view);
             }
             shell.refresh_tray();
+        }
+        EngineEvent::State {
+            channel: Some(_), ..
+        } => {}
+        EngineEvent::Stream {
+            account, channel, ..
+        }
+        | EngineEvent::StreamState {
+            account, channel, ..
+        } => {
+            let streams = shell.engine.streams();
+            if let Some(c) = streams
+                .into_iter()
+                .find(|c| c.account == account && c.channel == channel)
+            {
+                let _ = app.emit(STREAMS_UPDATED, c);
+            }
         }
         EngineEvent::Error {
             account,

@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 
 use crate::i18n::{self, Lang};
 
-/// Collect this long after the first arrival, so a burst is seen as one.
+/// Collect until nothing new arrived for this long (at most the burst window), so a burst
+/// is seen as one.
 const GATHER: Duration = Duration::from_millis(400);
 /// The window and the limit of the burst rule.
 const BURST_WINDOW: Duration = Duration::from_secs(2);
@@ -119,11 +120,17 @@ fn run(
 ) {
     let mut recent = VecDeque::new();
     while let Ok(first) = rx.recv() {
+        // Debounced: each arrival extends the wait by GATHER, never past the burst window,
+        // so a burst that trickles in (a busy machine, a slow link) is still seen as one.
         let mut batch = vec![first];
-        let until = Instant::now() + GATHER;
+        let started = Instant::now();
+        let mut until = started + GATHER;
         loop {
             match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                Ok(n) => batch.push(n),
+                Ok(n) => {
+                    batch.push(n);
+                    until = (Instant::now() + GATHER).min(started + BURST_WINDOW);
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
             }

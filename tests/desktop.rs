@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../crates/aviso-engine/tests/support/seed_servers.rs"]
+mod seed_servers;
+
 use aviso_app::icon::{self, Look};
 use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
@@ -570,6 +573,60 @@ async fn the_desktop_app_end_to_end() {
     wait_until(15, "the app to exit with its session", || {
         (!app_running()).then_some(())
     });
+
+    // A seed-003 account (the Socket.IO gateway) has live values: the panel's live view
+    // shows its channels with their state and latest value.
+    let mut gateway = seed_servers::SocketIo::start();
+    let config_path = root.join("config/config.toml");
+    let mut config = aviso_engine::config::Config::load(&config_path).unwrap();
+    config.accounts.clear();
+    config.upsert(aviso_engine::config::AccountConfig {
+        name: "agenda".into(),
+        server: gateway.url(),
+        profile: "socketio-gateway".into(),
+        username: None,
+        params: [
+            ("user_id".to_string(), "u1".to_string()),
+            ("role".to_string(), "admin".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+    });
+    config.save(&config_path).unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({"application": APP, "args": ["--show"]}),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&webdriver)
+        .await
+        .expect("a WebDriver session with the app");
+    let dashboard = "li.channel[data-channel='dashboard'][data-state='open']";
+    let live_tab = wait_until_async(30, "the live tab", || async {
+        gateway
+            .post("/api/dashboard/update-dashboard", json!({"ventas_hoy": 12}))
+            .await;
+        c.find(Locator::Css("button[data-tab=live]")).await.ok()
+    })
+    .await;
+    live_tab.click().await.unwrap();
+    let value = wait_until_async(20, "the dashboard channel live", || async {
+        Some(text_of(&c, dashboard).await).filter(|t| t.contains("ventas_hoy"))
+    })
+    .await;
+    assert!(value.contains("12"), "{value}");
+    // The DOM is updated before WebKit repaints; give the screenshot a painted frame.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let shot = c.screenshot().await.unwrap();
+    std::fs::write(docs.join("desktop-streams-es.png"), shot).unwrap();
+    let _ = c.close().await;
+    wait_until(15, "the app to exit with its session", || {
+        (!app_running()).then_some(())
+    });
+    gateway.stop();
 
     // `aviso --demo` (the README's run command): the demo account's events arrive on their own.
     let mut caps = serde_json::Map::new();

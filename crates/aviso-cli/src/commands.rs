@@ -214,8 +214,12 @@ async fn run_watch(
             event = events.recv() => {
                 let Some(event) = event else { break };
                 print(&mut stdout, &event)?;
+                // Notifications the server reports as already read (seed 001's initial
+                // list) are history, not news: listed, never toasted.
                 if let (EngineEvent::Notification(n), true) = (&event, with_toasts) {
-                    let _ = toast_tx.try_send(n.clone());
+                    if !n.read {
+                        let _ = toast_tx.try_send(n.clone());
+                    }
                 }
             }
             _ = tokio::signal::ctrl_c() => break,

@@ -162,15 +162,37 @@ pub async fn refresh(
     }
 }
 
-/// Holds one account's tokens: loads them from the keyring, refreshes them before they
-/// expire and when the server refuses them, and stores refreshed ones back.
+/// A token handed out by [`TokenKeeper::access`], with the generation it belongs to.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub token: Option<Secret>,
+    /// Bumped by every refresh and login. A socket refused with generation `g` asks for a
+    /// refresh *after* `g`: when another socket already refreshed, it just reconnects.
+    pub generation: u64,
+}
+
+struct KeeperState {
+    tokens: Option<Tokens>,
+    generation: u64,
+    /// The generation whose refresh the server refused: asking again would only repeat
+    /// the refusal (seed 002 has five sockets per account; a revoked token must cost the
+    /// server one refresh attempt, not five).
+    rejected: Option<u64>,
+}
+
+/// Holds one account's tokens, shared by every socket of the account: loads them from the
+/// keyring, refreshes them before they expire and when the server refuses them (once per
+/// generation, whichever socket asks first), and stores refreshed ones back.
+///
+/// The state sits behind a Tokio mutex held across the refresh request, so sockets that
+/// are refused at the same moment queue behind the one refresh and then see its outcome.
 pub struct TokenKeeper {
     account: String,
     server: Url,
     auth: AuthSection,
     http: reqwest::Client,
     creds: Arc<Credentials>,
-    tokens: Option<Tokens>,
+    state: tokio::sync::Mutex<KeeperState>,
 }
 
 impl TokenKeeper {
@@ -187,7 +209,11 @@ impl TokenKeeper {
             auth,
             http,
             creds,
-            tokens: None,
+            state: tokio::sync::Mutex::new(KeeperState {
+                tokens: None,
+                generation: 0,
+                rejected: None,
+            }),
         }
     }
 
@@ -195,53 +221,87 @@ impl TokenKeeper {
         self.auth.mode != AuthMode::None
     }
 
-    /// Replaces the tokens (after a login).
-    pub fn set(&mut self, tokens: Tokens) {
-        self.tokens = Some(tokens);
+    /// Replaces the tokens (after a login): a new generation.
+    pub async fn set(&self, tokens: Tokens) {
+        let mut st = self.state.lock().await;
+        st.tokens = Some(tokens);
+        st.generation += 1;
+        st.rejected = None;
     }
 
-    async fn load(&mut self) -> Result<(), AuthError> {
-        if self.tokens.is_none() {
+    async fn load(&self, st: &mut KeeperState) -> Result<(), AuthError> {
+        if st.tokens.is_none() {
             let creds = self.creds.clone();
             let account = self.account.clone();
             let loaded = tokio::task::spawn_blocking(move || creds.load(&account))
                 .await
                 .map_err(|e| AuthError::Credentials(CredentialError::Other(e.to_string())))??;
-            self.tokens = Some(loaded.ok_or(AuthError::NoToken)?);
+            st.tokens = Some(loaded.ok_or(AuthError::NoToken)?);
         }
         Ok(())
     }
 
     /// A usable access token (None when the profile needs none), refreshed first when it
     /// expires within the profile's margin.
-    pub async fn access(&mut self) -> Result<Option<Secret>, AuthError> {
+    pub async fn access(&self) -> Result<Access, AuthError> {
         if !self.needs_token() {
-            return Ok(None);
+            return Ok(Access {
+                token: None,
+                generation: 0,
+            });
         }
-        self.load().await?;
-        let tokens = self.tokens.as_ref().ok_or(AuthError::NoToken)?;
+        let mut st = self.state.lock().await;
+        self.load(&mut st).await?;
+        let tokens = st.tokens.as_ref().ok_or(AuthError::NoToken)?;
         let margin = secs(self.auth.refresh_margin_secs as f64).as_secs();
         let stale = expires_at(&tokens.access).is_some_and(|exp| exp <= now_secs() + margin);
-        if stale && tokens.refresh.is_some() {
-            self.refresh().await?;
+        if stale && tokens.refresh.is_some() && st.rejected != Some(st.generation) {
+            self.refresh_locked(&mut st).await?;
         }
-        Ok(self.tokens.as_ref().map(|t| t.access.clone()))
+        Ok(Access {
+            token: st.tokens.as_ref().map(|t| t.access.clone()),
+            generation: st.generation,
+        })
     }
 
-    /// Refreshes now (after the server refused the access token).
-    pub async fn refresh(&mut self) -> Result<(), AuthError> {
-        self.load().await?;
-        let Some(refresh_token) = self.tokens.as_ref().and_then(|t| t.refresh.clone()) else {
+    /// Refreshes after the server refused a token of `generation`. When another socket
+    /// already refreshed since, this succeeds at once (the caller reconnects with the new
+    /// token); when the refresh of that generation was already refused, this fails at once.
+    /// Either way the server sees at most one refresh per generation.
+    pub async fn refresh_after(&self, generation: u64) -> Result<(), AuthError> {
+        let mut st = self.state.lock().await;
+        self.load(&mut st).await?;
+        if st.generation != generation {
+            return Ok(());
+        }
+        if st.rejected == Some(generation) {
+            return Err(AuthError::Rejected);
+        }
+        self.refresh_locked(&mut st).await
+    }
+
+    async fn refresh_locked(&self, st: &mut KeeperState) -> Result<(), AuthError> {
+        let Some(refresh_token) = st.tokens.as_ref().and_then(|t| t.refresh.clone()) else {
+            st.rejected = Some(st.generation);
             return Err(AuthError::Rejected);
         };
-        let fresh = refresh(&self.http, &self.server, &self.auth, &refresh_token).await?;
+        let fresh = match refresh(&self.http, &self.server, &self.auth, &refresh_token).await {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                if matches!(e, AuthError::Rejected) {
+                    st.rejected = Some(st.generation);
+                }
+                return Err(e);
+            }
+        };
         let creds = self.creds.clone();
         let account = self.account.clone();
         let to_store = fresh.clone();
         tokio::task::spawn_blocking(move || creds.save(&account, &to_store))
             .await
             .map_err(|e| AuthError::Credentials(CredentialError::Other(e.to_string())))??;
-        self.tokens = Some(fresh);
+        st.tokens = Some(fresh);
+        st.generation += 1;
         Ok(())
     }
 }

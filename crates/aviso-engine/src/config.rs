@@ -100,9 +100,18 @@ impl Config {
     }
 }
 
-/// Parses and checks a server URL (`http(s)://host[:port][/prefix]`).
+/// Parses and checks a server URL (`http(s)://host[:port][/prefix]`). `ws://` and `wss://`
+/// are taken as `http://` and `https://` (seed 004 is configured as `WEBSOCKET_URL`).
 pub fn parse_server(server: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(server.trim()).map_err(|_| ConfigError::BadServer(server.to_string()))?;
+    let trimmed = server.trim();
+    let normalized = if let Some(rest) = trimmed.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else if let Some(rest) = trimmed.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else {
+        trimmed.to_string()
+    };
+    let url = Url::parse(&normalized).map_err(|_| ConfigError::BadServer(server.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ConfigError::BadServer(server.to_string()));
     }
@@ -110,11 +119,15 @@ pub fn parse_server(server: &str) -> Result<Url, ConfigError> {
 }
 
 impl AccountConfig {
+    /// The account as the engine runs it; a parameter the profile needs and nobody gives
+    /// is an error naming it.
     pub fn spec(&self) -> Result<AccountSpec, ConfigError> {
+        let profile = Profile::load(&self.profile)?;
+        profile.check_params(&self.params)?;
         Ok(AccountSpec {
             name: self.name.clone(),
             server: parse_server(&self.server)?,
-            profile: Arc::new(Profile::load(&self.profile)?),
+            profile: Arc::new(profile),
             params: self.params.clone(),
         })
     }
@@ -151,5 +164,28 @@ mod tests {
         assert!(parse_server("ftp://x").is_err());
         assert!(parse_server("no url").is_err());
         assert!(parse_server("https://tienda.example").is_ok());
+        assert_eq!(
+            parse_server("ws://localhost:8765").unwrap().as_str(),
+            "http://localhost:8765/"
+        );
+    }
+
+    #[test]
+    fn a_missing_profile_parameter_is_named() {
+        let account = AccountConfig {
+            name: "w".into(),
+            server: "http://127.0.0.1:8000".into(),
+            profile: "wearable".into(),
+            username: None,
+            params: BTreeMap::new(),
+        };
+        let err = account.spec().unwrap_err().to_string();
+        assert!(
+            err.contains("consumidor_id") && err.contains("--param"),
+            "{err}"
+        );
+        let mut ok = account.clone();
+        ok.params.insert("consumidor_id".into(), "22".into());
+        assert!(ok.spec().is_ok());
     }
 }

@@ -12,11 +12,12 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{self, AuthError, TokenKeeper};
 use crate::credentials::{Credentials, Tokens};
 use crate::link::{self, AccountSpec, Command, Shared};
-use crate::model::EngineEvent;
+use crate::model::{EngineEvent, StreamChannel};
 use crate::outbox::{self, FlushError, Flushed};
 use crate::rest::Rest;
 use crate::secret::Secret;
 use crate::store::{Store, StoreError};
+use crate::stream::Streams;
 use crate::tls::{self, TlsError};
 
 /// Events queued before a link waits for the embedder: enough for a burst, bounded so a
@@ -85,6 +86,8 @@ impl Engine {
             http,
             tls,
             events,
+            streams: Arc::new(Streams::default()),
+            extra_ca: options.extra_ca.clone(),
         });
         Ok((
             Engine {
@@ -135,6 +138,14 @@ impl Engine {
             r.cancel.cancel();
             let _ = r.task.await;
         }
+        self.shared.streams.forget(account);
+    }
+
+    /// Every stream channel of every running account, with its state and latest value
+    /// (the live view: seed 002's channels, seed 003's dashboard and health). Changes
+    /// arrive as `EngineEvent::Stream` and `EngineEvent::StreamState`.
+    pub fn streams(&self) -> Vec<StreamChannel> {
+        self.shared.streams.list()
     }
 
     pub fn accounts(&self) -> Vec<String> {
@@ -248,12 +259,12 @@ pub async fn flush_outbox_once(
         spec.profile.clone(),
         spec.params.clone(),
     );
-    let mut tokens = TokenKeeper::new(
+    let tokens = TokenKeeper::new(
         &spec.name,
         spec.server.clone(),
         spec.profile.auth.clone(),
         http.clone(),
         creds,
     );
-    outbox::flush(&rest, store, &spec.name, &mut tokens).await
+    outbox::flush(&rest, store, &spec.name, &tokens).await
 }

@@ -22,6 +22,12 @@ pub enum Inbound {
     Pong,
     /// The server reported an error in-band.
     ServerError(String),
+    /// A live value of a stream channel (`channel`: the rule's, when it names one).
+    Stream {
+        channel: Option<String>,
+        event: String,
+        data: Value,
+    },
     Ignored,
 }
 
@@ -77,24 +83,37 @@ pub fn parse_frame(
             format!("frame has no `{}` field", frames.type_field),
         ));
     };
-    let Some(rule) = frames.types.get(kind) else {
+    let Some(rule) = frames.types.get(kind).or(frames.other.as_ref()) else {
         return Ok((Inbound::Ignored, Vec::new()));
     };
     let at = |path: &str| {
         lookup(&value, path)
             .ok_or_else(|| bad("bad_frame", format!("`{kind}` frame has no `{path}`")))
     };
+    let fields = if rule.fields.is_empty() {
+        std::borrow::Cow::Borrowed(&profile.fields)
+    } else {
+        std::borrow::Cow::Owned(rule.fields.apply(&profile.fields))
+    };
     Ok(match rule.action {
         FrameAction::Notification => {
-            let n = to_notification(&profile.fields, account, at(&rule.path)?)?;
+            let n = to_notification(&fields, account, at(&rule.path)?)?;
             (Inbound::Notifications(vec![n]), Vec::new())
         }
         FrameAction::Notifications => {
             let items = at(&rule.path)?
                 .as_array()
                 .ok_or_else(|| bad("bad_frame", format!("`{}` is not a list", rule.path)))?;
-            to_notifications(&profile.fields, account, items)
+            to_notifications(&fields, account, items)
         }
+        FrameAction::Stream => (
+            Inbound::Stream {
+                channel: Some(rule.channel.clone()).filter(|c| !c.is_empty()),
+                event: kind.to_string(),
+                data: at(&rule.path)?.clone(),
+            },
+            Vec::new(),
+        ),
         FrameAction::ReadAck => (Inbound::ReadAck(to_text(at(&rule.path)?)), Vec::new()),
         FrameAction::Pong => (Inbound::Pong, Vec::new()),
         FrameAction::Error => {
@@ -146,7 +165,12 @@ pub fn to_notification(
         }
         Ok(lookup(item, spec).map(to_text).filter(|t| !t.is_empty()))
     };
-    let id = match field(&fields.id)? {
+    let id = if fields.id.is_empty() {
+        Some(stable_id(item))
+    } else {
+        field(&fields.id)?
+    };
+    let id = match id {
         Some(id) if id.len() <= 200 => id,
         Some(_) => {
             return Err(bad(
@@ -174,6 +198,8 @@ pub fn to_notification(
     };
     let data = if fields.data.is_empty() {
         Value::Null
+    } else if fields.data == "." {
+        item.clone()
     } else {
         lookup(item, &fields.data).cloned().unwrap_or(Value::Null)
     };
@@ -188,6 +214,27 @@ pub fn to_notification(
         read,
         data,
     })
+}
+
+/// A stable id for an event the server gave none: `h` + 16 hex digits of a 64-bit FNV-1a
+/// hash of the object's JSON. serde_json writes an object's keys in a fixed order (sorted;
+/// as received where `preserve_order` is on), so the same event always gets the same id,
+/// across restarts: a replayed event is de-duplicated like any other. Two identical events (same name,
+/// same payload, same timestamp) are taken as one.
+pub fn stable_id(value: &Value) -> String {
+    format!("h{:016x}", fnv1a(value.to_string().as_bytes()))
+}
+
+/// 64-bit FNV-1a: tiny, stable by definition (unlike `std`'s `DefaultHasher`, whose output
+/// may change between Rust releases), and plenty against accidental collisions at the
+/// scale of one account's notifications.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 fn clip(mut s: String) -> String {

@@ -7,19 +7,24 @@
 //! - [`model`]: the notification and the events the engine emits.
 //! - [`profile`]: how to talk to a kind of backend (TOML; built-in presets).
 //! - [`template`]: `{path}` templates used by profiles.
-//! - [`frame`]: frames and REST items → notifications.
+//! - [`frame`]: frames and REST items → notifications and stream values.
+//! - [`stream`]: the latest value and state of each stream channel (the live view).
+//! - [`alert`]: profile rules that turn a stream condition into a notification.
 //! - [`session`]: the pure connection state machine; [`backoff`] its delays.
-//! - [`link`]: drives one account's session: performs its actions, stores, emits.
-//! - [`transport`]: the streaming transports (WebSocket).
+//! - [`link`]: drives one account's session (one per channel where a profile has
+//!   several sockets): performs its actions, stores, emits.
+//! - [`transport`]: the streaming transports (WebSocket, Socket.IO).
 //! - [`rest`]: the REST side (list after cursor, mark read, unread count).
 //! - [`catchup`]: REST catch-up after the persisted cursor.
 //! - [`outbox`]: queued mark-reads, retried until the server confirms.
 //! - [`store`]: SQLite: notifications, read state, cursors, outbox.
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.
+//! - [`markup`]: escaping text for notification daemons.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
 //! - [`tls`]: rustls client configuration; [`config`]: the accounts file.
 //! - [`engine`]: the handle embedders hold.
 
+pub mod alert;
 pub mod auth;
 pub mod backoff;
 pub mod catchup;
@@ -36,6 +41,7 @@ pub mod rest;
 pub mod secret;
 pub mod session;
 pub mod store;
+pub mod stream;
 pub mod template;
 pub mod tls;
 pub mod transport;
@@ -56,6 +62,6 @@ pub(crate) fn error_chain(head: String, e: &dyn std::error::Error) -> String {
     text
 }
 pub use link::AccountSpec;
-pub use model::{ConnState, EngineEvent, Notification, TransportKind};
+pub use model::{ConnState, EngineEvent, Notification, StreamChannel, StreamState, TransportKind};
 pub use profile::Profile;
 pub use secret::Secret;

@@ -1,28 +1,40 @@
 //! One account's link to its server: runs the session state machine and performs its
 //! actions (connect, ping, catch-up, refresh), stores what arrives, flushes the mark-read
 //! outbox and emits `EngineEvent`s.
+//!
+//! A profile with `channels` (seed 002) has one socket per channel: the account then runs
+//! one link per channel, each with its own session, sharing one [`TokenKeeper`] (so a
+//! revoked token costs the server one refresh, not one per socket) and one [`Board`] that
+//! folds the channels' states into the account's.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::alert::Alerts;
 use crate::auth::{AuthError, TokenKeeper};
 use crate::catchup;
 use crate::credentials::{Credentials, Tokens};
 use crate::frame::{self, Inbound as Frame};
-use crate::model::{ConnState, EngineEvent, Notification};
+use crate::model::{ConnState, EngineEvent, Notification, StreamState};
 use crate::outbox;
-use crate::profile::{secs, AuthMode, HeartbeatMode, Profile};
+use crate::profile::{
+    secs, AuthMode, Declare, HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL,
+};
 use crate::rest::Rest;
-use crate::secret::redact_url;
-use crate::session::{Action, Failure, Input, Policy, Session, Snapshot};
-use crate::store::{Ingest, Store};
+use crate::secret::{redact_url, Secret};
+use crate::session::{Action, Detail, Failure, Input, Policy, Session, Snapshot};
+use crate::store::{Ingest, OutboxKind, Store};
+use crate::stream::Streams;
 use crate::template;
+use crate::transport::socketio::{self, SioTarget};
 use crate::transport::websocket::{self, WsTarget};
 use crate::transport::{Connection, Inbound, Outbound};
 
@@ -67,6 +79,8 @@ pub enum Command {
     Wake,
     /// New tokens from a login.
     Login(Tokens),
+    /// Start over after `needs_login` (the account's tokens were already replaced).
+    Resume,
 }
 
 pub struct Shared {
@@ -75,13 +89,100 @@ pub struct Shared {
     pub http: reqwest::Client,
     pub tls: Arc<rustls::ClientConfig>,
     pub events: mpsc::Sender<EngineEvent>,
+    pub streams: Arc<Streams>,
+    /// Extra CA certificates (PEM file) for transports outside rustls (Socket.IO).
+    pub extra_ca: Option<PathBuf>,
+}
+
+/// The current wall-clock time, RFC 3339.
+pub fn now_rfc3339() -> String {
+    rfc3339(SystemTime::now())
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    let t: time::OffsetDateTime = t.into();
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Folds the states of an account's channels into the account's own state line: the
+/// most urgent wins (needs_login, then backoff, polling, connecting; live only when every
+/// channel is live).
+pub struct Board {
+    account: String,
+    slots: tokio::sync::Mutex<(Vec<Option<Snapshot>>, Option<Snapshot>)>,
+}
+
+impl Board {
+    fn new(account: &str, channels: usize) -> Board {
+        Board {
+            account: account.to_string(),
+            slots: tokio::sync::Mutex::new((vec![None; channels], None)),
+        }
+    }
+
+    /// The account state that channel states `snaps` add up to.
+    pub fn fold(snaps: &[Snapshot]) -> Option<Snapshot> {
+        let rank = |s: ConnState| match s {
+            ConnState::NeedsLogin => 0,
+            ConnState::Backoff => 1,
+            ConnState::Polling => 2,
+            ConnState::Connecting => 3,
+            ConnState::Live => 4,
+            ConnState::Stopped => 5,
+        };
+        let worst = snaps.iter().min_by_key(|s| rank(s.state))?;
+        let retry_at = snaps
+            .iter()
+            .filter(|s| s.state == worst.state)
+            .filter_map(|s| s.retry_at)
+            .min();
+        Some(Snapshot { retry_at, ..*worst })
+    }
+
+    /// Records channel `slot`'s state; emits the account's when the fold changed. The
+    /// lock is held across the send so two channels never publish out of order.
+    async fn report(&self, slot: usize, snap: Snapshot, events: &mpsc::Sender<EngineEvent>) {
+        let mut guard = self.slots.lock().await;
+        let (slots, last) = &mut *guard;
+        slots[slot] = Some(snap);
+        let Some(all) = slots.iter().copied().collect::<Option<Vec<_>>>() else {
+            return;
+        };
+        let folded = Board::fold(&all);
+        if folded == *last {
+            return;
+        }
+        *last = folded;
+        if let Some(f) = folded {
+            let _ = events.send(state_event(&self.account, None, f)).await;
+        }
+    }
+}
+
+fn state_event(account: &str, channel: Option<String>, snap: Snapshot) -> EngineEvent {
+    let next_retry_at = snap
+        .retry_at
+        .map(|at| rfc3339(SystemTime::now() + at.saturating_duration_since(Instant::now())));
+    EngineEvent::State {
+        account: account.into(),
+        channel,
+        state: snap.state,
+        transport: snap.transport,
+        detail: snap.detail.into(),
+        next_retry_at,
+    }
 }
 
 struct Link {
     spec: AccountSpec,
+    /// This socket's stream channel (profiles with `channels`).
+    channel: Option<String>,
     shared: Arc<Shared>,
     session: Session,
-    tokens: TokenKeeper,
+    tokens: Arc<TokenKeeper>,
+    /// The token generation of the last access token used, for `refresh_after`.
+    generation: u64,
     rest: Rest,
     conn: Option<Connection>,
     published: Option<Snapshot>,
@@ -89,6 +190,15 @@ struct Link {
     outbox_attempts: u32,
     /// The last (wall, monotonic) clock reading, for sleep detection.
     clocks: (SystemTime, Instant),
+    board: Option<(Arc<Board>, usize)>,
+    /// Stream channels whose state follows this link's.
+    stream_channels: Vec<String>,
+    /// Mark-reads sent over the socket and not confirmed yet, oldest first: the server
+    /// answers each with `marked_read` or `error`, in order.
+    in_flight: VecDeque<String>,
+    alerts: Alerts,
+    /// The profile's `[params]` overlaid with the account's.
+    params: BTreeMap<String, String>,
 }
 
 pub async fn run(
@@ -98,64 +208,166 @@ pub async fn run(
     cancel: CancellationToken,
     seed: u64,
 ) {
-    let now = Instant::now();
-    let policy = Policy::from_profile(&spec.profile);
-    let tokens = TokenKeeper::new(
+    let tokens = Arc::new(TokenKeeper::new(
         &spec.name,
         spec.server.clone(),
         spec.profile.auth.clone(),
         shared.http.clone(),
         shared.creds.clone(),
-    );
-    let rest = Rest::new(
-        shared.http.clone(),
-        spec.server.clone(),
-        spec.profile.clone(),
-        spec.params.clone(),
-    );
-    let mut link = Link {
-        session: Session::new(policy, seed, now),
-        spec,
-        shared,
-        tokens,
-        rest,
-        conn: None,
-        published: None,
-        outbox_at: Some(now),
-        outbox_attempts: 0,
-        clocks: (SystemTime::now(), now),
-    };
-    link.emit_unread().await;
-    link.step(Input::Start).await;
+    ));
+    let channels = spec.profile.channels.clone();
+    if channels.is_empty() {
+        let link = Link::new(spec, None, shared, tokens, seed, None);
+        link.run(commands, cancel).await;
+        return;
+    }
+    let board = Arc::new(Board::new(&spec.name, channels.len()));
+    let children = cancel.child_token();
+    let mut senders = Vec::new();
+    let mut tasks = Vec::new();
+    for (i, channel) in channels.into_iter().enumerate() {
+        let (tx, rx) = mpsc::channel(64);
+        senders.push(tx);
+        // Distinct seeds: five sockets must not back off in lockstep.
+        let seed = seed.wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let link = Link::new(
+            spec.clone(),
+            Some(channel),
+            shared.clone(),
+            tokens.clone(),
+            seed,
+            Some((board.clone(), i)),
+        );
+        tasks.push(tokio::spawn(link.run(rx, children.clone())));
+    }
     loop {
-        let clock_check = link.clocks.1 + CLOCK_CHECK_EVERY;
-        let deadline = [link.session.deadline(), link.outbox_at, Some(clock_check)]
-            .into_iter()
-            .flatten()
-            .min();
         tokio::select! {
-            biased;
             _ = cancel.cancelled() => break,
-            inbound = recv(&mut link.conn) => link.on_inbound(inbound).await,
             command = commands.recv() => match command {
-                Some(c) => link.on_command(c).await,
                 None => break,
+                Some(Command::Login(t)) => {
+                    tokens.set(t).await;
+                    for tx in &senders {
+                        let _ = tx.send(Command::Resume).await;
+                    }
+                }
+                Some(Command::Wake) => {
+                    for tx in &senders {
+                        let _ = tx.send(Command::Wake).await;
+                    }
+                }
+                Some(Command::Resume) => {
+                    for tx in &senders {
+                        let _ = tx.send(Command::Resume).await;
+                    }
+                }
+                // Store operations happen once per account: the first channel does them.
+                Some(other) => {
+                    let _ = senders[0].send(other).await;
+                }
             },
-            _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
-                let now = Instant::now();
-                if clock_check <= now {
-                    link.check_clocks().await;
-                }
-                if link.outbox_at.is_some_and(|at| at <= now) {
-                    link.flush_outbox().await;
-                }
-                if link.session.deadline().is_some_and(|at| at <= now) {
-                    link.step(Input::Tick).await;
+        }
+    }
+    children.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+impl Link {
+    fn new(
+        spec: AccountSpec,
+        channel: Option<String>,
+        shared: Arc<Shared>,
+        tokens: Arc<TokenKeeper>,
+        seed: u64,
+        board: Option<(Arc<Board>, usize)>,
+    ) -> Link {
+        let now = Instant::now();
+        let policy = Policy::from_profile(&spec.profile);
+        let rest = Rest::new(
+            shared.http.clone(),
+            spec.server.clone(),
+            spec.profile.clone(),
+            spec.params.clone(),
+        );
+        let stream_channels = spec.profile.stream_channels(channel.as_deref());
+        for c in &stream_channels {
+            shared.streams.declare(&spec.name, c);
+        }
+        let mut params = spec.profile.params.clone();
+        params.extend(spec.params.clone());
+        Link {
+            session: Session::new(policy, seed, now),
+            spec,
+            channel,
+            shared,
+            tokens,
+            generation: 0,
+            rest,
+            conn: None,
+            published: None,
+            outbox_at: Some(now),
+            outbox_attempts: 0,
+            clocks: (SystemTime::now(), now),
+            board,
+            stream_channels,
+            in_flight: VecDeque::new(),
+            alerts: Alerts::default(),
+            params,
+        }
+    }
+
+    /// The account's first (or only) socket: it reports the account's unread count.
+    fn primary(&self) -> bool {
+        self.board.as_ref().is_none_or(|(_, slot)| *slot == 0)
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>, cancel: CancellationToken) {
+        let link = &mut self;
+        if link.primary() {
+            link.emit_unread().await;
+        }
+        link.step(Input::Start).await;
+        link.main_loop(&mut commands, &cancel).await;
+        link.step(Input::Stop).await;
+    }
+
+    async fn main_loop(
+        &mut self,
+        commands: &mut mpsc::Receiver<Command>,
+        cancel: &CancellationToken,
+    ) {
+        let link = self;
+        loop {
+            let clock_check = link.clocks.1 + CLOCK_CHECK_EVERY;
+            let deadline = [link.session.deadline(), link.outbox_at, Some(clock_check)]
+                .into_iter()
+                .flatten()
+                .min();
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => break,
+                inbound = recv(&mut link.conn) => link.on_inbound(inbound).await,
+                command = commands.recv() => match command {
+                    Some(c) => link.on_command(c).await,
+                    None => break,
+                },
+                _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
+                    let now = Instant::now();
+                    if clock_check <= now {
+                        link.check_clocks().await;
+                    }
+                    if link.outbox_at.is_some_and(|at| at <= now) {
+                        link.flush_outbox().await;
+                    }
+                    if link.session.deadline().is_some_and(|at| at <= now) {
+                        link.step(Input::Tick).await;
+                    }
                 }
             }
         }
     }
-    link.step(Input::Stop).await;
 }
 
 fn far_future() -> Instant {
@@ -238,21 +450,29 @@ impl Link {
             return;
         }
         self.published = Some(snap);
-        let next_retry_at = snap.retry_at.map(|at| {
-            let wall = SystemTime::now() + at.saturating_duration_since(Instant::now());
-            let t: time::OffsetDateTime = wall.into();
-            t.format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default()
-        });
-        tracing::info!(account = %self.account(), state = snap.state.as_str(), detail = snap.detail, "session state");
-        self.emit(EngineEvent::State {
-            account: self.account().into(),
-            state: snap.state,
-            transport: snap.transport,
-            detail: snap.detail.into(),
-            next_retry_at,
-        })
-        .await;
+        tracing::info!(account = %self.account(), channel = ?self.channel, state = snap.state.as_str(), detail = snap.detail, "session state");
+        // The live view is updated before anything is told, so an embedder that reads
+        // `Engine::streams()` on this state line already sees the new channel states.
+        let state = StreamState::of(snap.state);
+        let changed: Vec<_> = self
+            .stream_channels
+            .iter()
+            .filter_map(|c| self.shared.streams.set_state(self.account(), c, state))
+            .collect();
+        self.emit(state_event(self.account(), self.channel.clone(), snap))
+            .await;
+        for c in changed {
+            self.emit(EngineEvent::StreamState {
+                account: c.account,
+                channel: c.channel,
+                state: c.state,
+                last_update: c.last_update,
+            })
+            .await;
+        }
+        if let Some((board, slot)) = &self.board {
+            board.report(*slot, snap, &self.shared.events).await;
+        }
     }
 
     async fn perform(&mut self, action: Action) -> Option<Input> {
@@ -260,6 +480,7 @@ impl Link {
             Action::Connect => Some(self.connect().await),
             Action::Disconnect => {
                 self.conn = None;
+                self.in_flight.clear();
                 None
             }
             Action::SendPing => {
@@ -277,43 +498,65 @@ impl Link {
                 None
             }
             Action::Fetch => {
-                let result = self.catch_up().await;
+                let result = self.fetch().await;
                 if result.is_ok() {
                     self.flush_outbox().await;
                 }
                 Some(Input::FetchDone(result))
             }
-            Action::RefreshToken => Some(Input::RefreshDone(match self.tokens.refresh().await {
-                Ok(()) => Ok(()),
-                Err(e) => Err(self.auth_failed(e).await),
-            })),
+            Action::RefreshToken => Some(Input::RefreshDone(
+                match self.tokens.refresh_after(self.generation).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(self.auth_failed(e).await),
+                },
+            )),
         }
     }
 
     async fn auth_failed(&self, e: AuthError) -> Failure {
         let failure = e.failure();
-        if failure == Failure::RefreshRejected {
+        // One error line per account, not one per socket.
+        if failure == Failure::RefreshRejected && self.primary() {
             self.error(e.code(), e.to_string()).await;
         }
         failure
     }
 
-    fn ws_url(&self, token: Option<&crate::secret::Secret>) -> Result<Url, String> {
+    /// A usable access token; remembers its generation for a later refresh.
+    async fn access(&mut self) -> Result<Option<Secret>, AuthError> {
+        let access = self.tokens.access().await?;
+        self.generation = access.generation;
+        Ok(access.token)
+    }
+
+    /// Renders a URL template: `{origin}`, `{ws_origin}`, `{channel}` and the account's
+    /// parameters. A parameter that is missing (and has no `|fallback`) is an error
+    /// naming it.
+    fn render_url(&self, text: &str) -> Result<String, String> {
         let server = &self.spec.server;
         let origin = server.origin().ascii_serialization();
         let ws_origin = origin.replacen("http", "ws", 1);
-        let profile = &self.spec.profile;
-        let rendered = template::render_with(&profile.websocket.url, |key| match key {
+        let resolve = |key: &str| match key {
             "origin" => Some(origin.clone()),
             "ws_origin" => Some(ws_origin.clone()),
-            k => self
-                .spec
-                .params
-                .get(k)
-                .or_else(|| profile.params.get(k))
-                .cloned(),
-        })
-        .map_err(|e| e.to_string())?;
+            "channel" => self.channel.clone(),
+            k => self.params.get(k).cloned(),
+        };
+        for (name, has_fallback) in template::placeholders(text).map_err(|e| e.to_string())? {
+            if !has_fallback && resolve(&name).is_none_or(|v| v.is_empty()) {
+                return Err(format!(
+                    "profile `{}` needs the parameter `{name}`: pass --param {name}=VALUE or set \
+                     it in the account's [accounts.params]",
+                    self.spec.profile.name
+                ));
+            }
+        }
+        template::render_with(text, resolve).map_err(|e| e.to_string())
+    }
+
+    fn ws_url(&self, token: Option<&Secret>) -> Result<Url, String> {
+        let profile = &self.spec.profile;
+        let rendered = self.render_url(&profile.websocket.url)?;
         let mut url = Url::parse(&rendered).map_err(|e| format!("invalid WebSocket URL: {e}"))?;
         if let (AuthMode::Query, Some(token)) = (profile.auth.mode, token) {
             url.query_pairs_mut()
@@ -323,16 +566,30 @@ impl Link {
     }
 
     async fn connect(&mut self) -> Input {
-        let token = match self.tokens.access().await {
+        let token = match self.access().await {
             Ok(t) => t,
             Err(e) => return Input::ConnectFailed(self.auth_failed(e).await),
         };
+        let attempt = match self.spec.profile.transport {
+            TransportChoice::Socketio => self.connect_socketio(token.as_ref()).await,
+            _ => self.connect_websocket(token.as_ref()).await,
+        };
+        match attempt {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                Input::Connected
+            }
+            Err(input) => input,
+        }
+    }
+
+    async fn connect_websocket(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
         let profile = self.spec.profile.clone();
-        let url = match self.ws_url(token.as_ref()) {
+        let url = match self.ws_url(token) {
             Ok(u) => u,
             Err(message) => {
                 self.error("bad_profile", message).await;
-                return Input::ConnectFailed(Failure::NoWebSocket);
+                return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
         let shown = redact_url(&url, &[profile.auth.query_param.as_str()]);
@@ -342,10 +599,10 @@ impl Link {
             "" => None,
             other => Some(other.to_string()),
         };
-        let auth_header = match (profile.auth.mode, &token) {
+        let auth_header = match (profile.auth.mode, token) {
             (AuthMode::Header, Some(t)) => Some((
                 profile.auth.header.clone(),
-                crate::secret::Secret::new(format!("{}{}", profile.auth.header_prefix, t.expose())),
+                Secret::new(format!("{}{}", profile.auth.header_prefix, t.expose())),
             )),
             _ => None,
         };
@@ -357,26 +614,126 @@ impl Link {
             connect_timeout: secs(profile.reconnect.connect_timeout_secs),
             close_codes: profile.close_codes.clone(),
         };
-        match websocket::connect(target).await {
-            Ok(conn) => {
-                self.conn = Some(conn);
-                Input::Connected
+        websocket::connect(target)
+            .await
+            .map_err(|(failure, message)| self.connect_failed(failure, message))
+    }
+
+    async fn connect_socketio(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
+        let profile = self.spec.profile.clone();
+        let sio = &profile.socketio;
+        let rendered = self
+            .render_url(&sio.url)
+            .and_then(|u| Url::parse(&u).map_err(|e| format!("invalid Socket.IO URL `{u}`: {e}")));
+        let identity: Result<Vec<(String, String)>, String> = sio
+            .identity
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), self.render_url(v)?)))
+            .collect();
+        let (mut url, identity) = match (rendered, identity) {
+            (Ok(url), Ok(identity)) => (url, identity),
+            (Err(message), _) | (_, Err(message)) => {
+                self.error("bad_profile", message).await;
+                return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
-            Err((failure, message)) => {
-                tracing::info!(account = %self.account(), "connect failed: {message}");
-                if failure == Failure::Transient(crate::session::Detail::Tls) {
-                    self.error("tls", message).await;
-                }
-                Input::ConnectFailed(failure)
+        };
+        let auth = match sio.declare {
+            Declare::Auth if !identity.is_empty() => Some(Value::Object(
+                identity
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+            )),
+            Declare::Auth => None,
+            Declare::Query => {
+                url.query_pairs_mut().extend_pairs(identity.iter());
+                None
+            }
+        };
+        if let (AuthMode::Query, Some(token)) = (profile.auth.mode, token) {
+            url.query_pairs_mut()
+                .append_pair(&profile.auth.query_param, token.expose());
+        }
+        let shown = redact_url(&url, &[profile.auth.query_param.as_str()]);
+        tracing::debug!(account = %self.account(), url = %shown, namespace = %sio.namespace, "connecting (Socket.IO)");
+        let target = SioTarget {
+            url,
+            namespace: sio.namespace.clone(),
+            auth,
+            transport: sio.transport,
+            connect_timeout: secs(profile.reconnect.connect_timeout_secs),
+            extra_ca: self.shared.extra_ca.clone(),
+        };
+        socketio::connect(target)
+            .await
+            .map_err(|(failure, message)| self.connect_failed(failure, message))
+    }
+
+    /// A failed connect is logged, not reported: a dead server is retried quietly (the
+    /// state lines show it). Only TLS problems, which need the user, become error lines.
+    fn connect_failed(&self, failure: Failure, message: String) -> Input {
+        tracing::info!(account = %self.account(), channel = ?self.channel, "connect failed: {message}");
+        if failure == Failure::Transient(Detail::Tls) {
+            let events = self.shared.events.clone();
+            let error = EngineEvent::Error {
+                account: self.account().into(),
+                code: "tls".into(),
+                message,
+            };
+            // Sent without waiting: this runs inside a `map_err`.
+            let _ = events.try_send(error);
+        }
+        Input::ConnectFailed(failure)
+    }
+
+    fn polling(&self) -> bool {
+        self.session.snapshot().state == ConnState::Polling
+    }
+
+    /// A catch-up: the REST list after the cursor; a stream's current values (a REST
+    /// snapshot while polling, the refresh frame over the socket while live); the health
+    /// check.
+    async fn fetch(&mut self) -> Result<(), Failure> {
+        self.catch_up().await?;
+        let profile = self.spec.profile.clone();
+        if self.polling() {
+            if !profile.rest.snapshot.is_empty() {
+                let channel = self.channel.clone().unwrap_or_default();
+                let value = self
+                    .rest_json(&profile.rest.snapshot, &[("channel", &channel)])
+                    .await?;
+                self.on_frame(&value.to_string()).await;
+            }
+        } else if !profile.websocket.refresh_frame.is_empty() {
+            if let Some(conn) = &self.conn {
+                let _ = conn
+                    .tx
+                    .try_send(Outbound::Text(profile.websocket.refresh_frame.clone()));
             }
         }
+        if !profile.rest.health.is_empty() {
+            let value = self.rest_json(&profile.rest.health, &[]).await?;
+            self.on_stream(HEALTH_CHANNEL, "health", &value).await;
+        }
+        Ok(())
+    }
+
+    async fn rest_json(&mut self, spec: &str, extra: &[(&str, &str)]) -> Result<Value, Failure> {
+        let token = self.access().await.map_err(|e| e.failure())?;
+        self.rest
+            .get_json(spec, token.as_ref(), extra)
+            .await
+            .map_err(|e| {
+                tracing::info!(account = %self.account(), channel = ?self.channel, "REST read failed: {e}");
+                e.failure()
+            })
     }
 
     async fn catch_up(&mut self) -> Result<(), Failure> {
         if !self.rest.can_list() {
             return Ok(());
         }
-        let token = self.tokens.access().await.map_err(|e| e.failure())?;
+        let token = self.access().await.map_err(|e| e.failure())?;
         match catchup::run(&self.rest, &self.shared.store, &self.spec, token.as_ref()).await {
             Ok(outcome) => {
                 for e in &outcome.errors {
@@ -391,7 +748,7 @@ impl Link {
             }
             Err(catchup::CatchUpError::Store(e)) => {
                 self.error(e.code(), e.to_string()).await;
-                Err(Failure::Transient(crate::session::Detail::ServerError))
+                Err(Failure::Transient(Detail::ServerError))
             }
         }
     }
@@ -426,14 +783,15 @@ impl Link {
                 self.error(code, message).await;
             }
             Inbound::Closed { failure, message } => {
-                tracing::info!(account = %self.account(), "connection closed: {message}");
-                if failure == Failure::Transient(crate::session::Detail::Protocol) {
+                tracing::info!(account = %self.account(), channel = ?self.channel, "connection closed: {message}");
+                if failure == Failure::Transient(Detail::Protocol) {
                     // E.g. invalid UTF-8 in a text frame: the WebSocket protocol forbids it,
                     // so the connection is lost; say why before reconnecting.
                     let text = format!("the server sent invalid data ({message}); reconnecting");
                     self.error("bad_frame", text).await;
                 }
                 self.conn = None;
+                self.in_flight.clear();
                 self.step(Input::Closed(failure)).await;
             }
         }
@@ -450,9 +808,90 @@ impl Link {
         }
         match inbound {
             Frame::Notifications(items) => self.store_items(&items).await,
-            Frame::ServerError(message) => self.error("server_error", message).await,
-            Frame::ReadAck(_) | Frame::Pong | Frame::Ignored => {}
+            Frame::ServerError(message) => self.on_server_error(message).await,
+            Frame::ReadAck(id) => self.on_read_ack(&id).await,
+            Frame::Stream {
+                channel,
+                event,
+                data,
+            } => {
+                let channel = channel
+                    .or_else(|| self.channel.clone())
+                    .unwrap_or_else(|| event.clone());
+                self.on_stream(&channel, &event, &data).await;
+            }
+            Frame::Pong | Frame::Ignored => {}
         }
+    }
+
+    /// A live value: kept as the channel's latest, emitted when it changed, and checked
+    /// against the profile's alerts.
+    async fn on_stream(&mut self, channel: &str, event: &str, data: &Value) {
+        let account = self.spec.name.clone();
+        let streams = self.shared.streams.clone();
+        if !streams.update(&account, channel, event, data, &now_rfc3339()) {
+            return;
+        }
+        if !self.stream_channels.iter().any(|c| c == channel) {
+            // A channel the profile did not name (a `stream` rule for any event type):
+            // from now on it follows this link's state too.
+            self.stream_channels.push(channel.to_string());
+            let state = StreamState::of(self.session.snapshot().state);
+            streams.set_state(&account, channel, state);
+        }
+        self.emit(EngineEvent::Stream {
+            account: account.clone(),
+            channel: channel.to_string(),
+            event: event.to_string(),
+            data: data.clone(),
+        })
+        .await;
+        let profile = self.spec.profile.clone();
+        let (raised, errors) = self.alerts.check(
+            &profile.alerts,
+            &self.params,
+            &account,
+            channel,
+            event,
+            data,
+        );
+        for e in errors {
+            self.error(e.code, e.message).await;
+        }
+        if !raised.is_empty() {
+            self.store_items(&raised).await;
+        }
+    }
+
+    /// The server confirmed a mark-read sent over the socket.
+    async fn on_read_ack(&mut self, id: &str) {
+        self.in_flight.retain(|x| x != id);
+        match self.shared.store.outbox_confirm_read(self.account(), id) {
+            Ok(_) => {
+                if self.in_flight.is_empty() {
+                    self.outbox_attempts = 0;
+                    self.outbox_at = Some(Instant::now() + OUTBOX_LOOK_EVERY);
+                }
+            }
+            Err(e) => self.error(e.code(), e.to_string()).await,
+        }
+    }
+
+    /// An in-band error. The server answers socket mark-reads in order, so while one is in
+    /// flight the error is its answer: that mark-read is refused (an unknown id), and
+    /// sending it again would only be refused again.
+    async fn on_server_error(&mut self, message: String) {
+        let Some(id) = self.in_flight.pop_front() else {
+            return self.error("server_error", message).await;
+        };
+        if let Err(e) = self.shared.store.outbox_confirm_read(self.account(), &id) {
+            self.error(e.code(), e.to_string()).await;
+        }
+        self.error(
+            "server_error",
+            format!("the server refused to mark {id} read: {message}"),
+        )
+        .await;
     }
 
     async fn store_items(&mut self, items: &[Notification]) {
@@ -468,23 +907,34 @@ impl Link {
             Command::MarkAllRead => self.mark(None).await,
             Command::Wake => self.step(Input::Wake).await,
             Command::Login(tokens) => {
-                self.tokens.set(tokens);
+                self.tokens.set(tokens).await;
                 self.step(Input::Resume).await;
             }
+            Command::Resume => self.step(Input::Resume).await,
         }
     }
 
+    /// Whether mark-reads go over the socket (seed 001) rather than REST.
+    fn marks_over_socket(&self) -> bool {
+        !self.spec.profile.websocket.mark_read.is_empty()
+    }
+
     async fn mark(&mut self, ids: Option<Vec<String>>) {
-        let store = &self.shared.store;
+        let store = self.shared.store.clone();
+        let account = self.spec.name.clone();
         let result = match &ids {
-            Some(ids) => store.mark_read(self.account(), ids, true),
-            None => store.mark_all_read(self.account(), true),
+            Some(ids) => store.mark_read(&account, ids, true),
+            // A socket dialect has no "mark all" frame: queue each notification instead.
+            None if self.marks_over_socket() => store
+                .mark_all_read(&account, false)
+                .and_then(|changed| store.mark_read(&account, &changed, true).map(|_| changed)),
+            None => store.mark_all_read(&account, true),
         };
         match result {
             Ok(changed) => {
                 if !changed.is_empty() {
                     self.emit(EngineEvent::Read {
-                        account: self.account().into(),
+                        account: account.clone(),
                         ids: changed,
                     })
                     .await;
@@ -502,28 +952,79 @@ impl Link {
             self.outbox_at = Some(Instant::now() + OUTBOX_LOOK_EVERY);
             return;
         }
+        let live = self.session.snapshot().state == ConnState::Live && self.conn.is_some();
+        if self.marks_over_socket() && live {
+            return self.flush_over_socket().await;
+        }
         let result = outbox::flush(
             &self.rest,
             &self.shared.store,
             &self.spec.name,
-            &mut self.tokens,
+            &self.tokens,
         )
         .await;
+        let pending = match result {
+            Ok(outbox::Flushed { pending, .. }) => pending,
+            Err(e) => {
+                self.error(e.code(), e.to_string()).await;
+                1
+            }
+        };
+        self.schedule_outbox(pending);
+    }
+
+    fn schedule_outbox(&mut self, pending: usize) {
         let now = Instant::now();
-        match result {
-            Ok(outbox::Flushed { pending: 0, .. }) => {
-                self.outbox_attempts = 0;
-                self.outbox_at = Some(now + OUTBOX_LOOK_EVERY);
-            }
-            Ok(_) | Err(_) => {
-                self.outbox_attempts = self.outbox_attempts.saturating_add(1);
-                let delay = OUTBOX_RETRY_MIN * 2u32.saturating_pow(self.outbox_attempts.min(6) - 1);
-                self.outbox_at = Some(now + delay.min(OUTBOX_RETRY_MAX));
-                if let Err(e) = result {
-                    self.error(e.code(), e.to_string()).await;
-                }
-            }
+        if pending == 0 {
+            self.outbox_attempts = 0;
+            self.outbox_at = Some(now + OUTBOX_LOOK_EVERY);
+        } else {
+            self.outbox_attempts = self.outbox_attempts.saturating_add(1);
+            let delay = OUTBOX_RETRY_MIN * 2u32.saturating_pow(self.outbox_attempts.min(6) - 1);
+            self.outbox_at = Some(now + delay.min(OUTBOX_RETRY_MAX));
         }
+    }
+
+    /// Seed 001: each queued mark-read goes out as the profile's `websocket.mark_read`
+    /// frame and stays queued until `marked_read` confirms it; unconfirmed ones are sent
+    /// again at the next flush (the server marks idempotently).
+    async fn flush_over_socket(&mut self) {
+        let ops = match self.shared.store.outbox(self.account()) {
+            Ok(ops) => ops,
+            Err(e) => return self.error(e.code(), e.to_string()).await,
+        };
+        self.in_flight.clear();
+        let template = self.spec.profile.websocket.mark_read.clone();
+        let mut pending = 0;
+        for op in ops {
+            let id = match op.kind {
+                OutboxKind::Read(id) => id,
+                OutboxKind::ReadAll => {
+                    // Queued by `aviso-cli mark-read --all`: the socket has no such frame.
+                    if self.spec.profile.rest.mark_all_read.is_empty() {
+                        let _ = self.shared.store.outbox_done(op.seq);
+                    } else {
+                        pending += 1;
+                    }
+                    continue;
+                }
+            };
+            let frame = match template::render_with(&template, |k| (k == "id").then(|| id.clone()))
+            {
+                Ok(f) => f,
+                Err(e) => return self.error("bad_profile", e.to_string()).await,
+            };
+            let sent = self
+                .conn
+                .as_ref()
+                .is_some_and(|c| c.tx.try_send(Outbound::Text(frame)).is_ok());
+            if sent {
+                let _ = self.shared.store.outbox_attempted(op.seq);
+                self.in_flight.push_back(id);
+            }
+            pending += 1;
+        }
+        self.schedule_outbox(pending);
     }
 }
 

@@ -56,8 +56,13 @@ pub enum TransportKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
+    /// The session state of an account, or of one of its channels (`channel` is set only
+    /// for profiles with several sockets per account; the line without `channel` is then
+    /// the account as a whole).
     State {
         account: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
         state: ConnState,
         transport: Option<TransportKind>,
         /// A short machine-readable reason (`auth_failed`, `no_websocket`, `dead_peer`, …).
@@ -80,4 +85,56 @@ pub enum EngineEvent {
         code: String,
         message: String,
     },
+    /// A live value of a stream channel (seed 002's channels, seed 003's `dashboard:update`,
+    /// `health`): not a notification; the engine keeps the latest per channel
+    /// ([`crate::Engine::streams`]). Sent when the value changed.
+    Stream {
+        account: String,
+        channel: String,
+        event: String,
+        data: serde_json::Value,
+    },
+    /// A stream channel opened, fell back to polling or closed.
+    StreamState {
+        account: String,
+        channel: String,
+        state: StreamState,
+        /// When its last value arrived, RFC 3339.
+        last_update: Option<String>,
+    },
+}
+
+/// A stream channel's state as the live view shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamState {
+    /// Its socket is live.
+    Open,
+    /// Its values come from REST polls.
+    Polling,
+    /// Neither (connecting, backoff, needs_login, stopped).
+    Closed,
+}
+
+impl StreamState {
+    pub fn of(state: ConnState) -> StreamState {
+        match state {
+            ConnState::Live => StreamState::Open,
+            ConnState::Polling => StreamState::Polling,
+            _ => StreamState::Closed,
+        }
+    }
+}
+
+/// One stream channel with its latest value: `StreamChannel` of docs/ipc.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamChannel {
+    pub account: String,
+    pub channel: String,
+    pub state: StreamState,
+    /// RFC 3339; None before the first value.
+    pub last_update: Option<String>,
+    /// The frame type of the last value (`heart_rate_update`, `dashboard:update`).
+    pub event: Option<String>,
+    pub data: serde_json::Value,
 }

@@ -35,7 +35,7 @@ pub async fn flush(
     rest: &Rest,
     store: &Store,
     account: &str,
-    tokens: &mut TokenKeeper,
+    tokens: &TokenKeeper,
 ) -> Result<Flushed, FlushError> {
     let ops = store.outbox(account)?;
     if ops.is_empty() {
@@ -44,14 +44,14 @@ pub async fn flush(
             pending: 0,
         });
     }
-    let mut token = tokens.access().await?;
+    let mut access = tokens.access().await?;
     let mut refreshed = false;
     let mut sent = 0;
     for (i, op) in ops.iter().enumerate() {
         loop {
             let result = match &op.kind {
-                OutboxKind::Read(id) => rest.mark_read(token.as_ref(), id).await,
-                OutboxKind::ReadAll => rest.mark_all_read(token.as_ref()).await,
+                OutboxKind::Read(id) => rest.mark_read(access.token.as_ref(), id).await,
+                OutboxKind::ReadAll => rest.mark_all_read(access.token.as_ref()).await,
             };
             match result {
                 // Done; or the server does not know the id (deleted) / the profile has no
@@ -62,8 +62,8 @@ pub async fn flush(
                 }
                 Err(RestError::Auth(_)) if !refreshed => {
                     refreshed = true;
-                    tokens.refresh().await?;
-                    token = tokens.access().await?;
+                    tokens.refresh_after(access.generation).await?;
+                    access = tokens.access().await?;
                     continue;
                 }
                 Err(RestError::Auth(_)) => return Err(AuthError::Rejected.into()),

@@ -10,8 +10,25 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Built-in presets: (name, TOML source).
-const PRESETS: &[(&str, &str)] = &[("smartsales", include_str!("../presets/smartsales.toml"))];
+use crate::template;
+
+/// Built-in presets: (name, TOML source), one per seed backend.
+const PRESETS: &[(&str, &str)] = &[
+    ("smartsales", include_str!("../presets/smartsales.toml")),
+    ("wearable", include_str!("../presets/wearable.toml")),
+    (
+        "wearable-streams",
+        include_str!("../presets/wearable-streams.toml"),
+    ),
+    (
+        "socketio-gateway",
+        include_str!("../presets/socketio-gateway.toml"),
+    ),
+    ("furniture", include_str!("../presets/furniture.toml")),
+];
+
+/// Placeholders the engine fills itself (never account parameters).
+const BUILTIN_PLACEHOLDERS: &[&str] = &["origin", "ws_origin", "cursor", "id", "channel"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -24,6 +41,11 @@ pub enum ProfileError {
     },
     #[error("invalid profile {name}: {message}")]
     Invalid { name: String, message: String },
+    #[error(
+        "profile `{profile}` needs the parameter `{param}`: pass --param {param}=VALUE or set it \
+         in the account's [accounts.params]"
+    )]
+    MissingParam { profile: String, param: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -45,7 +67,11 @@ pub struct Profile {
     pub transport: TransportChoice,
     /// Default values for `{param}` placeholders; accounts override them.
     pub params: BTreeMap<String, String>,
+    /// Stream channels, one socket each (`{channel}` in `websocket.url` and `rest.snapshot`).
+    /// Empty: one socket per account.
+    pub channels: Vec<String>,
     pub websocket: WebSocketSection,
+    pub socketio: SocketIoSection,
     pub auth: AuthSection,
     pub heartbeat: HeartbeatSection,
     pub frames: FramesSection,
@@ -54,6 +80,8 @@ pub struct Profile {
     pub polling: PollingSection,
     pub reconnect: ReconnectSection,
     pub close_codes: CloseCodesSection,
+    /// Rules that turn a stream value into a notification (`[[alerts]]`).
+    pub alerts: Vec<AlertRule>,
 }
 
 impl Default for Profile {
@@ -64,7 +92,9 @@ impl Default for Profile {
             extends: None,
             transport: TransportChoice::Websocket,
             params: BTreeMap::new(),
+            channels: Vec::new(),
             websocket: WebSocketSection::default(),
+            socketio: SocketIoSection::default(),
             auth: AuthSection::default(),
             heartbeat: HeartbeatSection::default(),
             frames: FramesSection::default(),
@@ -73,6 +103,7 @@ impl Default for Profile {
             polling: PollingSection::default(),
             reconnect: ReconnectSection::default(),
             close_codes: CloseCodesSection::default(),
+            alerts: Vec::new(),
         }
     }
 }
@@ -88,6 +119,13 @@ pub struct WebSocketSection {
     pub origin: String,
     /// Frames larger than this are reported and skipped (the connection stays up).
     pub max_frame_bytes: usize,
+    /// Template of the frame that marks `{id}` read over the socket (seed 001). Set: while
+    /// live, queued mark-reads go over the socket and stay queued until a `read_ack` frame
+    /// confirms them; while polling, `rest.mark_read` is used. Empty: REST only.
+    pub mark_read: String,
+    /// A frame asking the server to send its current values again (seed 002's
+    /// `request_data`), sent at every catch-up while live instead of a REST read.
+    pub refresh_frame: String,
 }
 
 impl Default for WebSocketSection {
@@ -96,8 +134,93 @@ impl Default for WebSocketSection {
             url: String::new(),
             origin: "auto".into(),
             max_frame_bytes: 1 << 20,
+            mark_read: String::new(),
+            refresh_frame: String::new(),
         }
     }
+}
+
+/// How a Socket.IO client declares who it is on connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Declare {
+    /// In the CONNECT packet's auth payload (`handshake.auth` on the server).
+    #[default]
+    Auth,
+    /// As query parameters of the Engine.IO URL (`handshake.query`).
+    Query,
+}
+
+/// Which Engine.IO transport to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SocketIoTransport {
+    /// Long-polling handshake, then an upgrade to WebSocket when the server offers it
+    /// (what socket.io-client does); polling alone when the upgrade fails.
+    #[default]
+    Any,
+    Websocket,
+    Polling,
+}
+
+/// `transport = "socketio"`: a Socket.IO v4 client. Each event becomes a frame
+/// `{"event": NAME, "data": FIRST_ARGUMENT, "args": [ALL_ARGUMENTS]}` for `[frames]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocketIoSection {
+    /// *Template* of the server URL (`{origin}` = the account's server); the Engine.IO path
+    /// `/socket.io/` is used when the URL has no path.
+    pub url: String,
+    pub namespace: String,
+    pub declare: Declare,
+    /// What to declare: name = *template* over the account parameters (`{user_id}`).
+    pub identity: BTreeMap<String, String>,
+    pub transport: SocketIoTransport,
+}
+
+impl Default for SocketIoSection {
+    fn default() -> Self {
+        SocketIoSection {
+            url: "{origin}".into(),
+            namespace: "/".into(),
+            declare: Declare::Auth,
+            identity: BTreeMap::new(),
+            transport: SocketIoTransport::Any,
+        }
+    }
+}
+
+/// A threshold: a number, or a *template* over the account parameters (`"{max_bpm|120}"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Number(f64),
+    Text(String),
+}
+
+/// Turns a stream condition into a notification: when the number at `field` of a stream
+/// value crosses `above` (or `below`), once per crossing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// The stream event (frame type) this rule watches, e.g. `heart_rate_update`.
+    pub event: String,
+    /// Only this channel (empty: any).
+    #[serde(default)]
+    pub channel: String,
+    /// Path of the number in the stream value (`actual`).
+    pub field: String,
+    #[serde(default)]
+    pub above: Option<Threshold>,
+    #[serde(default)]
+    pub below: Option<Threshold>,
+    /// *Templates* over `{channel}`, `{event}`, `{value}`, `{threshold}` and `{data.PATH}`.
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -191,6 +314,9 @@ pub enum FrameAction {
     Pong,
     /// The server reports an error; the message is at `path`.
     Error,
+    /// A live value at `path` (not a notification): kept as the latest value of a stream
+    /// channel and emitted as a `stream` line.
+    Stream,
     Ignore,
 }
 
@@ -200,6 +326,48 @@ pub struct FrameRule {
     pub action: FrameAction,
     #[serde(default)]
     pub path: String,
+    /// `stream`: the channel the value belongs to (default: the socket's channel, else the
+    /// frame type).
+    #[serde(default)]
+    pub channel: String,
+    /// `notification(s)`: `[fields]` keys that differ for this type (e.g. its own title).
+    #[serde(default)]
+    pub fields: FieldsOverride,
+}
+
+/// Per-type overrides of `[fields]`: only the keys given replace the profile's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsOverride {
+    pub id: Option<String>,
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub url: Option<String>,
+    pub created_at: Option<String>,
+    pub read: Option<String>,
+    pub data: Option<String>,
+}
+
+impl FieldsOverride {
+    pub fn is_empty(&self) -> bool {
+        *self == FieldsOverride::default()
+    }
+
+    /// `base` with these overrides applied.
+    pub fn apply(&self, base: &FieldsSection) -> FieldsSection {
+        let pick = |o: &Option<String>, b: &String| o.clone().unwrap_or_else(|| b.clone());
+        FieldsSection {
+            id: pick(&self.id, &base.id),
+            kind: pick(&self.kind, &base.kind),
+            title: pick(&self.title, &base.title),
+            body: pick(&self.body, &base.body),
+            url: pick(&self.url, &base.url),
+            created_at: pick(&self.created_at, &base.created_at),
+            read: pick(&self.read, &base.read),
+            data: pick(&self.data, &base.data),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -209,12 +377,17 @@ pub struct FramesSection {
     pub type_field: String,
     /// Where the notification is when `type_field` is empty ("" = the whole frame).
     pub path: String,
-    /// Rules by type value, when `type_field` is set. Unknown types are ignored.
+    /// Rules by type value, when `type_field` is set.
     pub types: BTreeMap<String, FrameRule>,
+    /// The rule for types not in `types` (none: they are ignored). Seed 003's role and user
+    /// notifications carry event names the profile cannot list in advance.
+    pub other: Option<FrameRule>,
 }
 
 /// Where each notification field lives in a server object: a dotted path (`datos.total`),
-/// or a template with `{path}` placeholders (`Pedido #{datos.compra_id}`).
+/// or a template with `{path}` placeholders (`Pedido #{datos.compra_id}`). An empty `id`
+/// derives a stable id from a hash of the whole object (events without ids); `data = "."`
+/// keeps the whole object.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FieldsSection {
@@ -263,6 +436,11 @@ pub struct RestSection {
     /// Send `If-None-Match` with the last ETag so an idle poll costs a 304.
     pub conditional: bool,
     pub timeout_secs: f64,
+    /// `"METHOD /path"` whose answer is handled like an inbound frame (`{channel}` allowed):
+    /// a stream's current values, read at each poll while the WebSocket is unavailable.
+    pub snapshot: String,
+    /// A health endpoint, read at each catch-up; its answer is the stream channel `health`.
+    pub health: String,
 }
 
 impl Default for RestSection {
@@ -279,6 +457,8 @@ impl Default for RestSection {
             unread_count_field: "count".into(),
             conditional: true,
             timeout_secs: 15.0,
+            snapshot: String::new(),
+            health: String::new(),
         }
     }
 }
@@ -449,14 +629,161 @@ impl Profile {
             &self.rest.list,
             &self.rest.mark_read,
             &self.rest.mark_all_read,
+            &self.rest.unread_count,
+            &self.rest.snapshot,
+            &self.rest.health,
         ] {
             if !spec.is_empty() {
                 RequestSpec::parse(spec)?;
             }
         }
+        if !self.channels.is_empty() {
+            if self.transport != TransportChoice::Websocket {
+                return Err("channels need transport = \"websocket\"".into());
+            }
+            if !self.websocket.url.contains("{channel}") {
+                return Err("websocket.url must contain {channel} when channels are set".into());
+            }
+        }
+        if !self.socketio.namespace.starts_with('/') {
+            return Err("socketio.namespace must start with `/`".into());
+        }
+        for alert in &self.alerts {
+            if alert.above.is_none() && alert.below.is_none() {
+                return Err(format!(
+                    "the alert on `{}` needs `above` or `below`",
+                    alert.event
+                ));
+            }
+        }
+        // Every template must parse now, not at the first frame.
+        for (key, text) in self.templates() {
+            template::placeholders(text).map_err(|e| format!("{key}: {e}"))?;
+        }
         Ok(())
     }
+
+    /// Every template of the profile, with its key (for validation and parameters).
+    fn templates(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = vec![
+            ("websocket.url".into(), self.websocket.url.as_str()),
+            ("websocket.mark_read".into(), &self.websocket.mark_read),
+            ("socketio.url".into(), &self.socketio.url),
+            ("rest.list".into(), &self.rest.list),
+            ("rest.mark_read".into(), &self.rest.mark_read),
+            ("rest.mark_all_read".into(), &self.rest.mark_all_read),
+            ("rest.unread_count".into(), &self.rest.unread_count),
+            ("rest.snapshot".into(), &self.rest.snapshot),
+            ("rest.health".into(), &self.rest.health),
+        ];
+        for (name, value) in &self.socketio.identity {
+            out.push((format!("socketio.identity.{name}"), value));
+        }
+        for (i, a) in self.alerts.iter().enumerate() {
+            for (key, value) in [
+                ("kind", &a.kind),
+                ("title", &a.title),
+                ("body", &a.body),
+                ("url", &a.url),
+            ] {
+                out.push((format!("alerts[{i}].{key}"), value));
+            }
+            for t in [&a.above, &a.below].into_iter().flatten() {
+                if let Threshold::Text(text) = t {
+                    out.push((format!("alerts[{i}] threshold"), text));
+                }
+            }
+        }
+        out
+    }
+
+    /// The account parameters this profile needs that neither `params` nor the profile's
+    /// `[params]` give (placeholders without a `|fallback` in URLs, REST paths, the
+    /// Socket.IO identity and alert thresholds).
+    pub fn missing_params(&self, params: &BTreeMap<String, String>) -> Vec<String> {
+        let mut missing = Vec::new();
+        let mut texts: Vec<&str> = vec![
+            &self.rest.list,
+            &self.rest.mark_read,
+            &self.rest.mark_all_read,
+            &self.rest.unread_count,
+            &self.rest.snapshot,
+            &self.rest.health,
+        ];
+        match self.transport {
+            TransportChoice::Websocket => texts.push(&self.websocket.url),
+            TransportChoice::Socketio => {
+                texts.push(&self.socketio.url);
+                texts.extend(self.socketio.identity.values().map(String::as_str));
+            }
+            TransportChoice::Polling => {}
+        }
+        for a in &self.alerts {
+            for t in [&a.above, &a.below].into_iter().flatten() {
+                if let Threshold::Text(text) = t {
+                    texts.push(text);
+                }
+            }
+        }
+        for text in texts {
+            for (name, has_fallback) in template::placeholders(text).unwrap_or_default() {
+                let known = BUILTIN_PLACEHOLDERS.contains(&name.as_str())
+                    || params.get(&name).is_some_and(|v| !v.is_empty())
+                    || self.params.get(&name).is_some_and(|v| !v.is_empty());
+                if !known && !has_fallback && !missing.contains(&name) {
+                    missing.push(name);
+                }
+            }
+        }
+        missing
+    }
+
+    /// Checks that `params` give every parameter the profile needs.
+    pub fn check_params(&self, params: &BTreeMap<String, String>) -> Result<(), ProfileError> {
+        match self.missing_params(params).into_iter().next() {
+            Some(param) => Err(ProfileError::MissingParam {
+                profile: self.name.clone(),
+                param,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether there is a REST read to poll when the streaming transport is unavailable.
+    pub fn can_poll(&self) -> bool {
+        !self.rest.list.is_empty() || !self.rest.snapshot.is_empty()
+    }
+
+    /// The stream channels a socket of this profile can feed: its own channel, the channels
+    /// named by `stream` rules, and `health`.
+    pub fn stream_channels(&self, socket_channel: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = socket_channel.map(str::to_string).into_iter().collect();
+        if socket_channel.is_none() {
+            let rules = self.frames.types.iter().map(|(k, r)| (Some(k), r));
+            let other = self.frames.other.iter().map(|r| (None, r));
+            for (kind, rule) in rules.chain(other) {
+                if rule.action != FrameAction::Stream {
+                    continue;
+                }
+                let name = match (rule.channel.as_str(), kind) {
+                    ("", Some(kind)) => kind.clone(),
+                    ("", None) => continue,
+                    (channel, _) => channel.to_string(),
+                };
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        if !self.rest.health.is_empty() && socket_channel.is_none() {
+            out.push(HEALTH_CHANNEL.to_string());
+        }
+        out
+    }
 }
+
+/// The stream channel that shows a profile's `rest.health` answers.
+pub const HEALTH_CHANNEL: &str = "health";
 
 /// Deep-merges `over` into `base` (tables recursively; everything else replaced).
 fn merge(base: &mut toml::Table, over: toml::Table) {
@@ -543,7 +870,8 @@ mod tests {
         assert!(err.contains("invalid HTTP method"), "{err}");
     }
 
-    /// The TOML examples in docs/profiles.md parse, and the seed-000 one is the preset.
+    /// The TOML examples in docs/profiles.md parse, and there is one per preset (seeds
+    /// 000-004) equal to it: the documentation cannot drift from what `profile show` prints.
     #[test]
     fn documented_examples_are_valid() {
         let doc = include_str!("../../../docs/profiles.md");
@@ -552,17 +880,63 @@ mod tests {
             .skip(1)
             .map(|b| b.split("```").next().unwrap())
             .collect();
-        assert!(blocks.len() >= 2, "examples missing from docs/profiles.md");
+        assert!(blocks.len() >= 6, "examples missing from docs/profiles.md");
+        let mut documented = Vec::new();
         for block in &blocks {
-            Profile::parse("doc", block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+            let p = Profile::parse("doc", block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+            if p.extends.is_none() && Profile::preset_source(&p.name).is_some() {
+                let preset = toml::to_string(&Profile::load(&p.name).unwrap()).unwrap();
+                assert_eq!(
+                    toml::to_string(&p).unwrap(),
+                    preset,
+                    "docs/profiles.md's `{}` example differs from the preset",
+                    p.name
+                );
+                documented.push(p.name);
+            }
         }
-        let documented =
-            toml::to_string(&Profile::parse("smartsales", blocks[0]).unwrap()).unwrap();
-        let preset = toml::to_string(&Profile::load("smartsales").unwrap()).unwrap();
+        for (name, _) in Profile::presets() {
+            assert!(
+                documented.contains(&name),
+                "no example of `{name}` in docs/profiles.md"
+            );
+        }
+    }
+
+    #[test]
+    fn every_seed_preset_loads_with_its_dialect() {
+        let names: Vec<String> = Profile::presets().into_iter().map(|(n, _)| n).collect();
         assert_eq!(
-            documented, preset,
-            "docs/profiles.md's seed-000 example differs from the preset"
+            names,
+            [
+                "smartsales",
+                "wearable",
+                "wearable-streams",
+                "socketio-gateway",
+                "furniture"
+            ]
         );
+        let streams = Profile::load("wearable-streams").unwrap();
+        assert_eq!(streams.channels.len(), 5);
+        assert!(streams.can_poll());
+        assert_eq!(
+            streams.missing_params(&BTreeMap::new()),
+            vec!["consumidor_id".to_string()]
+        );
+        let sio = Profile::load("socketio-gateway").unwrap();
+        assert_eq!(sio.transport, TransportChoice::Socketio);
+        assert!(!sio.can_poll());
+        assert_eq!(
+            sio.missing_params(&BTreeMap::new()),
+            vec!["role".to_string(), "user_id".to_string()]
+        );
+        assert_eq!(
+            sio.stream_channels(None),
+            vec!["dashboard".to_string(), HEALTH_CHANNEL.to_string()]
+        );
+        let furniture = Profile::load("furniture").unwrap();
+        assert!(furniture.missing_params(&BTreeMap::new()).is_empty());
+        assert!(furniture.fields.id.is_empty(), "derived ids");
     }
 
     #[test]

@@ -235,6 +235,22 @@ impl Rest {
         self.send(self.request(method, url, token)).await.map(drop)
     }
 
+    /// Calls a `"METHOD /path"` spec (`extra` fills placeholders such as `{channel}`) and
+    /// returns its JSON answer: a stream snapshot or a health check.
+    pub async fn get_json(
+        &self,
+        spec: &str,
+        token: Option<&Secret>,
+        extra: &[(&str, &str)],
+    ) -> Result<Value, RestError> {
+        let (method, url) = self.url(spec, extra)?;
+        self.send(self.request(method, url, token))
+            .await?
+            .json()
+            .await
+            .map_err(|e| RestError::BadAnswer(format!("the answer is not JSON: {e}")))
+    }
+
     pub async fn unread_count(&self, token: Option<&Secret>) -> Result<u64, RestError> {
         let rest = &self.profile.rest;
         if rest.unread_count.is_empty() {

@@ -10,6 +10,9 @@
 //!               │  └────probe──── polling ◄── 404, or `fallback_after` failures in a row
 //!               └── auth refused ─► refresh once ─► still refused ─► needs_login
 //! ```
+//!
+//! Without a REST read to poll (`Policy::can_poll` false: seeds 003 and 004), there is no
+//! polling phase: every failure, a 404 included, backs off and retries.
 
 use std::time::Duration;
 
@@ -26,12 +29,17 @@ pub struct Policy {
     pub stable_after: Duration,
     pub fallback_after: u32,
     pub ping_every: Option<Duration>,
-    pub dead_after: Duration,
+    /// Silence this long means a dead peer. None where the transport detects it itself
+    /// (Socket.IO: Engine.IO's pingInterval + pingTimeout from the server's handshake).
+    pub dead_after: Option<Duration>,
     pub poll_every: Duration,
     pub probe_every: Duration,
     pub safety_every: Duration,
     /// Whether a streaming transport exists at all (a polling-only profile never connects).
     pub streaming: bool,
+    /// Whether there is a REST read to poll. Without one (seeds 003 and 004), a failing
+    /// transport keeps backing off: "polling" nothing would only hide the outage.
+    pub can_poll: bool,
     pub streaming_kind: TransportKind,
 }
 
@@ -46,13 +54,16 @@ impl Policy {
             },
             stable_after: secs(p.reconnect.stable_secs),
             fallback_after: p.reconnect.fallback_after.max(1),
-            ping_every: (p.heartbeat.mode != HeartbeatMode::None)
+            ping_every: (p.heartbeat.mode != HeartbeatMode::None
+                && p.transport != TransportChoice::Socketio)
                 .then(|| secs(p.heartbeat.interval_secs)),
-            dead_after: secs(p.heartbeat.timeout_secs),
+            dead_after: (p.transport != TransportChoice::Socketio)
+                .then(|| secs(p.heartbeat.timeout_secs)),
             poll_every: secs(p.polling.interval_secs),
             probe_every: secs(p.polling.probe_interval_secs),
             safety_every: secs(p.polling.safety_interval_secs),
             streaming: p.transport != TransportChoice::Polling,
+            can_poll: p.can_poll(),
             streaming_kind: match p.transport {
                 TransportChoice::Socketio => TransportKind::Socketio,
                 _ => TransportKind::Websocket,
@@ -226,7 +237,7 @@ impl Session {
         let soonest = |xs: &[Option<Instant>]| xs.iter().flatten().min().copied();
         match self.phase {
             Phase::Live { .. } => soonest(&[
-                Some(self.last_rx + self.policy.dead_after),
+                self.policy.dead_after.map(|d| self.last_rx + d),
                 self.next_ping,
                 self.next_fetch
                     .filter(|_| !self.fetching && self.refreshing.is_none()),
@@ -353,12 +364,15 @@ impl Session {
                 self.begin_refresh(Resume::Connect { probe }, out);
             }
             Failure::Auth | Failure::RefreshRejected => self.needs_login(out),
-            Failure::NoWebSocket => {
+            Failure::NoWebSocket if self.policy.can_poll => {
                 self.detail = "no_websocket";
                 self.enter_polling(now, out);
             }
-            Failure::Transient(detail) => {
-                self.detail = detail.as_str();
+            Failure::NoWebSocket | Failure::Transient(_) => {
+                self.detail = match failure {
+                    Failure::Transient(detail) => detail.as_str(),
+                    _ => "no_websocket",
+                };
                 if probe {
                     // Still no WebSocket: keep polling and probe again later.
                     self.phase = Phase::Polling;
@@ -366,7 +380,7 @@ impl Session {
                     return;
                 }
                 self.failures += 1;
-                if self.failures >= self.policy.fallback_after {
+                if self.policy.can_poll && self.failures >= self.policy.fallback_after {
                     self.enter_polling(now, out);
                 } else {
                     let until = now + self.backoff.delay(self.failures);
@@ -467,7 +481,11 @@ impl Session {
     fn on_tick(&mut self, now: Instant, out: &mut Vec<Action>) {
         match self.phase {
             Phase::Live { .. } => {
-                if now >= self.last_rx + self.policy.dead_after {
+                if self
+                    .policy
+                    .dead_after
+                    .is_some_and(|d| now >= self.last_rx + d)
+                {
                     self.on_closed(Failure::Transient(Detail::DeadPeer), now, out);
                     return;
                 }
@@ -514,11 +532,12 @@ mod tests {
             stable_after: Duration::from_secs(30),
             fallback_after: 5,
             ping_every: Some(Duration::from_secs(20)),
-            dead_after: Duration::from_secs(45),
+            dead_after: Some(Duration::from_secs(45)),
             poll_every: Duration::from_secs(15),
             probe_every: Duration::from_secs(60),
             safety_every: Duration::from_secs(300),
             streaming: true,
+            can_poll: true,
             streaming_kind: TransportKind::Websocket,
         }
     }
@@ -810,6 +829,48 @@ mod tests {
         assert_eq!(s.snapshot().state, ConnState::Stopped);
         assert_eq!(s.handle(Input::Start, t0), vec![]);
         assert_eq!(s.deadline(), None);
+    }
+
+    #[test]
+    fn without_a_rest_read_failures_keep_backing_off_instead_of_polling() {
+        let t0 = Instant::now();
+        let mut p = policy();
+        p.can_poll = false;
+        let mut s = Session::new(p, 9, t0);
+        let mut now = t0;
+        s.handle(Input::Start, now);
+        // Far more failures than `fallback_after`, and a 404: still backoff, never polling.
+        for i in 0..12 {
+            let failure = if i == 6 {
+                Failure::NoWebSocket
+            } else {
+                Failure::Transient(Detail::Unreachable)
+            };
+            assert_eq!(s.handle(Input::ConnectFailed(failure), now), vec![]);
+            let snap = s.snapshot();
+            assert_eq!(snap.state, ConnState::Backoff, "attempt {i}");
+            assert!(retry_at(&s) - now <= Duration::from_millis(60_250));
+            now = retry_at(&s);
+            assert_eq!(s.handle(Input::Tick, now), vec![Action::Connect]);
+        }
+        assert_eq!(s.handle(Input::Connected, now), vec![Action::Fetch]);
+        assert_eq!(s.snapshot().state, ConnState::Live);
+    }
+
+    #[test]
+    fn a_transport_with_its_own_heartbeat_has_no_dead_peer_timer() {
+        let t0 = Instant::now();
+        let mut p = policy();
+        p.ping_every = None;
+        p.dead_after = None;
+        let mut s = Session::new(p, 1, t0);
+        s.handle(Input::Start, t0);
+        s.handle(Input::Connected, t0);
+        s.handle(Input::FetchDone(Ok(())), t0);
+        // Only the safety poll is due; an hour of silence is not a dead peer.
+        assert_eq!(s.deadline(), Some(t0 + S(300)));
+        assert_eq!(s.handle(Input::Tick, t0 + S(300)), vec![Action::Fetch]);
+        assert_eq!(s.snapshot().state, ConnState::Live);
     }
 
     #[test]

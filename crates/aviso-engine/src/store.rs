@@ -351,6 +351,15 @@ impl Store {
         Ok(())
     }
 
+    /// The server confirmed that `id` is read (seed 001's `marked_read`): every queued
+    /// mark-read of it is done. Returns how many there were.
+    pub fn outbox_confirm_read(&self, account: &str, id: &str) -> Result<usize> {
+        Ok(self.conn().execute(
+            "DELETE FROM outbox WHERE account = ?1 AND op = 'read' AND target = ?2",
+            [account, id],
+        )?)
+    }
+
     pub fn outbox_attempted(&self, seq: i64) -> Result<()> {
         self.conn().execute(
             "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1",
@@ -448,7 +457,8 @@ mod tests {
         s.outbox_attempted(ops[0].seq).unwrap();
         assert_eq!(s.outbox("a").unwrap()[0].attempts, 1);
         s.outbox_done(ops[0].seq).unwrap();
-        s.outbox_done(ops[1].seq).unwrap();
+        assert_eq!(s.outbox_confirm_read("a", "9").unwrap(), 1);
+        assert_eq!(s.outbox_confirm_read("a", "9").unwrap(), 0);
         assert!(s.outbox("a").unwrap().is_empty());
         assert_eq!(s.mark_all_read("a", true).unwrap(), vec!["2".to_string()]);
         assert_eq!(s.outbox("a").unwrap()[0].kind, OutboxKind::ReadAll);

@@ -51,6 +51,14 @@ pub fn render_with(
     template: &str,
     mut resolve: impl FnMut(&str) -> Option<String>,
 ) -> Result<String, TemplateError> {
+    render_with_fallbacks(template, |path, _| resolve(path))
+}
+
+/// [`render_with`], also telling the resolver each placeholder's fallback.
+fn render_with_fallbacks(
+    template: &str,
+    mut resolve: impl FnMut(&str, Option<&str>) -> Option<String>,
+) -> Result<String, TemplateError> {
     let err = |message: &str| TemplateError {
         template: template.into(),
         message: message.into(),
@@ -78,7 +86,7 @@ pub fn render_with(
         if path.is_empty() || path.contains('{') {
             return Err(err("empty or nested placeholder"));
         }
-        match resolve(path).filter(|v| !v.is_empty()) {
+        match resolve(path, fallback).filter(|v| !v.is_empty()) {
             Some(v) => out.push_str(&v),
             None => out.push_str(fallback.unwrap_or("")),
         }
@@ -86,6 +94,16 @@ pub fn render_with(
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The placeholders of `template`: (path, whether it has a `|fallback`).
+pub fn placeholders(template: &str) -> Result<Vec<(String, bool)>, TemplateError> {
+    let mut found = Vec::new();
+    render_with_fallbacks(template, |path, fallback| {
+        found.push((path.to_string(), fallback.is_some()));
+        None
+    })?;
+    Ok(found)
 }
 
 /// Renders `template` against a JSON value.
@@ -106,6 +124,20 @@ mod tests {
         assert_eq!(render("{missing|sin dato}", &v).unwrap(), "sin dato");
         assert_eq!(render("{missing}", &v).unwrap(), "");
         assert_eq!(render("{{literal}}", &v).unwrap(), "{literal}");
+    }
+
+    #[test]
+    fn placeholders_are_listed_with_their_fallbacks() {
+        assert_eq!(
+            placeholders("{ws_origin}/ws/{channel}/{consumidor_id}/?x={y|1}").unwrap(),
+            vec![
+                ("ws_origin".to_string(), false),
+                ("channel".to_string(), false),
+                ("consumidor_id".to_string(), false),
+                ("y".to_string(), true),
+            ]
+        );
+        assert!(placeholders("{{\"type\":\"ping\"}}").unwrap().is_empty());
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Transports: a connection task per socket that turns the wire into `Inbound` values on a
 //! bounded channel (backpressure reaches the socket, so a flooding server cannot grow our
 //! memory) and takes `Outbound` commands. Polling needs no transport: it is REST.
+//!
+//! - [`websocket`]: plain WebSocket (seeds 000, 001, 002, 004).
+//! - [`socketio`]: Socket.IO v4 over Engine.IO (seed 003); each event becomes a JSON frame.
 
+pub mod socketio;
 pub mod websocket;
 
 use tokio::sync::mpsc;
@@ -34,11 +38,12 @@ pub enum Outbound {
     Text(String),
 }
 
-/// A live connection. Dropping it aborts the connection task and closes the socket.
+/// A live connection. Dropping it aborts the connection task and closes the socket (a
+/// connection run on its own thread sees its `tx` close and disconnects).
 pub struct Connection {
     pub tx: mpsc::Sender<Outbound>,
     pub rx: mpsc::Receiver<Inbound>,
-    task: JoinHandle<()>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Connection {
@@ -47,12 +52,23 @@ impl Connection {
         rx: mpsc::Receiver<Inbound>,
         task: JoinHandle<()>,
     ) -> Self {
-        Connection { tx, rx, task }
+        Connection {
+            tx,
+            rx,
+            task: Some(task),
+        }
+    }
+
+    /// A connection whose driver ends when `tx` is dropped.
+    pub fn detached(tx: mpsc::Sender<Outbound>, rx: mpsc::Receiver<Inbound>) -> Self {
+        Connection { tx, rx, task: None }
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }

@@ -1,7 +1,10 @@
-"""Counts HTTP requests (not /__test/ ones) by method, path and status for /__test/stats/.
+"""Counts HTTP requests (not /__test/ ones) by method, path and status for /__test/stats/, and
+records the tokens the token views issue (/__test/tokens/issued/).
 
 Sync and async capable, so the async control views never get pushed through Django's sync thread.
 """
+
+import json
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
@@ -34,3 +37,8 @@ class RequestStatsMiddleware:
     def _count(request, response):
         if not request.path.startswith("/__test/"):
             state.count_http(request.method, request.path, response.status_code)
+        if request.path.endswith(("/api/token/", "/api/token/refresh/")) and response.status_code < 400:
+            try:
+                state.record_issued(json.loads(response.content))
+            except (ValueError, AttributeError):
+                pass

@@ -26,6 +26,19 @@ cutoffs = {"access": {}, "all": {}}
 # Open WebSocket connections: id -> (path, async send callable), for /__test/ws/drop/.
 open_sockets = {}
 
+# Every access and refresh token the token views issued (GET /__test/tokens/issued/), so a test
+# suite can check that none of them leaked into its logs or files. Never reset.
+issued_tokens = []
+
+
+def record_issued(body):
+    """Remember the tokens in a token view's JSON answer."""
+    with _lock:
+        for key in ("access", "refresh"):
+            token = body.get(key) if isinstance(body, dict) else None
+            if isinstance(token, str) and token and token not in issued_tokens:
+                issued_tokens.append(token)
+
 
 def _new_stats():
     return {

@@ -6,6 +6,8 @@ See tests/servers/README.md for every endpoint's request and answer.
 import asyncio
 import json
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -128,6 +130,28 @@ def wearable_notifications(request):
         )
         ids.append(n.id)
     return JsonResponse({"ids": ids})
+
+
+@csrf_exempt
+@require_POST
+def wearable_push(request):
+    """{"consumidor_id", "notification": {...}}: group_send it as is, the way seed 001's shell example
+    does (`notification_message`), e.g. a partial notification with only id, tipo and contenido."""
+    body = _body(request)
+    if "consumidor_id" not in body or not isinstance(body.get("notification"), dict):
+        return _bad("consumidor_id and notification (an object) are required")
+    async_to_sync(get_channel_layer().group_send)(
+        f"notifications_{body['consumidor_id']}",
+        {"type": "notification_message", "notification": body["notification"]},
+    )
+    return JsonResponse({"sent": body["notification"]})
+
+
+@require_GET
+def tokens_issued(request):
+    """Every access and refresh token issued so far: {"tokens": [...]} (for leak scans)."""
+    with state._lock:
+        return JsonResponse({"tokens": list(state.issued_tokens)})
 
 
 @csrf_exempt

@@ -1,0 +1,377 @@
+//! `aviso-cli watch` against the real seed backends of `tests/servers/`, with the built-in
+//! presets and `--param`, exactly as the README tells users to run it: the JSON lines of
+//! each dialect (notifications, `stream` lines, per-channel `state` lines), a missing
+//! parameter, and auth failures across five sockets.
+
+#[path = "../../aviso-engine/tests/support/seed_servers.rs"]
+mod seed_servers;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aviso_demo::testkit::ArtifactDir;
+use seed_servers::{free_port, Django, Furniture, SocketIo};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
+
+struct Env {
+    dir: ArtifactDir,
+    runs: usize,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        Env {
+            dir: ArtifactDir::new(name),
+            runs: 0,
+        }
+    }
+
+    fn command(&mut self, args: &[&str], tokens: Option<&(String, String)>) -> Command {
+        self.runs += 1;
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
+            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
+            // Debug logs, kept in the artifacts: the leak scan reads them.
+            .env("AVISO_LOG", "debug")
+            .env_remove("AVISO_TOKEN")
+            .env_remove("AVISO_REFRESH_TOKEN")
+            .stderr(
+                std::fs::File::create(self.dir.path().join(format!("stderr-{}.log", self.runs)))
+                    .unwrap(),
+            );
+        if let Some((access, refresh)) = tokens {
+            cmd.env("AVISO_TOKEN", access)
+                .env("AVISO_REFRESH_TOKEN", refresh);
+        }
+        cmd
+    }
+
+    fn stderr_of_last_run(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("stderr-{}.log", self.runs)))
+            .unwrap_or_default()
+    }
+
+    fn watch(&mut self, args: &[&str], tokens: Option<&(String, String)>) -> Watch {
+        let mut full = vec!["watch"];
+        full.extend_from_slice(args);
+        let mut child = self
+            .command(&full, tokens)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let log = self.dir.path().join(format!("stdout-{}.log", self.runs));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut file = std::fs::File::create(log).unwrap();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                writeln!(file, "{line}").unwrap();
+                let value: Value =
+                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child: Some(child),
+            rx,
+            lines: Vec::new(),
+        }
+    }
+}
+
+struct Watch {
+    child: Option<Child>,
+    rx: mpsc::Receiver<Value>,
+    lines: Vec<Value>,
+}
+
+impl Watch {
+    fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(v) = self.lines.iter().find(|l| pred(l)) {
+            return v.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(v) => {
+                    self.lines.push(v.clone());
+                    if pred(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => panic!("no {what} within {secs} s; lines: {:#?}", self.lines),
+            }
+        }
+    }
+
+    fn count(&self, pred: impl Fn(&Value) -> bool) -> usize {
+        self.lines.iter().filter(|l| pred(l)).count()
+    }
+
+    /// Waits until `n` lines match.
+    fn wait_count(&mut self, secs: u64, n: usize, what: &str, pred: impl Fn(&Value) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.count(&pred) < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(v) => self.lines.push(v),
+                Err(_) => panic!("not {n} {what} within {secs} s; lines: {:#?}", self.lines),
+            }
+        }
+    }
+
+    /// SIGTERM, then the rest of the output.
+    fn stop(mut self) -> Vec<Value> {
+        let mut child = self.child.take().unwrap();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "watch exited with {status}");
+        while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
+            self.lines.push(v);
+        }
+        std::mem::take(&mut self.lines)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Seed 001 as the README says: `watch --server URL --profile wearable --param
+/// consumidor_id=22`. Without the parameter: a clear error naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_wearable_prints_its_notifications_and_names_a_missing_parameter() {
+    let dj = Django::start().await;
+    let url = dj.url();
+    let mut env = Env::new("cli-wearable");
+    let mut cmd = env.command(&["watch", "--server", &url, "--profile", "wearable"], None);
+    let out = cmd.stdout(Stdio::piped()).output().unwrap();
+    assert!(!out.status.success());
+    let err = env.stderr_of_last_run();
+    assert!(
+        err.contains("consumidor_id") && err.contains("--param consumidor_id="),
+        "{err}"
+    );
+
+    dj.post(
+        "/__test/wearable/notificaciones/",
+        json!({"consumidor_id": 22, "tipo": "recordatorio", "contenido": "¡Recuerda registrar tu formulario!"}),
+    )
+    .await;
+    let mut w = env.watch(
+        &[
+            "--server",
+            &url,
+            "--profile",
+            "wearable",
+            "--param",
+            "consumidor_id=22",
+            "--name",
+            "reloj",
+        ],
+        None,
+    );
+    w.wait_for(20, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let n = w.wait_for(10, "the initial notification", |l| {
+        l["type"] == "notification"
+    });
+    assert_eq!(n["account"], "reloj");
+    assert_eq!(n["kind"], "recordatorio");
+    assert_eq!(n["title"], "¡Recuerda registrar tu formulario!");
+    assert!(
+        n["data"]["fecha_envio"].is_string() && n["data"].get("deseo_id").is_some(),
+        "{n}"
+    );
+    dj.post(
+        "/__test/wearable/notificaciones/",
+        json!({"consumidor_id": 22, "contenido": "Alta probabilidad de craving detectada", "deseo_id": 5}),
+    )
+    .await;
+    let pushed = w.wait_for(10, "the pushed notification", |l| {
+        l["type"] == "notification" && l["kind"] == "alerta"
+    });
+    assert_eq!(pushed["data"]["deseo_id"], 5);
+    let lines = w.stop();
+    assert_eq!(
+        lines.iter().filter(|l| l["type"] == "notification").count(),
+        2
+    );
+    assert!(!lines.iter().any(|l| l["type"] == "error"), "{lines:#?}");
+}
+
+/// Seed 002: five sockets, `stream` lines per channel, `state` lines with a `channel` field
+/// plus the account's own; a revoked token ends in `needs_login` on every channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_wearable_streams_prints_stream_and_channel_state_lines() {
+    let dj = Django::start().await;
+    let url = dj.url();
+    let tokens = dj.login("admin").await;
+    let mut env = Env::new("cli-streams");
+    let mut w = env.watch(
+        &[
+            "--server",
+            &url,
+            "--profile",
+            "wearable-streams",
+            "--param",
+            "consumidor_id=22",
+            "--name",
+            "panel",
+        ],
+        Some(&tokens),
+    );
+    let channels = [
+        "sensor_data",
+        "heart_rate_today",
+        "heart_rate_stats",
+        "desires_tracking",
+        "desires_stats",
+    ];
+    for c in channels {
+        w.wait_for(20, &format!("{c} live"), |l| {
+            l["type"] == "state" && l["channel"] == c && l["state"] == "live"
+        });
+        w.wait_for(10, &format!("{c} stream"), |l| {
+            l["type"] == "stream" && l["channel"] == c
+        });
+    }
+    w.wait_for(5, "the account live", |l| {
+        l["type"] == "state" && l.get("channel").is_none() && l["state"] == "live"
+    });
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 88}),
+    )
+    .await;
+    let s = w.wait_for(10, "the heart rate", |l| {
+        l["type"] == "stream" && l["channel"] == "heart_rate_today" && l["data"]["actual"] == 88
+    });
+    assert_eq!(s["account"], "panel");
+    assert_eq!(s["event"], "heart_rate_update");
+    dj.post("/__test/tokens/revoke/", json!({})).await;
+    dj.post("/__test/ws/drop/", json!({})).await;
+    for c in channels {
+        w.wait_for(20, &format!("{c} needs_login"), |l| {
+            l["type"] == "state" && l["channel"] == c && l["state"] == "needs_login"
+        });
+    }
+    let lines = w.stop();
+    assert!(
+        !lines.iter().any(|l| l["type"] == "notification"),
+        "streams are not notifications"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l["type"] == "stream_state" && l["state"] == "closed"));
+    assert!(dj.stats().await["token_refresh"]["total"].as_u64().unwrap() <= 1);
+}
+
+/// Seed 003 (`--param user_id=… --param role=…`) and seed 004 (`--server ws://…`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_socketio_gateway_and_furniture_print_their_notifications() {
+    let sio = SocketIo::start();
+    let mut env = Env::new("cli-sio");
+    let url = sio.url();
+    let mut w = env.watch(
+        &[
+            "--server",
+            &url,
+            "--profile",
+            "socketio-gateway",
+            "--param",
+            "user_id=user_123",
+            "--param",
+            "role=proveedor",
+        ],
+        None,
+    );
+    w.wait_for(20, "live", |l| {
+        l["type"] == "state" && l["state"] == "live" && l["transport"] == "socketio"
+    });
+    // Joined once the server counts it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sio.get("/__test/stats").await["byRole"]["proveedor"] != 1 {
+        assert!(Instant::now() < deadline, "never joined");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sio.post(
+        "/api/dashboard/emit-event",
+        json!({"type": "reserva:creada", "data": {"reserva": {"id": 1, "estado": "confirmada", "fecha": "2024-11-15", "hora": "14:30"}}, "timestamp": "2024-11-15T14:30:00Z"}),
+    )
+    .await;
+    sio.post(
+        "/api/dashboard/notify-role",
+        json!({"role": "proveedor", "event": "nueva_solicitud", "payload": {"servicioId": 1}}),
+    )
+    .await;
+    sio.post(
+        "/api/dashboard/update-dashboard",
+        json!({"clients": {"total": 200}}),
+    )
+    .await;
+    let n = w.wait_for(10, "reserva:creada", |l| {
+        l["type"] == "notification" && l["kind"] == "reserva:creada"
+    });
+    assert_eq!(n["title"], "Nueva reserva #1");
+    w.wait_for(10, "the role notification", |l| {
+        l["type"] == "notification" && l["kind"] == "nueva_solicitud"
+    });
+    w.wait_for(10, "the dashboard", |l| {
+        l["type"] == "stream" && l["channel"] == "dashboard" && l["data"]["clients"]["total"] == 200
+    });
+    w.stop();
+
+    let port = free_port();
+    let server = Furniture::start_on(port);
+    let mut env = Env::new("cli-furniture");
+    let ws = server.ws_url();
+    let mut w = env.watch(&["--server", &ws, "--profile", "furniture"], None);
+    w.wait_for(20, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.stats().await["clients"] != 1 {
+        assert!(Instant::now() < deadline, "never connected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.notify(
+        "created",
+        &[
+            "--id",
+            "673a2f1b8e4d2a1c3b5e6f7a",
+            "--nombre",
+            "Mesa de Roble",
+            "--descripcion",
+            "Mesa elegante",
+            "--altura",
+            "75",
+            "--ancho",
+            "120",
+            "--material",
+            "roble",
+            "--autor",
+            "Juan",
+        ],
+    );
+    let n = w.wait_for(10, "furniture_created", |l| l["type"] == "notification");
+    assert_eq!(
+        n["title"],
+        "Nuevo mueble creado: Mesa de Roble - roble (120x75cm)"
+    );
+    assert_eq!(n["kind"], "furniture_created");
+    w.wait_count(1, 1, "notification", |l| l["type"] == "notification");
+    w.stop();
+}

@@ -1,0 +1,1293 @@
+//! The engine against the real seed backends of `tests/servers/` (Django, Channels, daphne
+//! and Redis for seeds 000-002, Node socket.io for 003, Python `websockets` for 004), each
+//! on free loopback ports: every message type of each dialect, mark-read visible on the
+//! server, auth failures, the 404 fallback, and server restarts.
+
+#[path = "support/seed_servers.rs"]
+mod seed_servers;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aviso_demo::testkit::ArtifactDir;
+use aviso_engine::credentials::{Credentials, Tokens};
+use aviso_engine::{
+    AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret, StreamState,
+    TransportKind,
+};
+use seed_servers::{free_port, Django, Furniture, SocketIo};
+use serde_json::{json, Value};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::{timeout, Instant};
+
+/// Test-sized timers for any preset: pings every 0.5 s, dead after 3 s, polls every 0.5 s,
+/// probes every 1 s, safety poll every 2 s, fast backoff.
+const FAST: &str = r#"
+[heartbeat]
+interval_secs = 0.5
+timeout_secs = 3.0
+[polling]
+interval_secs = 0.5
+probe_interval_secs = 1.0
+safety_interval_secs = 2.0
+[reconnect]
+min_ms = 20
+initial_ms = 100
+max_ms = 400
+stable_secs = 1.0
+fallback_after = 4
+connect_timeout_secs = 5.0
+"#;
+
+fn fast(preset: &str) -> String {
+    format!("extends = \"{preset}\"\n{FAST}")
+}
+
+struct Watch {
+    engine: Engine,
+    events: Receiver<EngineEvent>,
+    seen: Vec<EngineEvent>,
+    _dir: ArtifactDir,
+}
+
+impl Watch {
+    async fn start(
+        server: &str,
+        profile: &str,
+        tokens: Option<(String, String)>,
+        params: &[(&str, &str)],
+    ) -> Watch {
+        let dir = ArtifactDir::new("seeds");
+        let options = EngineOptions {
+            data_dir: dir.path().to_path_buf(),
+            extra_ca: None,
+        };
+        let creds = match tokens {
+            Some((access, refresh)) => Credentials::in_memory(Tokens {
+                access: Secret::new(access),
+                refresh: Some(Secret::new(refresh)),
+            }),
+            None => Credentials::keyring(),
+        };
+        let (engine, events) = Engine::open(options, creds).unwrap();
+        let params: BTreeMap<String, String> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let profile = Profile::parse("test", profile).unwrap();
+        profile.check_params(&params).unwrap();
+        engine.add(AccountSpec {
+            name: "acc".into(),
+            server: aviso_engine::config::parse_server(server).unwrap(),
+            profile: Arc::new(profile),
+            params,
+        });
+        Watch {
+            engine,
+            events,
+            seen: Vec::new(),
+            _dir: dir,
+        }
+    }
+
+    /// Waits (at most `secs`) for an event matching `pred`; keeps every event seen.
+    async fn wait_for(
+        &mut self,
+        secs: f64,
+        what: &str,
+        pred: impl Fn(&EngineEvent) -> bool,
+    ) -> EngineEvent {
+        let deadline = Instant::now() + Duration::from_secs_f64(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match timeout(left, self.events.recv()).await {
+                Ok(Some(e)) => {
+                    self.seen.push(e.clone());
+                    if pred(&e) {
+                        return e;
+                    }
+                }
+                Ok(None) => panic!("engine stopped while waiting for {what}"),
+                Err(_) => panic!("no {what} within {secs} s; seen: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// The account's own state line (not a channel's).
+    async fn wait_state(&mut self, secs: f64, state: ConnState) -> EngineEvent {
+        self.wait_for(
+            secs,
+            state.as_str(),
+            |e| matches!(e, EngineEvent::State { state: s, channel: None, .. } if *s == state),
+        )
+        .await
+    }
+
+    /// The account's own state line, seen since `from` (an index into `seen`) or still to come.
+    async fn wait_state_from(&mut self, secs: f64, state: ConnState, from: usize) {
+        let is = |e: &EngineEvent| matches!(e, EngineEvent::State { state: s, channel: None, .. } if *s == state);
+        if !self.seen[from..].iter().any(is) {
+            self.wait_for(secs, state.as_str(), is).await;
+        }
+    }
+
+    fn notifications(&self) -> Vec<aviso_engine::Notification> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Notification(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn notified(&self) -> BTreeSet<String> {
+        self.notifications().into_iter().map(|n| n.id).collect()
+    }
+
+    async fn wait_ids(&mut self, secs: f64, want: &BTreeSet<String>) {
+        while !want.is_subset(&self.notified()) {
+            self.wait_for(secs, &format!("notifications {want:?}"), |e| {
+                matches!(e, EngineEvent::Notification(_))
+            })
+            .await;
+        }
+    }
+
+    /// Waits for `n` notifications in all.
+    async fn wait_count(&mut self, secs: f64, n: usize) {
+        while self.notifications().len() < n {
+            self.wait_for(secs, &format!("{n} notifications"), |e| {
+                matches!(e, EngineEvent::Notification(_))
+            })
+            .await;
+        }
+    }
+
+    async fn drain(&mut self, secs: f64) {
+        let deadline = Instant::now() + Duration::from_secs_f64(secs);
+        while let Ok(Some(e)) = timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            self.events.recv(),
+        )
+        .await
+        {
+            self.seen.push(e);
+        }
+    }
+
+    fn assert_no_duplicates(&self) {
+        let ids: Vec<String> = self.notifications().into_iter().map(|n| n.id).collect();
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(
+            ids.len(),
+            unique.len(),
+            "a notification was emitted twice: {ids:?}"
+        );
+    }
+
+    fn errors(&self) -> Vec<(String, String)> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Error { code, message, .. } => Some((code.clone(), message.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn id_set(value: &Value) -> BTreeSet<String> {
+    value
+        .as_array()
+        .expect("an id list")
+        .iter()
+        .map(|v| v.to_string())
+        .collect()
+}
+
+/// Polls `check` until it is true (the server side of an effect; no fixed sleeps).
+async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ---------------------------------------------------------------- seed 000
+
+/// Seed 000 re-proven on real Django: simplejwt login, REST catch-up of a backlog, live
+/// pushes, mark-read visible in Django, an expired token refreshed once (403 at the
+/// handshake), and a revoked one ending in `needs_login` after at most one refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_on_real_django_login_pushes_catch_up_mark_read_and_auth() {
+    let dj = Django::start().await;
+    let backlog = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 2}))
+            .await["ids"],
+    );
+    let tokens = dj.login("admin").await;
+    let mut w = Watch::start(&dj.url(), &fast("smartsales"), Some(tokens), &[]).await;
+    w.wait_state(15.0, ConnState::Live).await;
+    w.wait_ids(10.0, &backlog).await;
+    let pushed = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 3}))
+            .await["ids"],
+    );
+    w.wait_ids(10.0, &pushed).await;
+    let n = w
+        .notifications()
+        .into_iter()
+        .find(|n| pushed.contains(&n.id))
+        .unwrap();
+    assert!(
+        !n.title.is_empty()
+            && !n.read
+            && n.url.as_deref().is_some_and(|u| u.starts_with("/admin/"))
+    );
+
+    // Mark-read reaches Django over REST.
+    let target = pushed.iter().next().unwrap().clone();
+    w.engine
+        .mark_read("acc", vec![target.clone()])
+        .await
+        .unwrap();
+    eventually(10, "mark-read visible in Django", || async {
+        let rows = dj
+            .get("/__test/smartsales/notifications/?username=admin")
+            .await;
+        rows["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"].to_string().as_str() == target.as_str() && r["leida"] == true)
+    })
+    .await;
+
+    // Expired access token: daphne answers 403 at the handshake; one refresh, live again.
+    dj.post("/__test/stats/", json!({})).await;
+    dj.post("/__test/tokens/expire/", json!({})).await;
+    dj.post("/__test/ws/drop/", json!({})).await;
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    w.wait_state(15.0, ConnState::Live).await;
+    let stats = dj.stats().await;
+    assert_eq!(stats["token_refresh"]["ok"], 1, "{stats}");
+    let after = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 1}))
+            .await["ids"],
+    );
+    w.wait_ids(10.0, &after).await;
+
+    // Revoked (refresh too): needs_login after at most one refresh, then silence.
+    dj.post("/__test/stats/", json!({})).await;
+    dj.post("/__test/tokens/revoke/", json!({})).await;
+    dj.post("/__test/ws/drop/", json!({})).await;
+    let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
+    assert!(
+        matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"),
+        "{ev:?}"
+    );
+    let at_login = dj.stats().await;
+    assert!(
+        at_login["token_refresh"]["total"].as_u64().unwrap() <= 1,
+        "{at_login}"
+    );
+    w.drain(2.0).await;
+    let later = dj.stats().await;
+    assert_eq!(
+        later["handshakes"]["total"], at_login["handshakes"]["total"],
+        "a reconnect storm"
+    );
+    assert_eq!(
+        later["token_refresh"]["total"],
+        at_login["token_refresh"]["total"]
+    );
+    w.assert_no_duplicates();
+}
+
+/// Seed 000 on real Django: the ws_404 mode (a real HTTP 404 at the handshake) falls back to
+/// REST polling and returns to the WebSocket; a server restart with notifications created
+/// while it was down loses nothing and repeats nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_on_real_django_404_fallback_and_restart() {
+    let mut dj = Django::start().await;
+    let tokens = dj.login("admin").await;
+    let mut w = Watch::start(&dj.url(), &fast("smartsales"), Some(tokens), &[]).await;
+    w.wait_state(15.0, ConnState::Live).await;
+
+    dj.config(json!({"ws_404": true})).await;
+    dj.post("/__test/ws/drop/", json!({})).await;
+    let polling = w.wait_state(10.0, ConnState::Polling).await;
+    assert!(
+        matches!(&polling, EngineEvent::State { detail, transport: Some(TransportKind::Polling), .. } if detail == "no_websocket"),
+        "{polling:?}"
+    );
+    let polled = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 2}))
+            .await["ids"],
+    );
+    w.wait_ids(10.0, &polled).await;
+    assert!(
+        dj.stats().await["handshakes"]["not_found"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    dj.config(json!({"ws_404": false})).await;
+    let live = w.wait_state(10.0, ConnState::Live).await;
+    assert!(matches!(
+        &live,
+        EngineEvent::State {
+            transport: Some(TransportKind::Websocket),
+            ..
+        }
+    ));
+    let pushed = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 1}))
+            .await["ids"],
+    );
+    w.wait_ids(10.0, &pushed).await;
+
+    // Restart: rows created while daphne is down (by another worker) arrive once it is back.
+    dj.stop();
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    let out = dj.shell(
+        "import json\nfrom django.contrib.auth import get_user_model\n\
+         from smartsales.models import NotificacionAdmin\n\
+         u = get_user_model().objects.get(username='admin')\n\
+         print(json.dumps([NotificacionAdmin.objects.create(usuario=u, tipo='nueva_compra', \
+         titulo='Mientras caído', mensaje='m').id for _ in range(3)]))",
+    );
+    let during = id_set(&serde_json::from_str(out.trim().lines().last().unwrap()).unwrap());
+    dj.restart();
+    w.wait_ids(20.0, &during).await;
+    let after = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 2}))
+            .await["ids"],
+    );
+    w.wait_ids(10.0, &after).await;
+    w.drain(0.5).await;
+    w.assert_no_duplicates();
+    assert_eq!(w.notified().len(), 8);
+}
+
+// ---------------------------------------------------------------- seed 001
+
+/// Seed 001 (WearableApi): initial_notifications with the server's read state,
+/// new_notification pushes, a partial notification (id, tipo, contenido only), app-level
+/// ping/pong keeping the socket alive, mark-read over the socket confirmed by marked_read
+/// and visible in Django (no REST call), and an `error` reply surfaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_001_wearable_dialect_on_real_django() {
+    let dj = Django::start().await;
+    let created = dj
+        .post("/__test/wearable/notificaciones/", json!({"consumidor_id": 22, "count": 2, "tipo": "recordatorio", "contenido": "¡Recuerda registrar tu formulario!"}))
+        .await;
+    let first: Vec<String> = id_set(&created["ids"]).into_iter().collect();
+    // One is already read on the server.
+    let read_on_server = first[0].clone();
+    dj.shell(&format!(
+        "from wearable.models import Notificacion\nNotificacion.objects.filter(id={read_on_server}).update(leida=True)"
+    ));
+    // Another consumidor's notification must never show up.
+    dj.post(
+        "/__test/wearable/notificaciones/",
+        json!({"consumidor_id": 23}),
+    )
+    .await;
+    let mut w = Watch::start(
+        &dj.url(),
+        &fast("wearable"),
+        None,
+        &[("consumidor_id", "22")],
+    )
+    .await;
+    w.wait_state(15.0, ConnState::Live).await;
+    w.wait_ids(10.0, &first.iter().cloned().collect()).await;
+    let initial: BTreeMap<String, bool> = w
+        .notifications()
+        .into_iter()
+        .map(|n| (n.id.clone(), n.read))
+        .collect();
+    assert!(initial[&read_on_server], "the server's read state");
+    assert!(!initial[&first[1]]);
+    let n = w
+        .notifications()
+        .into_iter()
+        .find(|n| n.id == first[1])
+        .unwrap();
+    assert_eq!(n.kind, "recordatorio");
+    assert_eq!(n.title, "¡Recuerda registrar tu formulario!");
+    assert!(
+        n.data.get("deseo_id").is_some() && n.data.get("fecha_envio").is_some(),
+        "{:?}",
+        n.data
+    );
+
+    // new_notification push, with deseo_id.
+    let pushed = id_set(&dj.post("/__test/wearable/notificaciones/", json!({"consumidor_id": 22, "contenido": "Alta probabilidad de craving detectada", "deseo_id": 5})).await["ids"]);
+    w.wait_ids(10.0, &pushed).await;
+    let p = w
+        .notifications()
+        .into_iter()
+        .find(|n| pushed.contains(&n.id))
+        .unwrap();
+    assert_eq!(
+        (p.kind.as_str(), p.data["deseo_id"].as_i64()),
+        ("alerta", Some(5))
+    );
+
+    // The seed's shell example: a partial notification.
+    dj.post("/__test/wearable/push/", json!({"consumidor_id": 22, "notification": {"id": 999, "tipo": "test", "contenido": "Test desde shell"}})).await;
+    w.wait_ids(10.0, &["999".to_string()].into()).await;
+    let partial = w
+        .notifications()
+        .into_iter()
+        .find(|n| n.id == "999")
+        .unwrap();
+    assert_eq!(
+        (partial.title.as_str(), partial.read),
+        ("Test desde shell", false)
+    );
+    assert!(!w
+        .notified()
+        .iter()
+        .any(|id| !first.contains(id) && !pushed.contains(id) && id != "999"));
+
+    // App pings (every 0.5 s; dead after 3 s) are answered with pongs: the socket stays up
+    // though daphne's own pings come only every 20 s.
+    let accepted = dj.stats().await["handshakes"]["accepted"].clone();
+    w.drain(4.0).await;
+    assert!(!w
+        .seen
+        .iter()
+        .any(|e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer")));
+    assert_eq!(dj.stats().await["handshakes"]["accepted"], accepted);
+
+    // Mark-read over the socket, confirmed by marked_read, visible in Django.
+    let target = first[1].clone();
+    w.engine
+        .mark_read("acc", vec![target.clone()])
+        .await
+        .unwrap();
+    eventually(10, "mark-read visible in Django", || async {
+        let rows = dj
+            .get("/__test/wearable/notificaciones/?consumidor_id=22")
+            .await;
+        rows["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"].to_string().as_str() == target.as_str() && r["leida"] == true)
+    })
+    .await;
+    let rest = dj.stats().await["rest"]["by_path"].clone();
+    assert!(
+        !rest
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.contains("marcar-leida")),
+        "went over REST, not the socket: {rest}"
+    );
+    eventually(5, "the outbox confirmed", || async {
+        w.engine.store().outbox("acc").unwrap().is_empty()
+    })
+    .await;
+
+    // An id the server does not know: the `error` reply is surfaced and the op dropped.
+    w.engine.mark_read("acc", vec!["999".into()]).await.unwrap();
+    let err = w
+        .wait_for(10.0, "error line", |e| {
+            matches!(e, EngineEvent::Error { .. })
+        })
+        .await;
+    assert!(
+        matches!(&err, EngineEvent::Error { code, message, .. } if code == "server_error" && message.contains("999")),
+        "{err:?}"
+    );
+    eventually(5, "the refused op dropped", || async {
+        w.engine.store().outbox("acc").unwrap().is_empty()
+    })
+    .await;
+    w.assert_no_duplicates();
+}
+
+/// Seed 001 across a restart: a mark-read made while the server is down is sent once it is
+/// back (retried until confirmed) and notifications created meanwhile arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_001_mark_read_while_down_reaches_django_after_restart() {
+    let mut dj = Django::start().await;
+    let first = id_set(
+        &dj.post(
+            "/__test/wearable/notificaciones/",
+            json!({"consumidor_id": 7, "count": 2}),
+        )
+        .await["ids"],
+    );
+    let mut profile = fast("wearable");
+    // Keep the socket path: the REST fallback would also deliver the mark-read.
+    profile = profile.replace("fallback_after = 4", "fallback_after = 1000");
+    let mut w = Watch::start(&dj.url(), &profile, None, &[("consumidor_id", "7")]).await;
+    w.wait_state(15.0, ConnState::Live).await;
+    w.wait_ids(10.0, &first).await;
+    dj.stop();
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    let target = first.iter().next().unwrap().clone();
+    w.engine
+        .mark_read("acc", vec![target.clone()])
+        .await
+        .unwrap();
+    let out = dj.shell(
+        "import json\nfrom wearable.models import Notificacion\n\
+         print(json.dumps([Notificacion.objects.create(consumidor_id='7', tipo='alerta', contenido='Mientras caído').id]))",
+    );
+    let during = id_set(&serde_json::from_str(out.trim().lines().last().unwrap()).unwrap());
+    assert_eq!(w.engine.store().outbox("acc").unwrap().len(), 1, "queued");
+    dj.restart();
+    w.wait_state(20.0, ConnState::Live).await;
+    w.wait_ids(10.0, &during).await;
+    eventually(15, "the queued mark-read reached Django", || async {
+        let rows = dj
+            .get("/__test/wearable/notificaciones/?consumidor_id=7")
+            .await;
+        rows["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"].to_string().as_str() == target.as_str() && r["leida"] == true)
+    })
+    .await;
+    eventually(5, "confirmed", || async {
+        w.engine.store().outbox("acc").unwrap().is_empty()
+    })
+    .await;
+    w.assert_no_duplicates();
+}
+
+// ---------------------------------------------------------------- seed 002
+
+const CHANNELS: [&str; 5] = [
+    "sensor_data",
+    "heart_rate_today",
+    "heart_rate_stats",
+    "desires_tracking",
+    "desires_stats",
+];
+
+fn channel_state(e: &EngineEvent, want: ConnState) -> Option<String> {
+    match e {
+        EngineEvent::State {
+            channel: Some(c),
+            state,
+            ..
+        } if *state == want => Some(c.clone()),
+        _ => None,
+    }
+}
+
+impl Watch {
+    /// Waits until every channel reported `state` (since `from`, an index into `seen`).
+    async fn wait_channels(&mut self, secs: f64, state: ConnState, from: usize) {
+        let done = |seen: &[EngineEvent]| {
+            let got: BTreeSet<String> = seen[from..]
+                .iter()
+                .filter_map(|e| channel_state(e, state))
+                .collect();
+            CHANNELS.iter().all(|c| got.contains(*c))
+        };
+        while !done(&self.seen) {
+            self.wait_for(secs, &format!("every channel {}", state.as_str()), |e| {
+                channel_state(e, state).is_some()
+            })
+            .await;
+        }
+    }
+
+    fn streams_of(&self, channel: &str) -> Vec<(String, Value)> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Stream {
+                    channel: c,
+                    event,
+                    data,
+                    ..
+                } if c == channel => Some((event.clone(), data.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    async fn wait_stream(
+        &mut self,
+        secs: f64,
+        channel: &str,
+        pred: impl Fn(&str, &Value) -> bool,
+    ) -> Value {
+        let ev = self
+            .wait_for(secs, &format!("a stream value on {channel}"), |e| {
+                matches!(e, EngineEvent::Stream { channel: c, event, data, .. } if c == channel && pred(event, data))
+            })
+            .await;
+        match ev {
+            EngineEvent::Stream { data, .. } => data,
+            _ => unreachable!(),
+        }
+    }
+}
+
+/// Seed 002: five sockets per account with the JWT in ?token=; every channel's update type
+/// arrives as a `stream` event (not a notification), the engine keeps the latest value per
+/// channel with its state, and a high heart rate raises the profile's alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_002_five_channels_stream_live_values_and_alert() {
+    let mut dj = Django::start().await;
+    let tokens = dj.login("admin").await;
+    let mut w = Watch::start(
+        &dj.url(),
+        &fast("wearable-streams"),
+        Some(tokens),
+        &[("consumidor_id", "22"), ("max_bpm", "150")],
+    )
+    .await;
+    w.wait_channels(15.0, ConnState::Live, 0).await;
+    w.wait_state_from(5.0, ConnState::Live, 0).await;
+    for (channel, event) in [
+        ("sensor_data", "sensor_update"),
+        ("heart_rate_today", "heart_rate_update"),
+        ("heart_rate_stats", "heart_rate_stats_update"),
+        ("desires_tracking", "desires_tracking_update"),
+        ("desires_stats", "desires_stats_update"),
+    ] {
+        if !w.streams_of(channel).iter().any(|(e, _)| e == event) {
+            w.wait_stream(10.0, channel, |e, _| e == event).await;
+        }
+    }
+    assert_eq!(dj.stats().await["ws_open"], 5);
+    // Live updates: a sensor reading (one object) and a heart rate (both heart-rate channels).
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "sensor_data", "consumidor_id": "22", "accel_x": 1.5}),
+    )
+    .await;
+    let reading = w
+        .wait_stream(10.0, "sensor_data", |_, d| {
+            d.get("accel_x") == Some(&json!(1.5))
+        })
+        .await;
+    assert!(reading["id"].is_number());
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 90}),
+    )
+    .await;
+    w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 90)
+        .await;
+    w.wait_stream(10.0, "heart_rate_stats", |_, d| {
+        d["total_lecturas"].as_u64() >= Some(1)
+    })
+    .await;
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "desires_tracking", "consumidor_id": "22", "intensidad": 7}),
+    )
+    .await;
+    w.wait_stream(10.0, "desires_stats", |_, d| d["total"].as_u64() >= Some(1))
+        .await;
+    assert!(
+        w.notifications().is_empty(),
+        "stream values are not notifications"
+    );
+
+    // The live view: latest value and state per channel.
+    let streams = w.engine.streams();
+    assert_eq!(streams.len(), 5, "{streams:?}");
+    for s in &streams {
+        assert_eq!(s.state, StreamState::Open, "{s:?}");
+        assert!(s.last_update.is_some() && s.event.is_some(), "{s:?}");
+    }
+    let hr = streams
+        .iter()
+        .find(|s| s.channel == "heart_rate_today")
+        .unwrap();
+    assert_eq!(hr.data["actual"], 90);
+
+    // A heart rate above max_bpm (150) raises one alert notification.
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 170}),
+    )
+    .await;
+    w.wait_count(10.0, 1).await;
+    let alert = &w.notifications()[0];
+    assert_eq!(alert.kind, "ritmo_alto");
+    assert_eq!(alert.title, "Ritmo cardíaco alto: 170 lpm");
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 175}),
+    )
+    .await;
+    w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 175)
+        .await;
+    assert_eq!(w.notifications().len(), 1, "still high: no second alert");
+
+    // request_data: a reading stored without a push reaches the live view at the next
+    // catch-up (every 2 s here), because the engine asks the server for current data.
+    dj.shell("from dashboard.models import LecturaRitmo\nLecturaRitmo.objects.create(consumidor_id='22', bpm=99)");
+    w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 99)
+        .await;
+
+    // A restart of the server: every channel reconnects and values flow again.
+    dj.stop();
+    let mark = w.seen.len();
+    w.wait_for(10.0, "the drop", |e| {
+        channel_state(e, ConnState::Live).is_none()
+            && matches!(
+                e,
+                EngineEvent::State {
+                    channel: Some(_),
+                    ..
+                }
+            )
+    })
+    .await;
+    dj.restart();
+    w.wait_channels(20.0, ConnState::Live, mark).await;
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 101}),
+    )
+    .await;
+    w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 101)
+        .await;
+}
+
+/// Seed 002: a revoked token refused at the handshake of all five sockets (daphne's 403)
+/// costs the server at most one refresh in total, then every channel is `needs_login` with
+/// no reconnect storm. An expired one is refreshed once for all five.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_002_auth_failure_across_five_sockets_refreshes_once() {
+    let dj = Django::start().await;
+    let tokens = dj.login("admin").await;
+    let mut w = Watch::start(
+        &dj.url(),
+        &fast("wearable-streams"),
+        Some(tokens),
+        &[("consumidor_id", "22")],
+    )
+    .await;
+    w.wait_channels(15.0, ConnState::Live, 0).await;
+
+    // Expired: all five refused (403), one refresh, all five live again.
+    dj.post("/__test/stats/", json!({})).await;
+    dj.post("/__test/tokens/expire/", json!({})).await;
+    let mark = w.seen.len();
+    dj.post("/__test/ws/drop/", json!({})).await;
+    w.wait_for(10.0, "a drop", |e| {
+        channel_state(e, ConnState::Backoff).is_some()
+            || channel_state(e, ConnState::Connecting).is_some()
+    })
+    .await;
+    w.wait_channels(15.0, ConnState::Live, mark).await;
+    let stats = dj.stats().await;
+    assert_eq!(
+        stats["token_refresh"]["total"], 1,
+        "one refresh for five sockets: {stats}"
+    );
+    assert_eq!(stats["ws_open"], 5);
+
+    // Revoked: at most one refresh in total, then every channel needs_login.
+    dj.post("/__test/stats/", json!({})).await;
+    dj.post("/__test/tokens/revoke/", json!({})).await;
+    let mark = w.seen.len();
+    dj.post("/__test/ws/drop/", json!({})).await;
+    w.wait_channels(15.0, ConnState::NeedsLogin, mark).await;
+    w.wait_state_from(5.0, ConnState::NeedsLogin, mark).await;
+    let at_login = dj.stats().await;
+    assert!(
+        at_login["token_refresh"]["total"].as_u64().unwrap() <= 1,
+        "{at_login}"
+    );
+    w.drain(2.0).await;
+    let later = dj.stats().await;
+    assert_eq!(
+        later["handshakes"]["total"], at_login["handshakes"]["total"],
+        "reconnect storm: {later}"
+    );
+    assert_eq!(
+        later["token_refresh"]["total"],
+        at_login["token_refresh"]["total"]
+    );
+    let needs_login_errors = w
+        .errors()
+        .iter()
+        .filter(|(c, _)| c == "needs_login")
+        .count();
+    assert_eq!(
+        needs_login_errors,
+        1,
+        "one error line for the account: {:?}",
+        w.errors()
+    );
+    assert!(w
+        .engine
+        .streams()
+        .iter()
+        .all(|s| s.state == StreamState::Closed));
+}
+
+/// Seed 002: when the WebSocket path answers HTTP 404 (ws_404), each channel polls REST and
+/// keeps its values coming; when the WebSocket returns, every channel goes back to it.
+/// The same path with close 4001 after accept is an auth failure too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_002_404_polls_each_channel_and_returns_to_websocket() {
+    let dj = Django::start().await;
+    dj.config(json!({"ws_404": true})).await;
+    let tokens = dj.login("admin").await;
+    let mut w = Watch::start(
+        &dj.url(),
+        &fast("wearable-streams"),
+        Some(tokens),
+        &[("consumidor_id", "22")],
+    )
+    .await;
+    w.wait_channels(15.0, ConnState::Polling, 0).await;
+    w.wait_state_from(5.0, ConnState::Polling, 0).await;
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 77}),
+    )
+    .await;
+    w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 77)
+        .await;
+    assert!(w
+        .engine
+        .streams()
+        .iter()
+        .all(|s| s.state == StreamState::Polling));
+    let rest = dj.stats().await["rest"]["by_path"].clone();
+    for c in CHANNELS {
+        assert!(
+            rest.get(format!("GET /api/dashboard/{c}/22/")).is_some(),
+            "{c} not polled: {rest}"
+        );
+    }
+    let mark = w.seen.len();
+    dj.config(json!({"ws_404": false})).await;
+    w.wait_channels(15.0, ConnState::Live, mark).await;
+    assert!(w
+        .engine
+        .streams()
+        .iter()
+        .all(|s| s.state == StreamState::Open));
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 88}),
+    )
+    .await;
+    w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 88)
+        .await;
+
+    // accept_then_close: the seed's close(4001) reaches the client as a close code.
+    dj.config(json!({"dashboard_reject": "accept_then_close"}))
+        .await;
+    dj.post("/__test/tokens/revoke/", json!({})).await;
+    let mark = w.seen.len();
+    dj.post("/__test/ws/drop/", json!({})).await;
+    w.wait_channels(15.0, ConnState::NeedsLogin, mark).await;
+    assert!(
+        dj.stats().await["server_closes"]["4001"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1
+    );
+}
+
+// ---------------------------------------------------------------- seed 003
+
+fn business(kind: &str, data: Value) -> Value {
+    json!({"type": kind, "data": data, "timestamp": "2024-11-15T14:30:00Z"})
+}
+
+/// Seed 003: every business event, role and user notifications (only this client's role and
+/// user), `dashboard:update` as a live value, `GET /api/health` in the live view; stable ids
+/// (the same event twice is one notification); a restart of the gateway is survived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_003_socketio_gateway_events_rooms_dashboard_health_and_restart() {
+    let mut sio = SocketIo::start();
+    let mut w = Watch::start(
+        &sio.url(),
+        &fast("socketio-gateway"),
+        None,
+        &[("user_id", "user_123"), ("role", "proveedor")],
+    )
+    .await;
+    let live = w.wait_state(15.0, ConnState::Live).await;
+    assert!(
+        matches!(
+            &live,
+            EngineEvent::State {
+                transport: Some(TransportKind::Socketio),
+                ..
+            }
+        ),
+        "{live:?}"
+    );
+    eventually(10, "joined its rooms", || async {
+        let s = sio.get("/__test/stats").await;
+        s["byUser"]["user_123"] == 1 && s["byRole"]["proveedor"] == 1
+    })
+    .await;
+    let events = [
+        (
+            "reserva:creada",
+            json!({"reserva": {"id": 1, "clienteId": 123, "estado": "confirmada", "fecha": "2024-11-15", "hora": "14:30", "totalEstimado": 50000}}),
+            "Nueva reserva #1",
+        ),
+        (
+            "reserva:actualizada",
+            json!({"reserva": {"id": 1, "estado": "completada"}}),
+            "Reserva #1 actualizada",
+        ),
+        (
+            "reserva:cancelada",
+            json!({"reserva": {"id": 2, "fecha": "2024-11-16", "hora": "10:00"}}),
+            "Reserva #2 cancelada",
+        ),
+        (
+            "servicio:creado",
+            json!({"servicio": {"id": 3, "nombre": "Corte", "precio": 15000.0}}),
+            "Nuevo servicio: Corte",
+        ),
+        (
+            "servicio:actualizado",
+            json!({"servicio": {"id": 3, "nombre": "Corte premium", "precio": 20000.0}}),
+            "Servicio actualizado: Corte premium",
+        ),
+        (
+            "calificacion:creada",
+            json!({"calificacion": {"id": 4, "puntuacion": 5, "servicioId": 3}}),
+            "Nueva calificación: 5 ★",
+        ),
+        (
+            "cliente:nuevo",
+            json!({"cliente": {"id": 5, "nombre": "ana", "email": "ana@example.com"}}),
+            "Nuevo cliente: ana",
+        ),
+        (
+            "proveedor:nuevo",
+            json!({"proveedor": {"id": 6, "nombre": "pepe"}}),
+            "Nuevo proveedor: pepe",
+        ),
+        (
+            "pago:procesado",
+            json!({"pago": {"id": 7, "monto": 50000}}),
+            "Pago procesado #7",
+        ),
+    ];
+    for (kind, data, _) in &events {
+        sio.post("/api/dashboard/emit-event", business(kind, data.clone()))
+            .await;
+    }
+    w.wait_count(15.0, events.len()).await;
+    for (kind, _, title) in &events {
+        let n = w
+            .notifications()
+            .into_iter()
+            .find(|n| n.kind == *kind)
+            .unwrap_or_else(|| panic!("{kind} missing"));
+        assert_eq!(n.title, *title, "{kind}");
+        assert!(n.id.starts_with('h') && !n.read, "{n:?}");
+        assert_eq!(n.created_at, "2024-11-15T14:30:00Z");
+    }
+    // Role and user notifications: ours arrive, others' do not.
+    sio.post(
+        "/api/dashboard/notify-role",
+        json!({"role": "admin", "event": "solo_admins", "payload": {"x": 1}}),
+    )
+    .await;
+    sio.post(
+        "/api/dashboard/notify-user",
+        json!({"userId": "otro", "event": "para_otro", "payload": {"x": 2}}),
+    )
+    .await;
+    sio.post("/api/dashboard/notify-role", json!({"role": "proveedor", "event": "nueva_solicitud", "payload": {"servicioId": 1, "clienteId": 123}})).await;
+    sio.post(
+        "/api/dashboard/notify-user",
+        json!({"userId": "user_123", "event": "reserva_confirmada", "payload": {"reservaId": 1}}),
+    )
+    .await;
+    w.wait_count(10.0, events.len() + 2).await;
+    let kinds: BTreeSet<String> = w.notifications().into_iter().map(|n| n.kind).collect();
+    assert!(
+        kinds.contains("nueva_solicitud") && kinds.contains("reserva_confirmada"),
+        "{kinds:?}"
+    );
+    assert!(!kinds.contains("solo_admins") && !kinds.contains("para_otro"));
+    // The same event again: the same stable id, not a second notification.
+    sio.post(
+        "/api/dashboard/emit-event",
+        business("pago:procesado", json!({"pago": {"id": 7, "monto": 50000}})),
+    )
+    .await;
+    // dashboard:update: a live value, not a notification.
+    sio.post(
+        "/api/dashboard/update-dashboard",
+        json!({"services": {"total": 50, "activos": 45}}),
+    )
+    .await;
+    let dash = w
+        .wait_stream(10.0, "dashboard", |e, _| e == "dashboard:update")
+        .await;
+    assert_eq!(dash["services"]["activos"], 45);
+    assert_eq!(
+        w.notifications().len(),
+        events.len() + 2,
+        "a repeated event or a dashboard update became a notification"
+    );
+    // Health in the live view.
+    if w.streams_of("health").is_empty() {
+        w.wait_stream(10.0, "health", |_, _| true).await;
+    }
+    let streams = w.engine.streams();
+    let health = streams.iter().find(|s| s.channel == "health").unwrap();
+    assert_eq!(
+        (health.state, health.data["status"].as_str()),
+        (StreamState::Open, Some("ok"))
+    );
+    assert_eq!(
+        streams
+            .iter()
+            .find(|s| s.channel == "dashboard")
+            .unwrap()
+            .state,
+        StreamState::Open
+    );
+
+    // Read state is local (the gateway keeps none).
+    let some = w.notifications()[0].id.clone();
+    w.engine.mark_read("acc", vec![some.clone()]).await.unwrap();
+    w.wait_for(5.0, "read", |e| matches!(e, EngineEvent::Read { .. }))
+        .await;
+    assert!(w.engine.store().get("acc", &some).unwrap().unwrap().read);
+
+    // Restart: the gateway keeps no history; the client reconnects and later events arrive.
+    let port = sio.port;
+    sio.stop();
+    w.wait_for(
+        15.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    assert!(w
+        .engine
+        .streams()
+        .iter()
+        .all(|s| s.state == StreamState::Closed));
+    sio = SocketIo::start_on(port);
+    w.wait_state(15.0, ConnState::Live).await;
+    eventually(10, "rejoined", || async {
+        sio.get("/__test/stats").await["byUser"]["user_123"] == 1
+    })
+    .await;
+    sio.post(
+        "/api/dashboard/emit-event",
+        business(
+            "cliente:nuevo",
+            json!({"cliente": {"id": 8, "nombre": "luz"}}),
+        ),
+    )
+    .await;
+    w.wait_count(10.0, events.len() + 3).await;
+    w.assert_no_duplicates();
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+}
+
+/// Seed 003 with the identity declared in the query (`?userId=&role=`) instead of the auth
+/// payload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_003_identity_declared_in_the_query() {
+    let sio = SocketIo::start();
+    let profile = format!(
+        "{}\n[socketio]\ndeclare = \"query\"\ntransport = \"websocket\"\n",
+        fast("socketio-gateway")
+    );
+    let mut w = Watch::start(
+        &sio.url(),
+        &profile,
+        None,
+        &[("user_id", "u9"), ("role", "cliente")],
+    )
+    .await;
+    w.wait_state(15.0, ConnState::Live).await;
+    eventually(10, "joined by query", || async {
+        let s = sio.get("/__test/stats").await;
+        s["byUser"]["u9"] == 1 && s["byRole"]["cliente"] == 1
+    })
+    .await;
+    sio.post(
+        "/api/dashboard/notify-user",
+        json!({"userId": "u9", "event": "hola", "payload": {"a": 1}}),
+    )
+    .await;
+    w.wait_count(10.0, 1).await;
+    assert_eq!(w.notifications()[0].kind, "hola");
+}
+
+// ---------------------------------------------------------------- seed 004
+
+/// Seed 004: a dead server is retried quietly (state lines, no error lines); once it is up,
+/// furniture_created/updated/deleted from the seed's own producer arrive worded as the seed
+/// shows; a restart of the server is survived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_004_furniture_events_quiet_retries_and_restart() {
+    let port = free_port();
+    let url = format!("ws://127.0.0.1:{port}");
+    let mut w = Watch::start(&url, &fast("furniture"), None, &[]).await;
+    // Nobody listens yet: backoff after backoff, and not one error line.
+    let mut retries = 0;
+    while retries < 3 {
+        w.wait_for(10.0, "a retry", |e| {
+            matches!(
+                e,
+                EngineEvent::State {
+                    state: ConnState::Backoff,
+                    ..
+                }
+            )
+        })
+        .await;
+        retries += 1;
+    }
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+    assert!(!w.seen.iter().any(|e| matches!(
+        e,
+        EngineEvent::State {
+            state: ConnState::Polling,
+            ..
+        }
+    )));
+    let mut server = Furniture::start_on(port);
+    w.wait_state(15.0, ConnState::Live).await;
+    eventually(10, "connected", || async {
+        server.stats().await["clients"] == 1
+    })
+    .await;
+    let args = [
+        "--id",
+        "673a2f1b8e4d2a1c3b5e6f7a",
+        "--nombre",
+        "Mesa de Roble",
+        "--descripcion",
+        "Mesa elegante de comedor",
+        "--altura",
+        "75",
+        "--ancho",
+        "120",
+        "--material",
+        "roble",
+        "--autor",
+        "Juan",
+    ];
+    server.notify("created", &args);
+    let upd = [
+        "--id",
+        "673a2f1b8e4d2a1c3b5e6f7a",
+        "--nombre",
+        "Mesa de Roble XL",
+        "--descripcion",
+        "Mesa elegante - tamaño grande",
+        "--altura",
+        "80",
+        "--ancho",
+        "150",
+        "--material",
+        "pino",
+        "--autor",
+        "Juan",
+    ];
+    server.notify("updated", &upd);
+    server.notify("deleted", &args);
+    w.wait_count(10.0, 3).await;
+    let titles: Vec<String> = w.notifications().into_iter().map(|n| n.title).collect();
+    assert!(
+        titles.contains(&"Nuevo mueble creado: Mesa de Roble - roble (120x75cm)".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Mueble actualizado: Mesa de Roble XL - pino (150x80cm)".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Mueble eliminado: Mesa de Roble - roble (120x75cm)".to_string()),
+        "{titles:?}"
+    );
+    let created = w
+        .notifications()
+        .into_iter()
+        .find(|n| n.kind == "furniture_created")
+        .unwrap();
+    assert_eq!(created.body, "Mesa elegante de comedor — Autor: Juan");
+    assert_eq!(created.data["furniture_id"], "673a2f1b8e4d2a1c3b5e6f7a");
+    assert!(created.id.starts_with('h'));
+
+    // Restart: reconnect quietly, later events arrive.
+    server.stop();
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    server = Furniture::start_on(port);
+    w.wait_state(15.0, ConnState::Live).await;
+    eventually(10, "reconnected", || async {
+        server.stats().await["clients"] == 1
+    })
+    .await;
+    server.notify(
+        "created",
+        &[
+            "--id",
+            "x2",
+            "--nombre",
+            "Silla",
+            "--altura",
+            "90",
+            "--ancho",
+            "45",
+            "--material",
+            "pino",
+        ],
+    );
+    w.wait_count(10.0, 4).await;
+    assert!(w
+        .notifications()
+        .iter()
+        .any(|n| n.title == "Nuevo mueble creado: Silla - pino (45x90cm)"));
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+    w.assert_no_duplicates();
+}
