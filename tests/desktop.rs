@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,11 +41,14 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Kills a child process when dropped (also when a test panics).
+/// Kills a child process and everything it started (its process group) when dropped, also
+/// when a test panics: tauri-driver's WebKitWebDriver and the app must not outlive a test.
 struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -241,6 +245,7 @@ async fn the_desktop_app_end_to_end() {
         std::env::var("PATH").unwrap_or_default()
     );
     let driver = Command::new("tauri-driver")
+        .process_group(0)
         .args([
             "--port",
             &port.to_string(),
@@ -266,17 +271,7 @@ async fn the_desktop_app_end_to_end() {
         std::net::TcpStream::connect(("127.0.0.1", port)).ok()
     });
 
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert(
-        "tauri:options".into(),
-        json!({"application": APP, "args": ["--show"]}),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&webdriver)
-        .await
-        .expect("a WebDriver session with the app");
+    let c = app_session(&webdriver, &["--show"]).await;
 
     // First run: no account, so the panel opens on the login view.
     let server_input = wait_until_async(20, "the login form", || async {
@@ -593,17 +588,7 @@ async fn the_desktop_app_end_to_end() {
         .collect(),
     });
     config.save(&config_path).unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert(
-        "tauri:options".into(),
-        json!({"application": APP, "args": ["--show"]}),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&webdriver)
-        .await
-        .expect("a WebDriver session with the app");
+    let c = app_session(&webdriver, &["--show"]).await;
     let dashboard = "li.channel[data-channel='dashboard'][data-state='open']";
     let live_tab = wait_until_async(30, "the live tab", || async {
         gateway
@@ -629,17 +614,7 @@ async fn the_desktop_app_end_to_end() {
     gateway.stop();
 
     // `aviso --demo` (the README's run command): the demo account's events arrive on their own.
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert(
-        "tauri:options".into(),
-        json!({"application": APP, "args": ["--demo", "--show"]}),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&webdriver)
-        .await
-        .expect("a WebDriver session with the demo app");
+    let c = app_session(&webdriver, &["--demo", "--show"]).await;
     wait_until_async(30, "a demo event in the panel", || async {
         exists(&c, ".notification[data-account='demo']")
             .await
@@ -647,6 +622,32 @@ async fn the_desktop_app_end_to_end() {
     })
     .await;
     let _ = c.close().await;
+}
+
+/// A WebDriver session with the app started with `args`. tauri-driver accepts connections
+/// before the WebKitWebDriver behind it is ready, so early attempts are retried.
+async fn app_session(webdriver: &str, args: &[&str]) -> Client {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({"application": APP, "args": args}),
+        );
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(webdriver)
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("WebDriver session not ready yet ({e}); retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("no WebDriver session with the app: {e}"),
+        }
+    }
 }
 
 /// WebKitGTK's web content processes running now.
@@ -661,10 +662,10 @@ fn web_processes() -> usize {
         .unwrap_or(0)
 }
 
+/// Whether the app runs (its command line starts with the binary, so `aviso-cli` and
+/// `aviso-bench` processes do not count).
 fn app_running() -> bool {
-    Command::new("pgrep")
-        .args(["-f", APP])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+    let pattern = format!("^{APP}( |$)");
+    let out = Command::new("pgrep").args(["-f", &pattern]).output();
+    out.map(|o| o.status.success()).unwrap_or(false)
 }

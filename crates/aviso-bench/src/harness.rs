@@ -1,0 +1,129 @@
+//! What every benchmark needs: a demo server on 127.0.0.1:0, tokens for it, an engine on a
+//! fresh data directory, and the baseline: a bare tokio-tungstenite reader.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use aviso_demo::{DemoConfig, DemoServer};
+use aviso_engine::credentials::{Credentials, Tokens};
+use aviso_engine::engine::http_client;
+use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::Receiver;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A demo server that generates nothing by itself: the bench emits every event.
+pub fn quiet() -> DemoConfig {
+    DemoConfig {
+        event_interval: None,
+        ..DemoConfig::default()
+    }
+}
+
+pub async fn demo() -> Result<DemoServer> {
+    Ok(DemoServer::start("127.0.0.1:0".parse()?, quiet()).await?)
+}
+
+/// Logs in as the demo's `admin` (the password is the user name).
+pub async fn tokens(http_url: &str) -> Result<Tokens> {
+    let profile = Profile::load("smartsales")?;
+    let tls = aviso_engine::tls::client_config(None)?;
+    let server = url::Url::parse(http_url)?;
+    Ok(aviso_engine::auth::obtain(
+        &http_client(&tls)?,
+        &server,
+        &profile.auth,
+        "admin",
+        &Secret::new("admin"),
+    )
+    .await?)
+}
+
+/// An engine on `data_dir` with `accounts` accounts (`a0`, `a1`, …) on `server`, all
+/// with `profile` (TOML) and the same tokens.
+pub fn engine(
+    data_dir: &std::path::Path,
+    server: &str,
+    tokens: Tokens,
+    profile: &str,
+    accounts: usize,
+) -> Result<(Engine, Receiver<EngineEvent>)> {
+    let options = EngineOptions {
+        data_dir: data_dir.to_path_buf(),
+        extra_ca: None,
+    };
+    let (engine, events) = Engine::open(options, Credentials::in_memory(tokens))?;
+    let profile = Arc::new(Profile::parse("bench", profile)?);
+    for i in 0..accounts {
+        engine.add(AccountSpec {
+            name: format!("a{i}"),
+            server: url::Url::parse(server)?,
+            profile: profile.clone(),
+            params: Default::default(),
+        });
+    }
+    Ok((engine, events))
+}
+
+/// The preset as users get it.
+pub const SMARTSALES: &str = "extends = \"smartsales\"\n";
+
+/// Waits until the account (not a channel of it) reports `Live`.
+pub async fn wait_live(events: &mut Receiver<EngineEvent>, secs: u64) -> Result<()> {
+    tokio::time::timeout(Duration::from_secs(secs), async {
+        while let Some(e) = events.recv().await {
+            if matches!(
+                e,
+                EngineEvent::State {
+                    state: ConnState::Live,
+                    channel: None,
+                    ..
+                }
+            ) {
+                return Ok(());
+            }
+        }
+        anyhow::bail!("engine stopped")
+    })
+    .await
+    .context("engine did not become live")?
+}
+
+/// The WebSocket URL the `smartsales` preset connects to.
+pub fn ws_url(http_url: &str, token: &str) -> String {
+    format!(
+        "{}/ws/api/admin/notificaciones/?token={token}",
+        http_url.replacen("http", "ws", 1)
+    )
+}
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The baseline client: tokio-tungstenite with an `Origin` header, nothing else (no store,
+/// no catch-up, no de-duplication).
+pub async fn bare_connect(http_url: &str, token: &str) -> Result<Socket> {
+    let mut request = ws_url(http_url, token).into_client_request()?;
+    request.headers_mut().insert("Origin", http_url.parse()?);
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(socket)
+}
+
+/// Reads text frames and hands each parsed frame to `f` until `f` returns false or the
+/// socket closes.
+pub async fn bare_read(
+    mut socket: Socket,
+    mut f: impl FnMut(serde_json::Value) -> bool,
+) -> Result<()> {
+    while let Some(msg) = socket.next().await {
+        if let Message::Text(text) = msg? {
+            let v: serde_json::Value = serde_json::from_str(&text)?;
+            if !f(v) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}

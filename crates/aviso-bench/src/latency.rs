@@ -1,0 +1,187 @@
+//! Benchmark 1, delivery latency: the demo server stamps each event with the wall clock as
+//! it sends it (`datos.t_ns`); the engine's notification event, the `aviso-cli watch`
+//! stdout line and a bare tokio-tungstenite reader on the same server, in the same run,
+//! each note when they see it.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use aviso_demo::EmitSpec;
+use aviso_engine::EngineEvent;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use crate::harness;
+use crate::measure::{epoch_ns, summarize, Summary};
+use crate::report::Row;
+
+const BENCH: &str = "1 delivery latency (demo)";
+
+fn latency_ms(data: &serde_json::Value) -> Option<f64> {
+    let sent = data.get("t_ns")?.as_u64()?;
+    Some(epoch_ns().saturating_sub(sent) as f64 / 1e6)
+}
+
+/// `aviso-cli watch` on `server` with the token in the environment and fresh directories;
+/// returns once it printed its `live` line, with its stdout lines still to read.
+pub async fn spawn_cli(
+    cli: &Path,
+    server: &str,
+    token: &str,
+    dir: &Path,
+) -> Result<(
+    Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+)> {
+    let mut child = Command::new(cli)
+        .args(["watch", "--server", server, "--profile", "smartsales"])
+        .env("AVISO_TOKEN", token)
+        .env("AVISO_CONFIG_DIR", dir.join("config"))
+        .env("AVISO_DATA_DIR", dir.join("data"))
+        .env("AVISO_LOG", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", cli.display()))?;
+    let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await? {
+            if is_live_line(&line) {
+                return Ok(());
+            }
+        }
+        anyhow::bail!("aviso-cli exited before it was live")
+    })
+    .await
+    .context("aviso-cli did not become live")??;
+    Ok((child, lines))
+}
+
+pub fn is_live_line(line: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(line)
+        .is_ok_and(|v| v["type"] == "state" && v["state"] == "live" && v.get("channel").is_none())
+}
+
+fn rows(side: &str, a: Summary, bare: Summary) -> Vec<Row> {
+    let row = |metric: &str, x: f64, b: f64| {
+        Row::new(
+            BENCH,
+            &format!("{side} {metric} (ms, n={})", a.n),
+            format!("{x:.3}"),
+        )
+        .baseline(format!("{b:.3}"), format!("{:+.3} ms", x - b))
+    };
+    vec![
+        row("p50", a.p50, bare.p50),
+        row("p99", a.p99, bare.p99).target("≤ bare p99 + 1 ms", a.p99 <= bare.p99 + 1.0),
+        row("max", a.max, bare.max),
+    ]
+}
+
+pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
+    let demo = harness::demo().await?;
+    let url = demo.http_url();
+    let tokens = harness::tokens(&url).await?;
+    let token = tokens.access.expose().to_owned();
+    let dir = tempfile::tempdir()?;
+    let (engine, mut events) = harness::engine(dir.path(), &url, tokens, harness::SMARTSALES, 1)?;
+    harness::wait_live(&mut events, 20).await?;
+    let socket = harness::bare_connect(&url, &token).await?;
+    let cli_proc = match cli {
+        Some(cli) => Some(spawn_cli(cli, &url, &token, dir.path()).await?),
+        None => None,
+    };
+
+    let deadline = Duration::from_secs_f64(n as f64 / rate + 15.0);
+    let engine_task: JoinHandle<Vec<f64>> = tokio::spawn(async move {
+        let mut got = Vec::with_capacity(n);
+        let _ = tokio::time::timeout(deadline, async {
+            while let Some(e) = events.recv().await {
+                if let EngineEvent::Notification(note) = e {
+                    got.extend(latency_ms(&note.data));
+                    if got.len() == n {
+                        break;
+                    }
+                }
+            }
+        })
+        .await;
+        got
+    });
+    let bare_task: JoinHandle<Vec<f64>> = tokio::spawn(async move {
+        let mut got = Vec::with_capacity(n);
+        let _ = tokio::time::timeout(
+            deadline,
+            harness::bare_read(socket, |frame| {
+                got.extend(frame.get("datos").and_then(latency_ms));
+                got.len() < n
+            }),
+        )
+        .await;
+        got
+    });
+    let cli_task: Option<JoinHandle<(Child, Vec<f64>)>> = cli_proc.map(|(child, mut lines)| {
+        tokio::spawn(async move {
+            let mut got = Vec::with_capacity(n);
+            let _ = tokio::time::timeout(deadline, async {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                        continue;
+                    };
+                    if v["type"] == "notification" {
+                        got.extend(latency_ms(&v["data"]));
+                        if got.len() == n {
+                            break;
+                        }
+                    }
+                }
+            })
+            .await;
+            (child, got)
+        })
+    });
+
+    let control = demo.control();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    for _ in 0..n {
+        tick.tick().await;
+        let spec = EmitSpec {
+            datos: Some(serde_json::json!({ "t_ns": epoch_ns() })),
+            ..EmitSpec::default()
+        };
+        control.emit(1, &spec);
+    }
+
+    let aviso = summarize(engine_task.await?);
+    let bare = summarize(bare_task.await?);
+    let mut out = Vec::new();
+    anyhow::ensure!(bare.n == n, "bare reader saw {} of {n} events", bare.n);
+    anyhow::ensure!(aviso.n == n, "engine delivered {} of {n} events", aviso.n);
+    out.push(Row::new(
+        BENCH,
+        "events at a steady rate",
+        format!("{n} at {rate:.0}/s"),
+    ));
+    out.extend(rows("engine event", aviso, bare));
+    if let Some(task) = cli_task {
+        let (mut child, got) = task.await?;
+        let _ = child.kill().await;
+        let cli = summarize(got);
+        anyhow::ensure!(cli.n == n, "aviso-cli printed {} of {n} events", cli.n);
+        out.extend(rows("aviso-cli stdout", cli, bare));
+    } else {
+        out.push(Row::new(
+            BENCH,
+            "aviso-cli stdout",
+            "skipped: no aviso-cli binary".into(),
+        ));
+    }
+    engine.shutdown().await;
+    drop(demo);
+    Ok(out)
+}

@@ -1,0 +1,155 @@
+//! Measuring tools: percentiles, and what Linux tells about a process tree in `/proc`
+//! (PSS/RSS from `smaps_rollup`, CPU time, context switches, peak RSS).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Wall-clock nanoseconds since the epoch: the one clock every process of the bench shares,
+/// so a send timestamp written by the server can be compared with a receive time in a child.
+pub fn epoch_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// p50 / p99 / max of a sample (nearest rank).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Summary {
+    pub n: usize,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+pub fn summarize(mut xs: Vec<f64>) -> Summary {
+    if xs.is_empty() {
+        return Summary::default();
+    }
+    xs.sort_by(f64::total_cmp);
+    let rank = |p: f64| xs[((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1];
+    Summary {
+        n: xs.len(),
+        p50: rank(0.50),
+        p99: rank(0.99),
+        max: xs[xs.len() - 1],
+    }
+}
+
+pub fn percentile(xs: &[f64], p: f64) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return 0.0;
+    }
+    v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
+}
+
+pub fn median(xs: &[f64]) -> f64 {
+    percentile(xs, 0.5)
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `pid` and all its descendants (from the `ppid` field of every `/proc/*/stat`).
+pub fn process_tree(root: u32) -> Vec<u32> {
+    let mut parent_of: Vec<(u32, u32)> = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            if let Some(ppid) = stat_fields(pid).and_then(|f| f.get(1).and_then(|s| s.parse().ok()))
+            {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree
+}
+
+/// The fields of `/proc/PID/stat` after the command name: index 0 is the state, 1 the
+/// ppid, 11 utime and 12 stime (fields 3, 4, 14 and 15 of proc(5)).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+fn kb_field(text: &str, key: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// PSS and RSS of a process tree, in KiB.
+pub fn memory_kib(root: u32) -> (u64, u64) {
+    let mut pss = 0;
+    let mut rss = 0;
+    for pid in process_tree(root) {
+        if let Ok(t) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
+            pss += kb_field(&t, "Pss:");
+            rss += kb_field(&t, "Rss:");
+        }
+    }
+    (pss, rss)
+}
+
+/// Clock ticks per second for `/proc/PID/stat` times (`getconf CLK_TCK`; 100 on Linux).
+pub fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// CPU seconds (user + system) used so far by a process tree, and its context switches
+/// (voluntary + involuntary, over every thread): the wake-ups.
+pub fn cpu_and_switches(root: u32, ticks: f64) -> (f64, u64) {
+    let mut cpu = 0.0;
+    let mut switches = 0;
+    for pid in process_tree(root) {
+        if let Some(f) = stat_fields(pid) {
+            let t = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+            cpu += (t(11) + t(12)) / ticks;
+        }
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for task in tasks.flatten() {
+                if let Ok(s) = std::fs::read_to_string(task.path().join("status")) {
+                    switches += kb_field(&s, "voluntary_ctxt_switches:")
+                        + kb_field(&s, "nonvoluntary_ctxt_switches:");
+                }
+            }
+        }
+    }
+    (cpu, switches)
+}
+
+/// This process's peak RSS so far (`VmHWM`), KiB.
+pub fn self_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status").map_or(0, |t| kb_field(&t, "VmHWM:"))
+}
+
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Whether a process of the tree has a command name starting with `prefix` (e.g. the
+/// `WebKitWebProcess` a shown panel carries).
+pub fn tree_has(root: u32, prefix: &str) -> bool {
+    process_tree(root).into_iter().any(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(prefix))
+    })
+}
