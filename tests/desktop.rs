@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 mod seed_servers;
 
 use aviso_app::icon::{self, Look};
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
+use aviso_demo::testkit::{dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -84,36 +84,6 @@ async fn wait_until_async<T, F: std::future::Future<Output = Option<T>>>(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn dunst_total() -> u64 {
-    let out = Command::new("dunstctl")
-        .arg("count")
-        .output()
-        .expect("dunstctl");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.rsplit(':').next()?.trim().parse::<u64>().ok())
-        .sum()
-}
-
-fn dunst_summaries() -> Vec<String> {
-    let _ = Command::new("dunstctl").arg("close-all").status();
-    std::thread::sleep(Duration::from_millis(200));
-    let out = Command::new("dunstctl")
-        .arg("history")
-        .output()
-        .expect("dunstctl history");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    v["data"][0]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i["summary"]["data"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The PNG the tray item currently publishes (what a tray host would draw), as RGBA.

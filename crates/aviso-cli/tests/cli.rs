@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
+use aviso_demo::testkit::{dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
 use serde_json::Value;
 
@@ -588,18 +588,6 @@ async fn without_a_secret_service_login_says_what_to_install() {
     record_issued_tokens(&server.control());
 }
 
-/// Total notifications dunst has received (waiting + displayed + history).
-fn dunst_total() -> u64 {
-    let out = Command::new("dunstctl")
-        .arg("count")
-        .output()
-        .expect("dunstctl");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.rsplit(':').next()?.trim().parse::<u64>().ok())
-        .sum()
-}
-
 fn wait_dunst_total(at_least: u64, secs: u64) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
@@ -609,25 +597,6 @@ fn wait_dunst_total(at_least: u64, secs: u64) -> u64 {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn dunst_history_summaries() -> Vec<String> {
-    let _ = Command::new("dunstctl").arg("close-all").status();
-    std::thread::sleep(Duration::from_millis(200));
-    let out = Command::new("dunstctl")
-        .arg("history")
-        .output()
-        .expect("dunstctl history");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("dunst history JSON");
-    v["data"][0]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i["summary"]["data"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -657,7 +626,7 @@ async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
         before + 1,
         "one toast for one notification"
     );
-    let summaries = dunst_history_summaries();
+    let summaries = dunst_summaries();
     assert!(
         summaries.iter().any(|s| s == "Nueva Compra Realizada"),
         "{summaries:?}"
@@ -674,7 +643,7 @@ async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
         "a burst of 10 gave more than one toast"
     );
     assert_eq!(after, before + 1);
-    let summaries = dunst_history_summaries();
+    let summaries = dunst_summaries();
     assert!(
         summaries.iter().any(|s| s.starts_with("10 ")),
         "{summaries:?}"

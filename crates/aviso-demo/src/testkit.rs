@@ -94,3 +94,37 @@ pub fn record_issued_tokens(control: &DemoControl) {
         writeln!(file, "{t}").expect("write the token ledger");
     }
 }
+
+/// Total notifications the dunst of this session received (waiting + displayed + history).
+pub fn dunst_total() -> u64 {
+    let out = std::process::Command::new("dunstctl")
+        .arg("count")
+        .output()
+        .expect("dunstctl");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.rsplit(':').next()?.trim().parse::<u64>().ok())
+        .sum()
+}
+
+/// Closes every dunst notification, then returns the summaries in its history.
+pub fn dunst_summaries() -> Vec<String> {
+    let _ = std::process::Command::new("dunstctl")
+        .arg("close-all")
+        .status();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = std::process::Command::new("dunstctl")
+        .arg("history")
+        .output()
+        .expect("dunstctl history");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    v["data"][0]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["summary"]["data"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
