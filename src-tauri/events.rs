@@ -38,8 +38,8 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, shell: &Arc<Shell>, event: EngineE
                 shell.toast(n);
             }
         }
-        EngineEvent::Read { account, ids } => {
-            let payload = json!({"account": account, "ids": ids, "all": false});
+        EngineEvent::Read { account, ids, all } => {
+            let payload = json!({"account": account, "ids": ids, "all": all});
             let _ = app.emit(NOTIFICATIONS_READ, payload);
         }
         EngineEvent::Unread { account, count } => {

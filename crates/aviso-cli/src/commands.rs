@@ -260,7 +260,7 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
     let changed = if all {
         store.mark_all_read(&spec.name, true)?
     } else {
-        store.mark_read(&spec.name, &ids, true)?
+        store.mark_read(&spec.name, &ids, true)?.len() as u64
     };
     let tls = aviso_engine::tls::client_config(config.extra_ca.as_deref())?;
     let http = http_client(&tls)?;
@@ -268,17 +268,13 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
     let flushed = flush_outbox_once(&store, &http, creds, &spec).await;
     match flushed {
         Ok(f) if f.pending == 0 => {
-            println!("marked {} read; the server confirmed", changed.len())
+            println!("marked {changed} read; the server confirmed")
         }
         Ok(f) => println!(
             "marked {} read locally; {} operation(s) queued until the server can be reached",
-            changed.len(),
-            f.pending
+            changed, f.pending
         ),
-        Err(e) => println!(
-            "marked {} read locally; queued, not sent yet: {e}",
-            changed.len()
-        ),
+        Err(e) => println!("marked {} read locally; queued, not sent yet: {e}", changed),
     }
     Ok(())
 }

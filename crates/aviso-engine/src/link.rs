@@ -50,6 +50,10 @@ const OUTBOX_LOOK_EVERY: Duration = Duration::from_secs(30);
 /// means the machine slept: sockets are then suspect and a catch-up is due. (The logind
 /// `PrepareForSleep` signal is a faster, platform-specific trigger on top of this.)
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(10);
+/// At most this many waiting frames are handled (and their notifications stored) at once.
+const BATCH_FRAMES: usize = 512;
+/// Rows folded per step when settling a mark-all-read watermark.
+const SETTLE_STEP: usize = 2_000;
 /// A gap this large counts as a sleep (NTP slews the wall clock far more gently).
 const SLEEP_GAP: Duration = Duration::from_secs(15);
 
@@ -199,6 +203,9 @@ struct Link {
     alerts: Alerts,
     /// The profile's `[params]` overlaid with the account's.
     params: BTreeMap<String, String>,
+    /// Storing failed (disk full, read-only…) and the user was told; notifications are
+    /// held in memory meanwhile.
+    storage_failing: bool,
 }
 
 pub async fn run(
@@ -315,6 +322,7 @@ impl Link {
             in_flight: VecDeque::new(),
             alerts: Alerts::default(),
             params,
+            storage_failing: false,
         }
     }
 
@@ -393,6 +401,17 @@ impl Link {
         let (wall, mono) = (SystemTime::now(), Instant::now());
         let (last_wall, last_mono) = std::mem::replace(&mut self.clocks, (wall, mono));
         let wall_elapsed = wall.duration_since(last_wall).map_err(|e| e.duration());
+        if self.shared.store.held_count() > 0 {
+            match self.shared.store.retry_held() {
+                Ok(n) => {
+                    tracing::info!(account = %self.account(), "{n} notification(s) held in memory are saved now");
+                    self.storage_failing = false;
+                }
+                Err(e) => {
+                    tracing::debug!(account = %self.account(), "the disk still cannot be written: {e}")
+                }
+            }
+        }
         if slept(wall_elapsed, mono - last_mono) {
             tracing::info!(account = %self.account(), "the machine slept: reconnecting and catching up");
             self.step(Input::Wake).await;
@@ -755,6 +774,20 @@ impl Link {
 
     /// Emits what a stored batch changed.
     async fn ingested(&mut self, ingest: Ingest) {
+        match &ingest.unsaved {
+            Some(e) if !self.storage_failing => {
+                self.storage_failing = true;
+                let text = format!(
+                    "cannot save notifications ({e}); they are kept in memory and saved as soon as the disk can be written"
+                );
+                self.error(e.code(), text).await;
+            }
+            None if self.storage_failing => {
+                self.storage_failing = false;
+                tracing::info!(account = %self.account(), "notifications are saved again");
+            }
+            _ => {}
+        }
         let changed = !ingest.new.is_empty() || !ingest.read_elsewhere.is_empty();
         for n in ingest.new {
             self.emit(EngineEvent::Notification(n)).await;
@@ -763,6 +796,7 @@ impl Link {
             self.emit(EngineEvent::Read {
                 account: self.account().into(),
                 ids: ingest.read_elsewhere,
+                all: false,
             })
             .await;
         }
@@ -772,11 +806,41 @@ impl Link {
     }
 
     async fn on_inbound(&mut self, inbound: Inbound) {
-        match inbound {
-            Inbound::Text(text) => {
-                self.step(Input::Activity).await;
-                self.on_frame(&text).await;
+        let Inbound::Text(text) = inbound else {
+            return self.on_signal(inbound).await;
+        };
+        self.step(Input::Activity).await;
+        // Frames already waiting are handled with this one, their notifications stored in
+        // one transaction: a burst costs a commit per batch, not per frame. Nothing waits
+        // for more frames to come, so a lone frame is stored as soon as it arrives.
+        let mut batch = Vec::new();
+        let mut next = Some(text);
+        let mut left = BATCH_FRAMES;
+        let mut signal = None;
+        while let Some(text) = next.take() {
+            self.on_frame_into(&text, &mut batch).await;
+            left -= 1;
+            if left == 0 {
+                break;
             }
+            match self.conn.as_mut().map(|c| c.rx.try_recv()) {
+                Some(Ok(Inbound::Text(t))) => next = Some(t),
+                Some(Ok(other)) => signal = Some(other),
+                _ => {}
+            }
+        }
+        if !batch.is_empty() {
+            self.store_items(&batch).await;
+        }
+        if let Some(signal) = signal {
+            self.on_signal(signal).await;
+        }
+    }
+
+    /// Everything but a text frame.
+    async fn on_signal(&mut self, inbound: Inbound) {
+        match inbound {
+            Inbound::Text(text) => self.on_frame(&text).await,
             Inbound::Alive => self.step(Input::Activity).await,
             Inbound::Garbage { code, message } => {
                 self.step(Input::Activity).await;
@@ -798,6 +862,16 @@ impl Link {
     }
 
     async fn on_frame(&mut self, text: &str) {
+        let mut batch = Vec::new();
+        self.on_frame_into(text, &mut batch).await;
+        if !batch.is_empty() {
+            self.store_items(&batch).await;
+        }
+    }
+
+    /// Handles one frame; its notifications join `batch` (stored by the caller). Anything
+    /// else first stores the batch, so effects keep the order of the frames.
+    async fn on_frame_into(&mut self, text: &str, batch: &mut Vec<Notification>) {
         let parsed = frame::parse_frame(&self.spec.profile, self.account(), text);
         let (inbound, errors) = match parsed {
             Ok(pair) => pair,
@@ -806,8 +880,16 @@ impl Link {
         for e in errors {
             self.error(e.code, e.message).await;
         }
+        if let Frame::Notifications(items) = inbound {
+            batch.extend(items);
+            return;
+        }
+        if !batch.is_empty() {
+            let items = std::mem::take(batch);
+            self.store_items(&items).await;
+        }
         match inbound {
-            Frame::Notifications(items) => self.store_items(&items).await,
+            Frame::Notifications(_) => unreachable!("handled above"),
             Frame::ServerError(message) => self.on_server_error(message).await,
             Frame::ReadAck(id) => self.on_read_ack(&id).await,
             Frame::Stream {
@@ -922,20 +1004,29 @@ impl Link {
     async fn mark(&mut self, ids: Option<Vec<String>>) {
         let store = self.shared.store.clone();
         let account = self.spec.name.clone();
-        let result = match &ids {
-            Some(ids) => store.mark_read(&account, ids, true),
+        let result = match ids {
+            Some(ids) => store
+                .mark_read(&account, &ids, true)
+                .map(|ids| (ids, false)),
             // A socket dialect has no "mark all" frame: queue each notification instead.
             None if self.marks_over_socket() => store
-                .mark_all_read(&account, false)
-                .and_then(|changed| store.mark_read(&account, &changed, true).map(|_| changed)),
-            None => store.mark_all_read(&account, true),
+                .unread_ids(&account)
+                .and_then(|ids| store.mark_read(&account, &ids, true))
+                .map(|ids| (ids, false)),
+            None => store
+                .mark_all_read(&account, true)
+                .map(|n| (Vec::new(), n > 0)),
         };
         match result {
-            Ok(changed) => {
-                if !changed.is_empty() {
+            Ok((changed, all)) => {
+                if all {
+                    self.settle_read_marks();
+                }
+                if !changed.is_empty() || all {
                     self.emit(EngineEvent::Read {
                         account: account.clone(),
                         ids: changed,
+                        all,
                     })
                     .await;
                     self.emit_unread().await;
@@ -944,6 +1035,22 @@ impl Link {
             }
             Err(e) => self.error(e.code(), e.to_string()).await,
         }
+    }
+
+    /// Folds a mark-all-read watermark into the rows, in small steps off the async
+    /// threads, so the click itself stays instant and later unread queries stay cheap.
+    fn settle_read_marks(&self) {
+        let store = self.shared.store.clone();
+        tokio::task::spawn_blocking(move || loop {
+            match store.settle_read_marks(SETTLE_STEP) {
+                Ok(0) => break,
+                Ok(_) => std::thread::sleep(Duration::from_millis(2)),
+                Err(e) => {
+                    tracing::debug!("settling read marks later: {e}");
+                    break;
+                }
+            }
+        });
     }
 
     /// Sends queued mark-reads; what fails stays queued and is retried with a growing delay.

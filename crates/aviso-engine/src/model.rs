@@ -72,9 +72,13 @@ pub enum EngineEvent {
         next_retry_at: Option<String>,
     },
     Notification(Notification),
+    /// Notifications became read: `ids`, or with `all` every notification of the account
+    /// stored before this event (mark all read; `ids` is then empty).
     Read {
         account: String,
         ids: Vec<String>,
+        #[serde(default)]
+        all: bool,
     },
     Unread {
         account: String,

@@ -29,6 +29,10 @@ pub enum RestError {
     Unreachable(String),
     #[error("request timed out")]
     Timeout,
+    /// The TLS handshake failed (an untrusted, self-signed, wrong-host or expired
+    /// certificate): the sentence from [`crate::tls::describe`].
+    #[error("{0}")]
+    Tls(String),
     #[error("unexpected answer: {0}")]
     BadAnswer(String),
     #[error("the profile has no `rest.{0}`")]
@@ -41,14 +45,19 @@ impl RestError {
             RestError::Auth(_) => Failure::Auth,
             RestError::Timeout => Failure::Transient(Detail::Timeout),
             RestError::Unreachable(_) => Failure::Transient(Detail::Unreachable),
+            RestError::Tls(_) => Failure::Transient(Detail::Tls),
             _ => Failure::Transient(Detail::ServerError),
         }
     }
 }
 
 /// A short description of a reqwest error including its causes (reqwest's own Display is
-/// just "error sending request"), without the URL (which may carry a token).
+/// just "error sending request"), without the URL (which may carry a token). A TLS failure
+/// is one sentence saying what is wrong with the certificate.
 pub fn describe(e: &reqwest::Error) -> String {
+    if let Some(tls) = crate::tls::describe(e) {
+        return tls;
+    }
     let head = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -139,7 +148,9 @@ impl Rest {
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, RestError> {
         let resp = req.send().await.map_err(|e| {
-            if e.is_timeout() {
+            if let Some(tls) = crate::tls::describe(&e) {
+                RestError::Tls(tls)
+            } else if e.is_timeout() {
                 RestError::Timeout
             } else {
                 RestError::Unreachable(describe(&e))

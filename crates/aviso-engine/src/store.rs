@@ -4,15 +4,33 @@
 //! The connection sits behind a `std::sync::Mutex`, not a Tokio one, for the reason
 //! mini-redis gives for its `Db`: every critical section is a short synchronous SQLite call
 //! that never crosses an `.await`, so an async mutex would only add overhead. Batches
-//! (a catch-up page) run in one transaction, which is what makes bursts cheap.
-//! Several processes may share the file (the desktop app and `aviso-cli unread`): WAL mode
-//! lets readers run beside the writer, and a busy timeout absorbs short write contention.
+//! (a catch-up page, the frames of a burst) run in one transaction, which is what makes
+//! bursts cheap. Several processes may share the file (the desktop app and
+//! `aviso-cli unread`): WAL mode lets readers run beside the writer, and a busy timeout
+//! absorbs short write contention.
+//!
+//! - **Checkpoints off the hot path.** A commit in WAL mode with `synchronous = NORMAL`
+//!   never waits for the disk; a checkpoint does (it syncs). SQLite runs checkpoints inside
+//!   the commit that crosses the threshold, so a burst would stall on a sync now and then;
+//!   here a background thread checkpoints instead, on a connection of its own.
+//! - **Mark all read is a watermark.** "Everything stored up to now is read" is one row
+//!   (`read_marks`), whatever the number of notifications; the rows themselves are folded
+//!   later, in small steps ([`Store::settle_read_marks`]). Unread means
+//!   `read = 0 AND rowid > the account's mark`; rowids only grow (the table is never
+//!   vacuumed), so notifications stored after the click stay unread.
+//! - **An unwritable disk loses nothing.** When a write fails (disk full, read-only data
+//!   directory, I/O error), the batch is kept in memory, still de-duplicated, listed and
+//!   counted, and written with the next write that succeeds ([`Store::retry_held`]).
+//! - **A corrupt file is moved aside** (`aviso.db.corrupt-<unix time>`) and a new one is
+//!   created; the catch-up then refills it from the server, since the cursor went with it.
 
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction};
 
 use crate::frame::time_micros;
 use crate::model::Notification;
@@ -33,6 +51,10 @@ CREATE TABLE IF NOT EXISTS notifications (
 );
 CREATE INDEX IF NOT EXISTS notifications_order ON notifications (created_us DESC, id DESC);
 CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (account) WHERE read = 0;
+CREATE TABLE IF NOT EXISTS read_marks (
+    account TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cursors (
     account TEXT PRIMARY KEY,
     cursor TEXT NOT NULL,
@@ -47,7 +69,18 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 ";
 
-#[derive(Debug, thiserror::Error)]
+/// Unread, for a row aliased `n`: not read, and stored after its account's mark.
+const UNREAD: &str =
+    "n.read = 0 AND n.rowid > IFNULL((SELECT upto FROM read_marks r WHERE r.account = n.account), 0)";
+
+/// The WAL size (pages) at which a commit checkpoints by itself: a backstop only, the
+/// checkpoint thread keeps the WAL far smaller.
+const WAL_BACKSTOP_PAGES: i64 = 16_384;
+/// How often the checkpoint thread looks at the WAL, and the size that makes it act.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+const CHECKPOINT_AT_BYTES: u64 = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("the disk is full: {0}")]
     DiskFull(String),
@@ -93,6 +126,8 @@ pub struct Ingest {
     pub new: Vec<Notification>,
     /// Known notifications the server now reports as read (read elsewhere).
     pub read_elsewhere: Vec<String>,
+    /// The batch could not be written and is held in memory (see [`Store::retry_held`]).
+    pub unsaved: Option<StoreError>,
 }
 
 /// A mark-read the server has not confirmed yet.
@@ -120,27 +155,85 @@ pub struct ListQuery {
     pub limit: usize,
 }
 
+/// What could not be written yet, in arrival order.
+#[derive(Default)]
+struct Held {
+    items: Vec<Notification>,
+    keys: HashSet<(String, String)>,
+    cursors: BTreeMap<String, (String, Option<String>)>,
+}
+
+impl Held {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.cursors.is_empty()
+    }
+
+    fn holds(&self, account: &str, id: &str) -> bool {
+        self.keys.contains(&(account.to_string(), id.to_string()))
+    }
+
+    fn of<'a>(&'a self, account: Option<&'a str>) -> impl Iterator<Item = &'a Notification> {
+        self.items
+            .iter()
+            .filter(move |n| account.is_none_or(|a| n.account == a))
+    }
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The file, for moving a corrupt one aside; `None` in memory.
+    path: Option<PathBuf>,
+    /// False while the connection is a read-only stand-in (see [`Store::open`]).
+    writable: AtomicBool,
+    held: Mutex<Held>,
+    /// Dropping it stops the checkpoint thread.
+    _checkpoints: Option<mpsc::Sender<()>>,
 }
 
 impl Store {
+    /// Opens (or creates) the database; a file that is not a database, or whose schema
+    /// cannot be read, is moved aside and replaced by a new one.
+    ///
+    /// A data directory that cannot be written (read-only file system) is not fatal: the
+    /// store opens what is there read-only (or nothing), holds what arrives in memory, and
+    /// reopens the file for writing as soon as that works.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
-        Store::init(conn)
+        let (conn, writable) = match open_file(path) {
+            Ok(conn) => (conn, true),
+            Err(StoreError::Corrupt(why)) => {
+                let aside = move_aside(path)?;
+                tracing::warn!(
+                    "the local database was corrupt ({why}); moved to {} and starting a new one",
+                    aside.display()
+                );
+                (open_file(path)?, true)
+            }
+            Err(StoreError::ReadOnly(why)) => {
+                tracing::warn!(
+                    "the data directory cannot be written ({why}); notifications are kept in memory until it can"
+                );
+                (open_read_only(path)?, false)
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: Some(path.to_path_buf()),
+            writable: AtomicBool::new(writable),
+            held: Mutex::default(),
+            _checkpoints: Some(spawn_checkpoints(path.to_path_buf())),
+        })
     }
 
     pub fn open_in_memory() -> Result<Store> {
-        Store::init(Connection::open_in_memory()?)
-    }
-
-    fn init(conn: Connection) -> Result<Store> {
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(SCHEMA)?;
+        let conn = Connection::open_in_memory()?;
+        init(&conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
+            path: None,
+            writable: AtomicBool::new(true),
+            held: Mutex::default(),
+            _checkpoints: None,
         })
     }
 
@@ -150,56 +243,142 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Stores a batch; returns the new ones and those the server reports read that were
-    /// unread here. Existing notifications are never duplicated.
-    pub fn ingest(&self, items: &[Notification]) -> Result<Ingest> {
+    /// Lock order: `held`, then `conn`.
+    fn held(&self) -> MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` in a write transaction, writing what is held first. A corrupt database is
+    /// moved aside and the write tried once more on a new one.
+    fn write<T>(&self, held: &mut Held, f: impl Fn(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let attempt = |conn: &mut Connection| -> Result<T> {
+            let tx = conn.transaction()?;
+            write_held(&tx, held)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut out = Ingest::default();
-        {
+        if !self.writable.load(Ordering::Relaxed) {
+            let path = self
+                .path
+                .as_deref()
+                .expect("only a file store is read-only");
+            *conn = open_file(path)?;
+            self.writable.store(true, Ordering::Relaxed);
+            tracing::info!("the data directory can be written again");
+        }
+        let out = match attempt(&mut conn) {
+            Err(StoreError::Corrupt(why)) if self.path.is_some() => {
+                self.rebuild(&mut conn, &why)?;
+                attempt(&mut conn)
+            }
+            other => other,
+        }?;
+        if !held.is_empty() {
+            tracing::info!(
+                "the data directory is writable again: {} held notification(s) written",
+                held.items.len()
+            );
+            *held = Held::default();
+        }
+        Ok(out)
+    }
+
+    fn rebuild(&self, conn: &mut Connection, why: &str) -> Result<()> {
+        let Some(path) = &self.path else {
+            return Err(StoreError::Corrupt(why.to_string()));
+        };
+        // Close the old file before moving it (and its WAL) aside.
+        *conn = Connection::open_in_memory()?;
+        let aside = move_aside(path)?;
+        tracing::warn!(
+            "the local database is corrupt ({why}); moved to {} and starting a new one",
+            aside.display()
+        );
+        *conn = open_file(path)?;
+        Ok(())
+    }
+
+    /// Stores a batch; returns the new ones and those the server reports read that were
+    /// unread here. Existing notifications are never duplicated. When the batch cannot be
+    /// written, its new notifications are held in memory (`unsaved` says why).
+    pub fn ingest(&self, items: &[Notification]) -> Result<Ingest> {
+        let mut held = self.held();
+        let written = self.write(&mut held, |tx| {
+            let mut out = Ingest::default();
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO notifications
                  (account, id, kind, title, body, url, created_at, created_us, read, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
-            let mut read_elsewhere = tx.prepare_cached(
-                "UPDATE notifications SET read = 1 WHERE account = ?1 AND id = ?2 AND read = 0",
-            )?;
+            let mut read_elsewhere = tx.prepare_cached(&format!(
+                "UPDATE notifications AS n SET read = 1 WHERE account = ?1 AND id = ?2 AND {UNREAD}"
+            ))?;
             for n in items {
-                let inserted = insert.execute(params![
-                    n.account,
-                    n.id,
-                    n.kind,
-                    n.title,
-                    n.body,
-                    n.url,
-                    n.created_at,
-                    time_micros(&n.created_at),
-                    n.read,
-                    n.data.to_string(),
-                ])?;
-                if inserted == 1 {
+                if insert_row(&mut insert, n)? == 1 {
                     out.new.push(n.clone());
                 } else if n.read && read_elsewhere.execute(params![n.account, n.id])? == 1 {
                     out.read_elsewhere.push(n.id.clone());
                 }
             }
+            Ok(out)
+        });
+        match written {
+            Ok(out) => Ok(out),
+            Err(e) => {
+                // Reading still works on a full or read-only disk: hold what is new.
+                let conn = self.conn();
+                let mut known = conn
+                    .prepare_cached("SELECT 1 FROM notifications WHERE account = ?1 AND id = ?2")?;
+                let mut out = Ingest::default();
+                for n in items {
+                    if held.holds(&n.account, &n.id) || known.exists(params![n.account, n.id])? {
+                        continue;
+                    }
+                    held.keys.insert((n.account.clone(), n.id.clone()));
+                    held.items.push(n.clone());
+                    out.new.push(n.clone());
+                }
+                tracing::warn!(
+                    held = held.items.len(),
+                    "cannot write the local database ({e}); keeping notifications in memory"
+                );
+                out.unsaved = Some(e);
+                Ok(out)
+            }
         }
-        tx.commit()?;
-        Ok(out)
+    }
+
+    /// Writes what is held in memory, if anything. `Ok(n)`: how many notifications were
+    /// written (0 when nothing was held).
+    pub fn retry_held(&self) -> Result<usize> {
+        let mut held = self.held();
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let n = held.items.len();
+        self.write(&mut held, |_| Ok(()))?;
+        Ok(n)
+    }
+
+    /// How many notifications are held in memory, waiting for the disk.
+    pub fn held_count(&self) -> usize {
+        self.held().items.len()
     }
 
     /// Marks notifications read locally; with `queue`, records the operation in the outbox
     /// (in the same transaction) so it reaches the server even after a restart. Returns the
     /// ids that changed.
     pub fn mark_read(&self, account: &str, ids: &[String], queue: bool) -> Result<Vec<String>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut changed = Vec::new();
-        {
-            let mut update = tx.prepare_cached(
-                "UPDATE notifications SET read = 1 WHERE account = ?1 AND id = ?2 AND read = 0",
-            )?;
+        // Held notifications are written first, in the same transaction, so the update
+        // covers them too; a disk that still cannot be written fails the whole mark.
+        let mut held = self.held();
+        self.write(&mut held, |tx| {
+            let mut changed = Vec::new();
+            let mut update = tx.prepare_cached(&format!(
+                "UPDATE notifications AS n SET read = 1 WHERE account = ?1 AND id = ?2 AND {UNREAD}"
+            ))?;
             let mut enqueue = tx.prepare_cached(
                 "INSERT INTO outbox (account, op, target) VALUES (?1, 'read', ?2)",
             )?;
@@ -211,71 +390,124 @@ impl Store {
                     enqueue.execute(params![account, id])?;
                 }
             }
-        }
-        tx.commit()?;
-        Ok(changed)
+            Ok(changed)
+        })
     }
 
-    /// Marks every notification of `account` read; see [`Store::mark_read`].
-    pub fn mark_all_read(&self, account: &str, queue: bool) -> Result<Vec<String>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let changed: Vec<String> = {
-            let mut stmt = tx.prepare(
-                "UPDATE notifications SET read = 1 WHERE account = ?1 AND read = 0 RETURNING id",
+    /// Marks every notification of `account` stored so far read, in constant time (a
+    /// watermark); see [`Store::mark_read`] for `queue`. Returns how many were unread.
+    pub fn mark_all_read(&self, account: &str, queue: bool) -> Result<u64> {
+        let mut held = self.held();
+        self.write(&mut held, |tx| {
+            let unread: i64 = tx.query_row(
+                &format!(
+                    "SELECT COUNT(*) FROM notifications AS n WHERE n.account = ?1 AND {UNREAD}"
+                ),
+                [account],
+                |r| r.get(0),
             )?;
-            let rows = stmt.query_map([account], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        if queue {
             tx.execute(
-                "INSERT INTO outbox (account, op, target) VALUES (?1, 'read_all', '')",
+                "INSERT INTO read_marks (account, upto)
+                 SELECT ?1, IFNULL(MAX(rowid), 0) FROM notifications WHERE true
+                 ON CONFLICT (account) DO UPDATE SET upto = MAX(upto, excluded.upto)",
                 [account],
             )?;
-        }
-        tx.commit()?;
-        Ok(changed)
+            if queue {
+                tx.execute(
+                    "INSERT INTO outbox (account, op, target) VALUES (?1, 'read_all', '')",
+                    [account],
+                )?;
+            }
+            Ok(unread as u64)
+        })
+    }
+
+    /// The ids of an account's unread notifications, oldest first.
+    pub fn unread_ids(&self, account: &str) -> Result<Vec<String>> {
+        let held = self.held();
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT n.id FROM notifications AS n WHERE n.account = ?1 AND {UNREAD} ORDER BY n.rowid"
+        ))?;
+        let rows = stmt.query_map([account], |r| r.get(0))?;
+        let mut ids: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+        ids.extend(
+            held.of(Some(account))
+                .filter(|n| !n.read)
+                .map(|n| n.id.clone()),
+        );
+        Ok(ids)
+    }
+
+    /// Folds up to `limit` rows under a mark-all-read watermark into their own read flag,
+    /// so unread queries stay index-only. Returns how many rows it folded (0: done).
+    pub fn settle_read_marks(&self, limit: usize) -> Result<usize> {
+        let mut held = self.held();
+        self.write(&mut held, |tx| {
+            Ok(tx.execute(
+                "UPDATE notifications SET read = 1 WHERE rowid IN (
+                     SELECT n.rowid FROM read_marks r JOIN notifications n
+                       ON n.account = r.account AND n.read = 0 AND n.rowid <= r.upto
+                     LIMIT ?1)",
+                [limit as i64],
+            )?)
+        })
     }
 
     pub fn unread_count(&self, account: Option<&str>) -> Result<u64> {
+        let held = self.held();
         let conn = self.conn();
         let n: i64 = match account {
             Some(a) => conn.query_row(
-                "SELECT COUNT(*) FROM notifications WHERE account = ?1 AND read = 0",
+                "SELECT COUNT(*) FROM notifications AS n WHERE n.account = ?1 AND n.read = 0
+                   AND n.rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)",
                 [a],
                 |r| r.get(0),
             )?,
+            // Every unread row, less those under a mark: two index range counts per
+            // account, where checking each row against its mark costs a lookup per row.
             None => conn.query_row(
-                "SELECT COUNT(*) FROM notifications WHERE read = 0",
+                "SELECT (SELECT COUNT(*) FROM notifications WHERE read = 0)
+                      - (SELECT IFNULL(SUM((SELECT COUNT(*) FROM notifications AS n
+                                            WHERE n.account = r.account AND n.read = 0
+                                              AND n.rowid <= r.upto)), 0)
+                         FROM read_marks AS r)",
                 [],
                 |r| r.get(0),
             )?,
         };
-        Ok(n as u64)
+        Ok(n as u64 + held.of(account).filter(|n| !n.read).count() as u64)
     }
 
     pub fn total_count(&self, account: Option<&str>) -> Result<u64> {
+        let held = self.held();
         let conn = self.conn();
         let n: i64 = conn.query_row(
             "SELECT COUNT(*) FROM notifications WHERE ?1 IS NULL OR account = ?1",
             [account],
             |r| r.get(0),
         )?;
-        Ok(n as u64)
+        Ok(n as u64 + held.of(account).count() as u64)
     }
 
     /// Newest first.
     pub fn list(&self, q: &ListQuery) -> Result<Vec<Notification>> {
+        let held = self.held();
         let conn = self.conn();
         let (before_us, before_id) = match &q.before {
             Some((t, id)) => (Some(time_micros(t)), Some(id.clone())),
             None => (None, None),
         };
         let mut stmt = conn.prepare_cached(
-            "SELECT account, id, kind, title, body, url, created_at, read, data FROM notifications
-             WHERE (?1 IS NULL OR account = ?1) AND (?2 = 0 OR read = 0)
-               AND (?3 IS NULL OR created_us < ?3 OR (created_us = ?3 AND id < ?4))
-             ORDER BY created_us DESC, id DESC LIMIT ?5",
+            // A join, not the UNREAD subquery: the mark is then looked up once per row
+            // cheaply, which matters while a fresh mark still covers many unread rows.
+            "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
+                    n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
+             FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
+             WHERE (?1 IS NULL OR n.account = ?1)
+               AND (?2 = 0 OR (n.read = 0 AND n.rowid > IFNULL(m.upto, 0)))
+               AND (?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))
+             ORDER BY n.created_us DESC, n.id DESC LIMIT ?5",
         )?;
         let rows = stmt.query_map(
             params![
@@ -287,15 +519,38 @@ impl Store {
             ],
             row_to_notification,
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out: Vec<Notification> = rows.collect::<rusqlite::Result<_>>()?;
+        if held.items.is_empty() {
+            return Ok(out);
+        }
+        let order = |n: &Notification| (time_micros(&n.created_at), n.id.clone());
+        let before = q
+            .before
+            .as_ref()
+            .map(|(t, id)| (time_micros(t), id.clone()));
+        out.extend(
+            held.of(q.account.as_deref())
+                .filter(|n| !q.unread_only || !n.read)
+                .filter(|n| before.as_ref().is_none_or(|b| order(n) < *b))
+                .cloned(),
+        );
+        out.sort_by_key(|n| std::cmp::Reverse(order(n)));
+        out.truncate(q.limit);
+        Ok(out)
     }
 
     pub fn get(&self, account: &str, id: &str) -> Result<Option<Notification>> {
+        let held = self.held();
+        if let Some(n) = held.of(Some(account)).find(|n| n.id == id) {
+            return Ok(Some(n.clone()));
+        }
         let conn = self.conn();
         Ok(conn
             .query_row(
-                "SELECT account, id, kind, title, body, url, created_at, read, data
-                 FROM notifications WHERE account = ?1 AND id = ?2",
+                &format!(
+                    "SELECT account, id, kind, title, body, url, created_at, NOT ({UNREAD}), data
+                     FROM notifications AS n WHERE account = ?1 AND id = ?2"
+                ),
                 [account, id],
                 row_to_notification,
             )
@@ -304,6 +559,10 @@ impl Store {
 
     /// The catch-up cursor and the last list ETag of an account.
     pub fn cursor(&self, account: &str) -> Result<Option<(String, Option<String>)>> {
+        let held = self.held();
+        if let Some(c) = held.cursors.get(account) {
+            return Ok(Some(c.clone()));
+        }
         let conn = self.conn();
         Ok(conn
             .query_row(
@@ -314,12 +573,15 @@ impl Store {
             .optional()?)
     }
 
+    /// Saves the cursor; when the disk cannot take it, it is held in memory with the
+    /// notifications it covers and written with them.
     pub fn set_cursor(&self, account: &str, cursor: &str, etag: Option<&str>) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO cursors (account, cursor, etag) VALUES (?1, ?2, ?3)
-             ON CONFLICT (account) DO UPDATE SET cursor = ?2, etag = ?3",
-            params![account, cursor, etag],
-        )?;
+        let mut held = self.held();
+        let written = self.write(&mut held, |tx| Ok(save_cursor(tx, account, cursor, etag)?));
+        if written.is_err() {
+            let value = (cursor.to_string(), etag.map(str::to_string));
+            held.cursors.insert(account.to_string(), value);
+        }
         Ok(())
     }
 
@@ -368,19 +630,174 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets an account's notifications, cursor and outbox (logout).
+    /// Forgets an account's notifications, cursor, read mark and outbox (logout).
     pub fn forget_account(&self, account: &str) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        for table in ["notifications", "cursors", "outbox"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE account = ?1"),
-                [account],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        let mut held = self.held();
+        let keep: Vec<Notification> = held
+            .of(None)
+            .filter(|n| n.account != account)
+            .cloned()
+            .collect();
+        held.keys.retain(|(a, _)| a != account);
+        held.items = keep;
+        held.cursors.remove(account);
+        self.write(&mut held, |tx| {
+            for table in ["notifications", "cursors", "read_marks", "outbox"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE account = ?1"),
+                    [account],
+                )?;
+            }
+            Ok(())
+        })
     }
+}
+
+fn open_file(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    init(&conn)?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
+    Ok(conn)
+}
+
+/// The database as it is, for reading only; an empty stand-in when it cannot be read.
+/// On a read-only file system SQLite cannot set up WAL's shared memory, so the file is
+/// then opened as immutable (what a clean shutdown left in it).
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let usable = |conn: &Connection| {
+        conn.query_row("SELECT COUNT(*) FROM read_marks", [], |_| Ok(()))
+            .is_ok()
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if let Ok(conn) = Connection::open_with_flags(path, flags) {
+        if usable(&conn) {
+            return Ok(conn);
+        }
+    }
+    if let Ok(mut uri) = url::Url::from_file_path(path) {
+        uri.set_query(Some("immutable=1"));
+        let flags = flags | OpenFlags::SQLITE_OPEN_URI;
+        if let Ok(conn) = Connection::open_with_flags(uri.as_str(), flags) {
+            if usable(&conn) {
+                return Ok(conn);
+            }
+        }
+    }
+    let conn = Connection::open_in_memory()?;
+    init(&conn)?;
+    Ok(conn)
+}
+
+fn init(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(())
+}
+
+/// Renames the database and its WAL and shared-memory files to `…corrupt-<unix time>`.
+fn move_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let aside = with(&format!(".corrupt-{stamp}"));
+    std::fs::rename(path, &aside)
+        .map_err(|e| StoreError::Corrupt(format!("cannot move {} aside: {e}", path.display())))?;
+    for extra in ["-wal", "-shm"] {
+        let from = with(extra);
+        if from.exists() {
+            let mut to = aside.as_os_str().to_owned();
+            to.push(extra);
+            let _ = std::fs::rename(&from, PathBuf::from(to));
+        }
+    }
+    Ok(aside)
+}
+
+/// Checkpoints the WAL from a thread of its own whenever it passes
+/// [`CHECKPOINT_AT_BYTES`], so commits never wait for a sync. Ends when the sender drops.
+fn spawn_checkpoints(path: PathBuf) -> mpsc::Sender<()> {
+    let (tx, rx) = mpsc::channel::<()>();
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    let spawned = std::thread::Builder::new()
+        .name("aviso-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
+                let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() >= CHECKPOINT_AT_BYTES);
+                if !big {
+                    continue;
+                }
+                let done = Connection::open(&path).and_then(|c| {
+                    c.busy_timeout(Duration::from_millis(200))?;
+                    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                });
+                if let Err(e) = done {
+                    tracing::debug!("background checkpoint skipped: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        // Without the thread SQLite's own backstop checkpoints still bound the WAL.
+        tracing::warn!("no checkpoint thread: {e}");
+    }
+    tx
+}
+
+/// Writes what is held, inside the caller's transaction.
+fn write_held(tx: &Transaction<'_>, held: &Held) -> Result<()> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO notifications
+         (account, id, kind, title, body, url, created_at, created_us, read, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (account, id) DO UPDATE SET read = MAX(read, excluded.read)",
+    )?;
+    for n in &held.items {
+        insert_row(&mut insert, n)?;
+    }
+    for (account, (cursor, etag)) in &held.cursors {
+        save_cursor(tx, account, cursor, etag.as_deref())?;
+    }
+    Ok(())
+}
+
+fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, n: &Notification) -> Result<usize> {
+    Ok(stmt.execute(params![
+        n.account,
+        n.id,
+        n.kind,
+        n.title,
+        n.body,
+        n.url,
+        n.created_at,
+        time_micros(&n.created_at),
+        n.read,
+        n.data.to_string(),
+    ])?)
+}
+
+fn save_cursor(
+    tx: &Connection,
+    account: &str,
+    cursor: &str,
+    etag: Option<&str>,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO cursors (account, cursor, etag) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account) DO UPDATE SET cursor = ?2, etag = ?3",
+        params![account, cursor, etag],
+    )
 }
 
 fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
@@ -460,7 +877,7 @@ mod tests {
         assert_eq!(s.outbox_confirm_read("a", "9").unwrap(), 1);
         assert_eq!(s.outbox_confirm_read("a", "9").unwrap(), 0);
         assert!(s.outbox("a").unwrap().is_empty());
-        assert_eq!(s.mark_all_read("a", true).unwrap(), vec!["2".to_string()]);
+        assert_eq!(s.mark_all_read("a", true).unwrap(), 1);
         assert_eq!(s.outbox("a").unwrap()[0].kind, OutboxKind::ReadAll);
         assert_eq!(s.unread_count(None).unwrap(), 0);
     }
@@ -527,11 +944,177 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_is_not_a_database_is_reported_as_corrupt() {
+    fn a_file_that_is_not_a_database_is_moved_aside_and_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("aviso.db");
         std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
-        let err = Store::open(&path).err().expect("garbage must not open");
-        assert_eq!(err.code(), "corrupt_database", "{err}");
+        let s = Store::open(&path).expect("a new database replaces the corrupt one");
+        s.ingest(&[n("1", "2025-01-01T00:00:00Z", false)]).unwrap();
+        assert_eq!(s.total_count(None).unwrap(), 1);
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with("aviso.db.corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        let kept = std::fs::read(dir.path().join(&aside[0])).unwrap();
+        assert_eq!(
+            kept,
+            vec![0x42u8; 8192],
+            "the corrupt file is kept as it was"
+        );
+    }
+
+    #[test]
+    fn mark_all_read_is_a_watermark_that_later_notifications_stay_above() {
+        let s = Store::open_in_memory().unwrap();
+        s.ingest(&[
+            n("1", "2025-01-01T00:00:00Z", false),
+            n("2", "2025-01-01T00:00:01Z", false),
+            n("3", "2025-01-01T00:00:02Z", true),
+        ])
+        .unwrap();
+        assert_eq!(s.mark_all_read("a", false).unwrap(), 2);
+        assert_eq!(s.mark_all_read("a", false).unwrap(), 0, "nothing left");
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 0);
+        assert_eq!(s.unread_count(None).unwrap(), 0);
+        // Stored after the click, even if older: unread.
+        s.ingest(&[n("0", "2024-12-31T00:00:00Z", false)]).unwrap();
+        let late = Notification {
+            account: "b".into(),
+            ..n("9", "2025-01-02T00:00:00Z", false)
+        };
+        s.ingest(&[late]).unwrap();
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 1);
+        assert_eq!(s.unread_count(None).unwrap(), 2);
+        assert_eq!(s.unread_ids("a").unwrap(), vec!["0".to_string()]);
+        let all = s
+            .list(&ListQuery {
+                account: Some("a".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        let flags: Vec<_> = all.iter().map(|n| (n.id.as_str(), n.read)).collect();
+        assert_eq!(flags, [("3", true), ("2", true), ("1", true), ("0", false)]);
+        assert!(s.get("a", "1").unwrap().unwrap().read);
+        // Under the mark, neither a mark-read nor the server's read flag changes anything.
+        assert!(s.mark_read("a", &["1".into()], false).unwrap().is_empty());
+        let again = s.ingest(&[n("2", "2025-01-01T00:00:01Z", true)]).unwrap();
+        assert!(again.read_elsewhere.is_empty());
+        // Folding the mark into the rows changes no answer.
+        let mut folded = 0;
+        loop {
+            match s.settle_read_marks(1).unwrap() {
+                0 => break,
+                k => folded += k,
+            }
+        }
+        assert_eq!(folded, 2);
+        assert_eq!(s.unread_count(None).unwrap(), 2);
+        assert_eq!(s.unread_ids("a").unwrap(), vec!["0".to_string()]);
+        let unread = s
+            .list(&ListQuery {
+                unread_only: true,
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            unread.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+            ["9", "0"]
+        );
+        s.forget_account("a").unwrap();
+        assert_eq!(s.unread_count(None).unwrap(), 1);
+    }
+
+    /// Caps the database at its current size: the next write that needs a page fails with
+    /// SQLite's own "database or disk is full".
+    fn fill_up(s: &Store) {
+        let conn = s.conn();
+        let pages: i64 = conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        conn.pragma_update(None, "max_page_count", pages).unwrap();
+    }
+
+    fn unlimit(s: &Store) {
+        s.conn()
+            .pragma_update(None, "max_page_count", 1_073_741_823i64)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_full_database_holds_new_notifications_in_memory_until_it_can_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("aviso.db")).unwrap();
+        s.ingest(&[n("1", "2025-01-01T00:00:00Z", false)]).unwrap();
+        fill_up(&s);
+        let big = |id: &str, t: &str| Notification {
+            body: "x".repeat(20_000),
+            ..n(id, t, false)
+        };
+        let first = s
+            .ingest(&[
+                big("1", "2025-01-01T00:00:00Z"),
+                big("2", "2025-01-01T00:00:01Z"),
+            ])
+            .unwrap();
+        assert_eq!(first.new.len(), 1, "1 was stored before");
+        assert_eq!(
+            first.unsaved.as_ref().map(StoreError::code),
+            Some("disk_full")
+        );
+        let again = s
+            .ingest(&[
+                big("2", "2025-01-01T00:00:01Z"),
+                big("3", "2025-01-01T00:00:02Z"),
+            ])
+            .unwrap();
+        assert_eq!(
+            again.new.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+            ["3"]
+        );
+        s.set_cursor("a", "3", None).unwrap();
+        assert_eq!(s.held_count(), 2);
+        // Held notifications are counted, listed, found and can be marked read.
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 3);
+        assert_eq!(s.total_count(None).unwrap(), 3);
+        let page = s
+            .list(&ListQuery {
+                limit: 2,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            page.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+            ["3", "2"]
+        );
+        assert!(s.get("a", "2").unwrap().is_some());
+        assert_eq!(s.cursor("a").unwrap(), Some(("3".into(), None)));
+        let refused = s.mark_read("a", &["3".into()], false).unwrap_err();
+        assert_eq!(
+            refused.code(),
+            "disk_full",
+            "a mark that cannot be saved says so"
+        );
+        assert!(s.retry_held().is_err(), "still full");
+        unlimit(&s);
+        assert_eq!(s.retry_held().unwrap(), 2);
+        assert_eq!(
+            s.mark_read("a", &["3".into()], false).unwrap(),
+            vec!["3".to_string()]
+        );
+        assert_eq!(s.held_count(), 0);
+        assert_eq!(s.total_count(None).unwrap(), 3);
+        assert!(
+            s.get("a", "3").unwrap().unwrap().read,
+            "the read flag was kept"
+        );
+        assert_eq!(s.unread_count(None).unwrap(), 2);
+        drop(s);
+        let reopened = Store::open(&dir.path().join("aviso.db")).unwrap();
+        assert_eq!(reopened.total_count(None).unwrap(), 3);
+        assert_eq!(reopened.cursor("a").unwrap(), Some(("3".into(), None)));
     }
 }

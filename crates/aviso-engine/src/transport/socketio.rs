@@ -53,22 +53,35 @@ pub fn event_frame(event: &str, args: &[Value]) -> String {
     .to_string()
 }
 
+/// OpenSSL's connector trusting the system's roots and every certificate of the extra CA
+/// file (the same file, read the same way, as the rustls connections' `extra_ca`).
 fn tls(extra_ca: &Option<PathBuf>) -> Result<native_tls::TlsConnector, String> {
     let mut builder = native_tls::TlsConnector::builder();
     if let Some(path) = extra_ca {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read the extra CA file {}: {e}", path.display()))?;
-        let cert = native_tls::Certificate::from_pem(&pem)
-            .map_err(|e| format!("the extra CA file {} is not PEM: {e}", path.display()))?;
-        builder.add_root_certificate(cert);
+        for der in crate::tls::ca_certificates(path).map_err(|e| e.to_string())? {
+            let cert = native_tls::Certificate::from_der(&der).map_err(|e| {
+                format!(
+                    "the CA file {} (`extra_ca` in config.toml) cannot be used: {e}",
+                    path.display()
+                )
+            })?;
+            builder.add_root_certificate(cert);
+        }
     }
-    builder.build().map_err(|e| e.to_string())
+    builder
+        .build()
+        .map_err(|e| format!("TLS setup failed: {e}"))
 }
 
 /// Classifies a connect error without its text's URL (the query may carry an identity).
 fn classify(e: &tf_rust_socketio::Error) -> (Failure, String) {
     use tf_rust_engineio::Error as Eio;
     use tf_rust_socketio::Error as Sio;
+    // A refused certificate, over Engine.IO's polling (reqwest) or its WebSocket
+    // (tungstenite), both on OpenSSL: one sentence saying what is wrong with it.
+    if let Some(message) = crate::tls::describe(e) {
+        return (Failure::Transient(Detail::Tls), message);
+    }
     match e {
         Sio::IncompleteResponseFromEngineIo(engine) => match engine {
             Eio::IncompleteHttp(status) | Eio::HttpErrorWithBody { status, .. } => {

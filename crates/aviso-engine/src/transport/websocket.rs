@@ -159,7 +159,11 @@ fn classify_handshake(e: &WsError, codes: &CloseCodesSection) -> (Failure, Strin
                 format!("the server answered HTTP {status} to the WebSocket handshake"),
             )
         }
-        other => (classify_stream(other), describe(other)),
+        // A refused certificate (or any other TLS failure) in words the user can act on.
+        other => match crate::tls::describe(other) {
+            Some(message) => (Failure::Transient(Detail::Tls), message),
+            None => (classify_stream(other), describe(other)),
+        },
     }
 }
 

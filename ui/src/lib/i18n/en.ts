@@ -64,7 +64,8 @@ export const en: Dictionary = {
   "reason.dead_peer": "The server stopped responding; Aviso is re-establishing the connection.",
   "reason.unreachable": "The server cannot be reached. Check your internet connection.",
   "reason.server_error": "The server answered with an error. Aviso will try again.",
-  "reason.tls": "The secure connection failed: the server's certificate is not valid.",
+  "reason.tls":
+    "The secure connection failed: the server's certificate is not trusted, is for another address or has expired. If the server uses a private CA, set extra_ca in config.toml.",
   "reason.timeout": "The server took too long to answer.",
   "reason.forbidden": "This user is not allowed to receive the admin notifications.",
   "reason.unknown": "Connection problem (code “{code}”).",

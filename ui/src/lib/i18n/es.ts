@@ -63,7 +63,8 @@ export const es = {
   "reason.dead_peer": "El servidor dejó de responder; Aviso está restableciendo la conexión.",
   "reason.unreachable": "No se puede contactar con el servidor. Revisa tu conexión a internet.",
   "reason.server_error": "El servidor respondió con un error. Aviso volverá a intentarlo.",
-  "reason.tls": "Falló la conexión segura: el certificado del servidor no es válido.",
+  "reason.tls":
+    "Falló la conexión segura: el certificado del servidor no es de confianza, es de otra dirección o ha caducado. Si el servidor usa una CA privada, indícala en extra_ca de config.toml.",
   "reason.timeout": "El servidor tardó demasiado en responder.",
   "reason.forbidden": "Este usuario no tiene permiso para recibir las notificaciones de administración.",
   "reason.unknown": "Problema de conexión (código «{code}»).",

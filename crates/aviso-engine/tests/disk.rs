@@ -1,0 +1,392 @@
+//! The engine when its data directory fails it: a full disk and a read-only directory
+//! (real ones: a small tmpfs, filled or remounted read-only) keep notifications in memory,
+//! delivered and listed, and write them once the disk takes writes again; a corrupt
+//! database is moved aside and refilled from the server.
+//!
+//! The tmpfs needs root (CI and `scripts/test` run as root). Elsewhere the two tmpfs tests
+//! say so and pass; under `scripts/test` (`AVISO_SESSION_TESTS`) a failed mount fails them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
+use aviso_demo::{DemoConfig, DemoServer, EmitSpec};
+use aviso_engine::credentials::{Credentials, Tokens};
+use aviso_engine::engine::http_client;
+use aviso_engine::store::Store;
+use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::{timeout, Instant};
+
+const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
+
+/// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
+struct Tmpfs {
+    dir: PathBuf,
+    _parent: ArtifactDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let parent = ArtifactDir::new("disk");
+        let dir = parent.path().join("data");
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(
+                std::env::var_os("AVISO_SESSION_TESTS").is_none(),
+                "cannot mount a tmpfs (root is needed): the disk tests cannot run"
+            );
+            eprintln!("SKIPPED: cannot mount a tmpfs here (not root); run under scripts/test");
+            return None;
+        }
+        Some(Tmpfs {
+            dir,
+            _parent: parent,
+        })
+    }
+
+    fn remount(&self, mode: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(&self.dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {mode}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+/// Fills the file system holding `dir` until it refuses another byte.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 4096];
+    while f.write_all(&chunk).is_ok() {}
+    while f.write_all(&[0]).is_ok() {}
+    path
+}
+
+struct Run {
+    engine: Engine,
+    events: Receiver<EngineEvent>,
+    seen: Vec<EngineEvent>,
+}
+
+impl Run {
+    async fn start(demo: &DemoServer, data_dir: &Path) -> Run {
+        let tokens = tokens_for(&demo.http_url()).await;
+        let options = EngineOptions {
+            data_dir: data_dir.to_path_buf(),
+            extra_ca: None,
+        };
+        let (engine, events) = Engine::open(options, Credentials::in_memory(tokens)).unwrap();
+        engine.add(AccountSpec {
+            name: "tienda".into(),
+            server: url::Url::parse(&demo.http_url()).unwrap(),
+            profile: Arc::new(Profile::parse("fast", FAST).unwrap()),
+            params: Default::default(),
+        });
+        Run {
+            engine,
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    async fn wait_for(
+        &mut self,
+        secs: f64,
+        what: &str,
+        pred: impl Fn(&EngineEvent) -> bool,
+    ) -> EngineEvent {
+        let deadline = Instant::now() + Duration::from_secs_f64(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match timeout(left, self.events.recv()).await {
+                Ok(Some(e)) => {
+                    self.seen.push(e.clone());
+                    if pred(&e) {
+                        return e;
+                    }
+                }
+                Ok(None) => panic!("engine stopped while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out after {secs} s waiting for {what}; seen: {:#?}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    async fn live(&mut self) {
+        self.wait_for(10.0, "live", |e| {
+            matches!(
+                e,
+                EngineEvent::State {
+                    state: ConnState::Live,
+                    channel: None,
+                    ..
+                }
+            )
+        })
+        .await;
+    }
+
+    /// Waits until every id in `ids` was announced once (and fails on a second time).
+    async fn announced(&mut self, ids: &[u64]) {
+        let want: std::collections::BTreeSet<String> = ids.iter().map(u64::to_string).collect();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let got: Vec<&str> = self
+                .seen
+                .iter()
+                .filter_map(|e| match e {
+                    EngineEvent::Notification(n) if want.contains(&n.id) => Some(n.id.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let unique: std::collections::BTreeSet<_> = got.iter().collect();
+            assert_eq!(unique.len(), got.len(), "announced twice: {got:?}");
+            if got.len() == want.len() {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match timeout(left, self.events.recv()).await {
+                Ok(Some(e)) => self.seen.push(e),
+                _ => panic!(
+                    "only {} of {} announced; seen: {:#?}",
+                    got.len(),
+                    want.len(),
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    fn errors(&self, code: &str) -> Vec<String> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Error {
+                    code: c, message, ..
+                } if c == code => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+async fn tokens_for(url: &str) -> Tokens {
+    let profile = Profile::load("smartsales").unwrap();
+    let tls = aviso_engine::tls::client_config(None).unwrap();
+    aviso_engine::auth::obtain(
+        &http_client(&tls).unwrap(),
+        &url::Url::parse(url).unwrap(),
+        &profile.auth,
+        "admin",
+        &Secret::new("admin"),
+    )
+    .await
+    .expect("demo login")
+}
+
+async fn quiet_demo() -> DemoServer {
+    let config = DemoConfig {
+        event_interval: None,
+        ..DemoConfig::default()
+    };
+    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+}
+
+/// The ids stored in the database file, read by a store of its own (as after a restart).
+fn stored_ids(data_dir: &Path) -> Vec<String> {
+    let store = Store::open(&data_dir.join("aviso.db")).unwrap();
+    let mut ids: Vec<String> = store
+        .list(&aviso_engine::store::ListQuery {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    ids.sort_by_key(|id| id.parse::<u64>().unwrap_or(0));
+    ids
+}
+
+fn strings(ids: &[u64]) -> Vec<String> {
+    ids.iter().map(u64::to_string).collect()
+}
+
+fn big() -> EmitSpec {
+    EmitSpec {
+        mensaje: Some("Pedido grande: ".to_string() + &"x".repeat(20_000)),
+        ..EmitSpec::default()
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_keeps_notifications_in_memory_and_saves_them_when_space_returns() {
+    let Some(fs) = Tmpfs::mount("4m") else { return };
+    let demo = quiet_demo().await;
+    let mut run = Run::start(&demo, &fs.dir).await;
+    run.live().await;
+    let before = demo.control().emit(3, &EmitSpec::default());
+    run.announced(&before).await;
+
+    let filler = fill(&fs.dir);
+    // Space SQLite already holds (its WAL is rewritten in place) takes a few more; keep
+    // sending until a write needs a page the disk no longer has.
+    let mut during = Vec::new();
+    while run.errors("disk_full").is_empty() {
+        assert!(during.len() < 400, "the disk never filled up");
+        let ids = demo.control().emit(20, &big());
+        run.announced(&ids).await;
+        during.extend(ids);
+    }
+    let more = demo.control().emit(20, &big());
+    run.announced(&more).await;
+    during.extend(more);
+    let told = run.errors("disk_full");
+    assert_eq!(told.len(), 1, "said once, not per batch: {told:?}");
+    assert!(told[0].contains("kept in memory"), "{}", told[0]);
+    // Delivered, listed and counted while they cannot be written.
+    let store = run.engine.store().clone();
+    assert!(store.held_count() >= 20, "held: {}", store.held_count());
+    let total = (before.len() + during.len()) as u64;
+    assert_eq!(store.total_count(Some("tienda")).unwrap(), total);
+    assert_eq!(store.unread_count(Some("tienda")).unwrap(), total);
+    let newest = store
+        .list(&aviso_engine::store::ListQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(newest[0].id, during.last().unwrap().to_string());
+
+    std::fs::remove_file(filler).unwrap();
+    // The next notification writes the held ones with it.
+    let after = demo.control().emit(1, &EmitSpec::default());
+    run.announced(&after).await;
+    assert_eq!(store.held_count(), 0);
+    run.engine.shutdown().await;
+    let all: Vec<u64> = [before, during, after].concat();
+    assert_eq!(stored_ids(&fs.dir), strings(&all), "all saved, once each");
+    record_issued_tokens(&demo.control());
+}
+
+#[tokio::test]
+async fn a_read_only_data_dir_keeps_notifications_in_memory_until_it_is_writable() {
+    let Some(fs) = Tmpfs::mount("16m") else {
+        return;
+    };
+    let demo = quiet_demo().await;
+    let before = demo.control().emit(2, &EmitSpec::default());
+    {
+        let mut run = Run::start(&demo, &fs.dir).await;
+        run.live().await;
+        run.announced(&before).await;
+        run.engine.shutdown().await;
+    }
+    // E.g. a home on a file system remounted read-only after an error.
+    fs.remount("ro");
+    let mut run = Run::start(&demo, &fs.dir).await;
+    run.live().await;
+    let during = demo.control().emit(5, &EmitSpec::default());
+    run.announced(&during).await;
+    let store = run.engine.store().clone();
+    assert_eq!(store.held_count(), 5);
+    let told: Vec<_> = run
+        .seen
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Error { code, message, .. } if message.contains("kept in memory") => {
+                Some(code.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told, ["read_only"], "{:#?}", run.seen);
+    let unread = store.unread_count(Some("tienda")).unwrap();
+    assert!(unread >= 5, "held notifications are counted: {unread}");
+    // Marking read cannot be saved either: a clear error, nothing lost.
+    run.engine
+        .mark_read("tienda", vec![during[0].to_string()])
+        .await
+        .unwrap();
+    run.wait_for(
+        10.0,
+        "the mark-read error",
+        |e| matches!(e, EngineEvent::Error { code, .. } if code == "read_only"),
+    )
+    .await;
+
+    fs.remount("rw");
+    // Without any new notification: the periodic retry writes them (every ~10 s).
+    let deadline = Instant::now() + Duration::from_secs(25);
+    while store.held_count() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "held notifications were never written"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    run.engine.shutdown().await;
+    drop(store);
+    let all: Vec<u64> = [before, during].concat();
+    assert_eq!(stored_ids(&fs.dir), strings(&all));
+    record_issued_tokens(&demo.control());
+}
+
+#[tokio::test]
+async fn a_corrupt_database_is_moved_aside_and_refilled_from_the_server() {
+    let demo = quiet_demo().await;
+    let dir = ArtifactDir::new("disk-corrupt");
+    // A first run stores some notifications and reads one.
+    let first = demo.control().emit(4, &EmitSpec::default());
+    {
+        let mut run = Run::start(&demo, dir.path()).await;
+        run.live().await;
+        run.announced(&first).await;
+        run.engine.shutdown().await;
+    }
+    // The file is destroyed (a bad sector, a half-copied backup…).
+    let db = dir.path().join("aviso.db");
+    let len = std::fs::metadata(&db).unwrap().len() as usize;
+    std::fs::write(&db, vec![0xA5u8; len.max(8192)]).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("aviso.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("aviso.db-shm"));
+
+    let later = demo.control().emit(2, &EmitSpec::default());
+    let mut run = Run::start(&demo, dir.path()).await;
+    run.live().await;
+    // Everything the server has comes back through the catch-up.
+    let all: Vec<u64> = [first, later].concat();
+    run.announced(&all).await;
+    let store = run.engine.store().clone();
+    assert_eq!(store.total_count(None).unwrap(), all.len() as u64);
+    run.engine.shutdown().await;
+    let aside = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("aviso.db.corrupt-"))
+        .count();
+    assert_eq!(aside, 1, "the corrupt file is kept aside for inspection");
+    assert_eq!(stored_ids(dir.path()), strings(&all));
+    record_issued_tokens(&demo.control());
+}
