@@ -55,6 +55,8 @@ pub struct Engine {
     shared: Arc<Shared>,
     links: Mutex<HashMap<String, Running>>,
     cancel: CancellationToken,
+    /// Whether the OS resume follower runs (started with the first account).
+    follows_resume: std::sync::atomic::AtomicBool,
 }
 
 /// Builds the HTTP client every REST call shares (rustls with our roots).
@@ -88,12 +90,14 @@ impl Engine {
             events,
             streams: Arc::new(Streams::default()),
             extra_ca: options.extra_ca.clone(),
+            wake: tokio::sync::watch::channel(0).0,
         });
         Ok((
             Engine {
                 shared,
                 links: Mutex::new(HashMap::new()),
                 cancel: CancellationToken::new(),
+                follows_resume: std::sync::atomic::AtomicBool::new(false),
             },
             rx,
         ))
@@ -109,6 +113,16 @@ impl Engine {
 
     /// Starts (or restarts) an account's link. Needs a Tokio runtime.
     pub fn add(&self, spec: AccountSpec) {
+        if !self
+            .follows_resume
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            // The OS resume signal wakes every link (see `resume`).
+            tokio::spawn(crate::resume::follow(
+                self.shared.wake.clone(),
+                self.cancel.child_token(),
+            ));
+        }
         let (tx, rx) = mpsc::channel(64);
         let cancel = self.cancel.child_token();
         let task = tokio::spawn(link::run(

@@ -37,6 +37,7 @@ pub mod markup;
 pub mod model;
 pub mod outbox;
 pub mod profile;
+pub mod resume;
 pub mod rest;
 pub mod secret;
 pub mod session;

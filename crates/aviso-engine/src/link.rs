@@ -96,6 +96,8 @@ pub struct Shared {
     pub streams: Arc<Streams>,
     /// Extra CA certificates (PEM file) for transports outside rustls (Socket.IO).
     pub extra_ca: Option<PathBuf>,
+    /// Bumped when the OS says the machine resumed: every link reconnects and catches up.
+    pub wake: tokio::sync::watch::Sender<u64>,
 }
 
 /// The current wall-clock time, RFC 3339.
@@ -206,6 +208,8 @@ struct Link {
     /// Storing failed (disk full, read-only…) and the user was told; notifications are
     /// held in memory meanwhile.
     storage_failing: bool,
+    /// The OS resume signal (see `Shared::wake`).
+    resumed: tokio::sync::watch::Receiver<u64>,
 }
 
 pub async fn run(
@@ -304,6 +308,7 @@ impl Link {
         }
         let mut params = spec.profile.params.clone();
         params.extend(spec.params.clone());
+        let resumed = shared.wake.subscribe();
         Link {
             session: Session::new(policy, seed, now),
             spec,
@@ -323,6 +328,7 @@ impl Link {
             alerts: Alerts::default(),
             params,
             storage_failing: false,
+            resumed,
         }
     }
 
@@ -361,6 +367,10 @@ impl Link {
                     Some(c) => link.on_command(c).await,
                     None => break,
                 },
+                Ok(()) = link.resumed.changed() => {
+                    tracing::info!(account = %link.account(), channel = ?link.channel, "resumed from sleep: reconnecting and catching up");
+                    link.step(Input::Wake).await;
+                }
                 _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
                     let now = Instant::now();
                     if clock_check <= now {

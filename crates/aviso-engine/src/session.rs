@@ -175,7 +175,11 @@ pub struct Session {
     backoff: Backoff,
     phase: Phase,
     failures: u32,
-    /// One refresh has been tried since the last success: a second auth refusal is final.
+    /// One refresh has been tried and the refreshed token has had no verdict since: an
+    /// auth refusal now is final. Any success clears it, and so does a transient failure:
+    /// the token then got no verdict, and the next refusal may be of a token that was
+    /// renewed or invalidated since, which deserves its own refresh (each such retry waits
+    /// for a backoff delay or a poll interval: no retry storm).
     refreshed: bool,
     refreshing: Option<Resume>,
     fetching: bool,
@@ -365,10 +369,12 @@ impl Session {
             }
             Failure::Auth | Failure::RefreshRejected => self.needs_login(out),
             Failure::NoWebSocket if self.policy.can_poll => {
+                self.refreshed = false;
                 self.detail = "no_websocket";
                 self.enter_polling(now, out);
             }
             Failure::NoWebSocket | Failure::Transient(_) => {
+                self.refreshed = false;
                 self.detail = match failure {
                     Failure::Transient(detail) => detail.as_str(),
                     _ => "no_websocket",
@@ -468,6 +474,8 @@ impl Session {
             Err(Failure::Auth) if !self.refreshed => self.begin_refresh(Resume::Fetch, out),
             Err(Failure::Auth | Failure::RefreshRejected) => self.needs_login(out),
             Err(Failure::NoWebSocket | Failure::Transient(_)) => {
+                // No verdict on the token (see `refreshed`).
+                self.refreshed = false;
                 if polling {
                     self.detail = "unreachable";
                 }
@@ -796,6 +804,61 @@ mod tests {
             vec![Action::Disconnect],
             "second refusal after a refresh ends the session"
         );
+        assert_eq!(s.snapshot().state, ConnState::NeedsLogin);
+    }
+
+    #[test]
+    fn a_refreshed_token_that_got_no_verdict_gets_its_own_refresh() {
+        // Found by the chaos run: a catch-up refused (401), refreshed, then the network
+        // failed for a while; meanwhile the token was renewed before expiry and the server
+        // invalidated it. That refusal is about another token than the refreshed one: it
+        // must be refreshed once more, not end in needs_login with a valid refresh token.
+        let t0 = Instant::now();
+        let mut s = Session::new(policy(), 3, t0);
+        s.handle(Input::Start, t0);
+        assert_eq!(s.handle(Input::Connected, t0), vec![Action::Fetch]);
+        assert_eq!(
+            s.handle(Input::FetchDone(Err(Failure::Auth)), t0),
+            vec![Action::RefreshToken]
+        );
+        assert_eq!(
+            s.handle(Input::RefreshDone(Ok(())), t0),
+            vec![Action::Fetch]
+        );
+        let failed = Failure::Transient(Detail::Unreachable);
+        assert_eq!(s.handle(Input::FetchDone(Err(failed)), t0), vec![]);
+        let retry = s.deadline().expect("a retry is due");
+        assert!(retry <= t0 + S(15), "at the poll pace");
+        s.handle(Input::Activity, retry);
+        assert_eq!(s.handle(Input::Tick, retry), vec![Action::Fetch]);
+        assert_eq!(
+            s.handle(Input::FetchDone(Err(Failure::Auth)), retry),
+            vec![Action::RefreshToken]
+        );
+        assert_eq!(s.snapshot().state, ConnState::Live);
+
+        // The same on the connect path: refused, refreshed, unreachable, refused again.
+        let mut s = Session::new(policy(), 3, t0);
+        s.handle(Input::Start, t0);
+        s.handle(Input::ConnectFailed(Failure::Auth), t0);
+        assert_eq!(
+            s.handle(Input::RefreshDone(Ok(())), t0),
+            vec![Action::Connect]
+        );
+        s.handle(Input::ConnectFailed(failed), t0);
+        assert_eq!(s.snapshot().state, ConnState::Backoff);
+        let now = retry_at(&s);
+        assert_eq!(s.handle(Input::Tick, now), vec![Action::Connect]);
+        assert_eq!(
+            s.handle(Input::ConnectFailed(Failure::Auth), now),
+            vec![Action::RefreshToken]
+        );
+        // Refused right after that refresh: final.
+        assert_eq!(
+            s.handle(Input::RefreshDone(Ok(())), now),
+            vec![Action::Connect]
+        );
+        assert_eq!(s.handle(Input::ConnectFailed(Failure::Auth), now), vec![]);
         assert_eq!(s.snapshot().state, ConnState::NeedsLogin);
     }
 
