@@ -7,7 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use aviso_demo::testkit::{dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir};
+use aviso_demo::testkit::{
+    dunst_history, dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir,
+};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
 use serde_json::Value;
 
@@ -617,7 +619,10 @@ async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
         1,
         &EmitSpec {
             titulo: Some("Nueva Compra Realizada".into()),
-            mensaje: Some("Cliente <b>Ana</b> & co".into()),
+            mensaje: Some(
+                "<script>alert(1)</script><img src=x onerror=alert(2)> Cliente <b>Ana</b> & co"
+                    .into(),
+            ),
             ..Default::default()
         },
     );
@@ -626,10 +631,15 @@ async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
         before + 1,
         "one toast for one notification"
     );
-    let summaries = dunst_summaries();
-    assert!(
-        summaries.iter().any(|s| s == "Nueva Compra Realizada"),
-        "{summaries:?}"
+    let history = dunst_history();
+    let (_, body) = history
+        .iter()
+        .find(|(s, _)| s == "Nueva Compra Realizada")
+        .unwrap_or_else(|| panic!("{history:?}"));
+    // The daemon renders body markup: the server's HTML must reach it escaped, as text.
+    assert_eq!(
+        body,
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; Cliente &lt;b&gt;Ana&lt;/b&gt; &amp; co"
     );
 
     let before = dunst_total();

@@ -109,6 +109,15 @@ pub fn dunst_total() -> u64 {
 
 /// Closes every dunst notification, then returns the summaries in its history.
 pub fn dunst_summaries() -> Vec<String> {
+    dunst_history()
+        .into_iter()
+        .map(|(summary, _)| summary)
+        .collect()
+}
+
+/// Closes every dunst notification, then returns (summary, body) of each in its history,
+/// newest first; the body as the daemon received it (markup included).
+pub fn dunst_history() -> Vec<(String, String)> {
     let _ = std::process::Command::new("dunstctl")
         .arg("close-all")
         .status();
@@ -118,12 +127,13 @@ pub fn dunst_summaries() -> Vec<String> {
         .output()
         .expect("dunstctl history");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let text = |i: &serde_json::Value, k: &str| i[k]["data"].as_str().unwrap_or("").to_string();
     v["data"][0]
         .as_array()
         .map(|items| {
             items
                 .iter()
-                .filter_map(|i| i["summary"]["data"].as_str().map(str::to_string))
+                .map(|i| (text(i, "summary"), text(i, "body")))
                 .collect()
         })
         .unwrap_or_default()

@@ -362,11 +362,13 @@ impl Link {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break,
-                inbound = recv(&mut link.conn) => link.on_inbound(inbound).await,
+                // Commands (a click in the panel) before frames: a flooding server must not
+                // make the user wait. Frames come in batches, so they never starve.
                 command = commands.recv() => match command {
                     Some(c) => link.on_command(c).await,
                     None => break,
                 },
+                inbound = recv(&mut link.conn) => link.on_inbound(inbound).await,
                 Ok(()) = link.resumed.changed() => {
                     tracing::info!(account = %link.account(), channel = ?link.channel, "resumed from sleep: reconnecting and catching up");
                     link.step(Input::Wake).await;

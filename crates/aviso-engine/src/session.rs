@@ -473,11 +473,15 @@ impl Session {
             }
             Err(Failure::Auth) if !self.refreshed => self.begin_refresh(Resume::Fetch, out),
             Err(Failure::Auth | Failure::RefreshRejected) => self.needs_login(out),
-            Err(Failure::NoWebSocket | Failure::Transient(_)) => {
+            Err(failure @ (Failure::NoWebSocket | Failure::Transient(_))) => {
                 // No verdict on the token (see `refreshed`).
                 self.refreshed = false;
                 if polling {
-                    self.detail = "unreachable";
+                    // Say why (a TLS refusal is not a dead server).
+                    self.detail = match failure {
+                        Failure::Transient(d) => d.as_str(),
+                        _ => "unreachable",
+                    };
                 }
                 // Retry at the poll pace, even while live (a failed catch-up must not wait
                 // for the 5-minute safety poll).
