@@ -258,7 +258,7 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
     let spec = resolve(&target, &config, false)?.remove(0);
     let store = open_store()?;
     let changed = if all {
-        store.mark_all_read(&spec.name, true)?
+        aviso_engine::outbox::queue_mark_all(&store, &spec.name, &spec.profile)?.count
     } else {
         store.mark_read(&spec.name, &ids, true)?.len() as u64
     };

@@ -1025,9 +1025,9 @@ impl Link {
                 .unread_ids(&account)
                 .and_then(|ids| store.mark_read(&account, &ids, true))
                 .map(|ids| (ids, false)),
-            None => store
-                .mark_all_read(&account, true)
-                .map(|n| (Vec::new(), n > 0)),
+            None => {
+                outbox::queue_mark_all(&store, &account, &self.spec.profile).map(|m| (m.ids, m.all))
+            }
         };
         match result {
             Ok((changed, all)) => {
@@ -1083,7 +1083,20 @@ impl Link {
         )
         .await;
         let pending = match result {
-            Ok(outbox::Flushed { pending, .. }) => pending,
+            Ok(outbox::Flushed {
+                pending, read_all, ..
+            }) => {
+                if read_all {
+                    self.emit(EngineEvent::Read {
+                        account: self.account().into(),
+                        ids: Vec::new(),
+                        all: true,
+                    })
+                    .await;
+                    self.emit_unread().await;
+                }
+                pending
+            }
             Err(e) => {
                 self.error(e.code(), e.to_string()).await;
                 1

@@ -526,3 +526,49 @@ async fn wake_reconnects_and_catches_up_at_once() {
         "wake reconnected"
     );
 }
+
+#[tokio::test]
+async fn mark_all_read_sent_late_marks_exactly_what_the_user_saw() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let seen = h.emit(3);
+    h.wait_ids(5.0, &seen).await;
+    let state = h.demo.take().unwrap().stop().await;
+    h.engine.mark_all_read("tienda").await.unwrap();
+    h.wait_for(3.0, "read", |e| matches!(e, EngineEvent::Read { .. }))
+        .await;
+    assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 0);
+    // A sale reaches the server while we cannot reach it, before the queued mark is sent.
+    let demo = DemoServer::start_with_state(h.addr, state).await.unwrap();
+    h.control = demo.control();
+    let unseen: Vec<u64> = h.control.emit(1, &EmitSpec::default());
+    h.demo = Some(demo);
+    h.wait_ids(10.0, &unseen.iter().map(u64::to_string).collect())
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.control.stats().marked_read.len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the queued marks never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let read_on_server: BTreeSet<String> = h
+        .control
+        .notifications()
+        .iter()
+        .filter(|n| n.notification.leida)
+        .map(|n| n.notification.id.to_string())
+        .collect();
+    assert_eq!(
+        read_on_server, seen,
+        "only what the user saw is read on the server"
+    );
+    assert_eq!(h.control.stats().rest.mark_all_read, 0);
+    assert_eq!(
+        h.engine.store().unread_count(Some("tienda")).unwrap(),
+        1,
+        "the unseen sale is unread here too"
+    );
+}
