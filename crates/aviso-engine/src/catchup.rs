@@ -7,7 +7,7 @@
 
 use crate::frame::{self, FrameError, Inbound};
 use crate::link::AccountSpec;
-use crate::rest::{max_cursor, Rest, RestError};
+use crate::rest::{max_cursor, PageAt, Rest, RestError};
 use crate::secret::Secret;
 use crate::store::{Ingest, Store, StoreError};
 use crate::template::{lookup, to_text};
@@ -28,52 +28,104 @@ pub struct Outcome {
     pub not_modified: bool,
 }
 
-pub async fn run(
-    rest: &Rest,
-    store: &Store,
-    spec: &AccountSpec,
-    token: Option<&Secret>,
-) -> Result<Outcome, CatchUpError> {
-    let account = spec.name.as_str();
-    let profile = &spec.profile;
-    let (cursor, etag) = store
-        .cursor(account)?
-        .unwrap_or_else(|| (profile.rest.initial_cursor.clone(), None));
-    let listed = rest.list_after(token, &cursor, etag.as_deref()).await?;
-    if listed.not_modified {
-        return Ok(Outcome {
-            not_modified: true,
-            ..Outcome::default()
-        });
+/// At most this many pages per catch-up (a runaway `next` link must end somewhere); the
+/// rest comes with the next catch-up.
+const MAX_PAGES: usize = 1_000;
+
+/// One catch-up, a page at a time: each page is stored (and announced by the caller) as it
+/// arrives, so a backlog of any size costs one page of memory. The cursor moves once, at
+/// the end, to the highest one seen: pages may come newest first, and a catch-up cut short
+/// must start again from where the last complete one ended.
+pub struct CatchUp {
+    cursor: String,
+    etag: Option<String>,
+    best: String,
+    next: Option<url::Url>,
+    pages: usize,
+    new_etag: Option<String>,
+    finished: bool,
+}
+
+impl CatchUp {
+    pub fn start(store: &Store, spec: &AccountSpec) -> Result<CatchUp, StoreError> {
+        let (cursor, etag) = store
+            .cursor(&spec.name)?
+            .unwrap_or_else(|| (spec.profile.rest.initial_cursor.clone(), None));
+        Ok(CatchUp {
+            best: cursor.clone(),
+            cursor,
+            etag,
+            next: None,
+            pages: 0,
+            new_etag: None,
+            finished: false,
+        })
     }
-    let (inbound, errors) = frame::to_notifications(&profile.fields, account, &listed.items);
-    let Inbound::Notifications(items) = inbound else {
-        unreachable!("to_notifications gives notifications")
-    };
-    let ingest = store.ingest(&items)?;
-    let next = listed
-        .items
-        .iter()
-        .filter_map(|item| lookup(item, &profile.rest.cursor).map(to_text))
-        .filter(|c| !c.is_empty())
-        .fold(cursor.clone(), |a, b| {
-            if a.is_empty() {
-                b
+
+    /// The next page, stored; `None` once the list is done (the cursor is then saved).
+    pub async fn next_page(
+        &mut self,
+        rest: &Rest,
+        store: &Store,
+        spec: &AccountSpec,
+        token: Option<&Secret>,
+    ) -> Result<Option<Outcome>, CatchUpError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let at = match self.next.take() {
+            Some(url) => PageAt::Next(url),
+            None if self.pages == 0 => PageAt::First {
+                cursor: &self.cursor,
+                etag: self.etag.as_deref(),
+            },
+            None => return self.finish(store, &spec.name).map(|()| None),
+        };
+        let page = rest.list_page(token, at).await?;
+        if page.not_modified {
+            self.finished = true;
+            return Ok(Some(Outcome {
+                not_modified: true,
+                ..Outcome::default()
+            }));
+        }
+        if self.pages == 0 && page.items.is_empty() {
+            self.new_etag = page.etag.clone();
+        }
+        self.pages += 1;
+        if self.pages < MAX_PAGES {
+            self.next = page.next;
+        }
+        let profile = &spec.profile;
+        let (inbound, errors) = frame::to_notifications(&profile.fields, &spec.name, &page.items);
+        let Inbound::Notifications(items) = inbound else {
+            unreachable!("to_notifications gives notifications")
+        };
+        let ingest = store.ingest(&items)?;
+        for c in page
+            .items
+            .iter()
+            .filter_map(|item| lookup(item, &profile.rest.cursor).map(to_text))
+            .filter(|c| !c.is_empty())
+        {
+            self.best = if self.best.is_empty() {
+                c
             } else {
-                max_cursor(&a, &b)
-            }
-        });
-    let new_etag = if listed.items.is_empty() {
-        listed.etag.as_deref()
-    } else {
-        None
-    };
-    if next != cursor || new_etag != etag.as_deref() {
-        store.set_cursor(account, &next, new_etag)?;
+                max_cursor(&self.best, &c)
+            };
+        }
+        Ok(Some(Outcome {
+            ingest,
+            errors,
+            not_modified: false,
+        }))
     }
-    Ok(Outcome {
-        ingest,
-        errors,
-        not_modified: false,
-    })
+
+    fn finish(&mut self, store: &Store, account: &str) -> Result<(), CatchUpError> {
+        self.finished = true;
+        if self.best != self.cursor || self.new_etag != self.etag {
+            store.set_cursor(account, &self.best, self.new_etag.as_deref())?;
+        }
+        Ok(())
+    }
 }

@@ -765,21 +765,34 @@ impl Link {
             return Ok(());
         }
         let token = self.access().await.map_err(|e| e.failure())?;
-        match catchup::run(&self.rest, &self.shared.store, &self.spec, token.as_ref()).await {
-            Ok(outcome) => {
-                for e in &outcome.errors {
-                    self.error(e.code, e.message.clone()).await;
-                }
-                self.ingested(outcome.ingest).await;
-                Ok(())
-            }
-            Err(catchup::CatchUpError::Rest(e)) => {
-                tracing::info!(account = %self.account(), "catch-up failed: {e}");
-                Err(e.failure())
-            }
-            Err(catchup::CatchUpError::Store(e)) => {
+        let store = self.shared.store.clone();
+        let mut run = match catchup::CatchUp::start(&store, &self.spec) {
+            Ok(run) => run,
+            Err(e) => {
                 self.error(e.code(), e.to_string()).await;
-                Err(Failure::Transient(Detail::ServerError))
+                return Err(Failure::Transient(Detail::ServerError));
+            }
+        };
+        loop {
+            let page = run
+                .next_page(&self.rest, &store, &self.spec, token.as_ref())
+                .await;
+            match page {
+                Ok(Some(outcome)) => {
+                    for e in &outcome.errors {
+                        self.error(e.code, e.message.clone()).await;
+                    }
+                    self.ingested(outcome.ingest).await;
+                }
+                Ok(None) => return Ok(()),
+                Err(catchup::CatchUpError::Rest(e)) => {
+                    tracing::info!(account = %self.account(), "catch-up failed: {e}");
+                    return Err(e.failure());
+                }
+                Err(catchup::CatchUpError::Store(e)) => {
+                    self.error(e.code(), e.to_string()).await;
+                    return Err(Failure::Transient(Detail::ServerError));
+                }
             }
         }
     }

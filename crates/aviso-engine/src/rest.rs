@@ -10,12 +10,11 @@ use url::Url;
 use crate::profile::{secs, AuthMode, Profile, RequestSpec};
 use crate::secret::Secret;
 use crate::session::{Detail, Failure};
-use crate::template::{self, lookup, to_text};
+use crate::template::{self, lookup, lookup_mut, to_text};
 
 /// Follows at most this many `next` links in one catch-up: a server that links pages in a
 /// loop must not keep the session busy forever. 1000 pages of 200 items is far more than
 /// any real backlog.
-const MAX_PAGES: usize = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
@@ -68,16 +67,26 @@ pub fn describe(e: &reqwest::Error) -> String {
     crate::error_chain(head.to_string(), e)
 }
 
-/// One catch-up's result.
+/// One page of the list.
 #[derive(Debug, Default)]
-pub struct ListResult {
+pub struct ListPage {
     pub items: Vec<Value>,
     /// `If-None-Match` matched: nothing new.
     pub not_modified: bool,
-    /// ETag of the answer when it was empty (valid for the same cursor next time).
+    /// The answer's ETag (valid for the same cursor next time when the page was empty).
     pub etag: Option<String>,
+    /// The next page, when the server paginates.
+    pub next: Option<url::Url>,
 }
 
+/// Which page [`Rest::list_page`] fetches.
+pub enum PageAt<'a> {
+    First {
+        cursor: &'a str,
+        etag: Option<&'a str>,
+    },
+    Next(url::Url),
+}
 #[derive(Clone)]
 pub struct Rest {
     http: reqwest::Client,
@@ -166,65 +175,68 @@ impl Rest {
 
     /// Everything after `cursor`, following `next` links on the server's own origin only
     /// (a token is never sent to another host).
-    pub async fn list_after(
+    /// One page of the list: the first (after `cursor`, conditional on `etag`) or the one
+    /// at `next` (the previous page's link). Pages are handed out one at a time so a long
+    /// backlog is stored as it arrives, never held whole in memory.
+    pub async fn list_page(
         &self,
         token: Option<&Secret>,
-        cursor: &str,
-        etag: Option<&str>,
-    ) -> Result<ListResult, RestError> {
+        at: PageAt<'_>,
+    ) -> Result<ListPage, RestError> {
         let rest = &self.profile.rest;
         if rest.list.is_empty() {
             return Err(RestError::NotConfigured("list"));
         }
-        let (method, mut url) = self.url(&rest.list, &[("cursor", cursor)])?;
-        let mut out = ListResult::default();
-        for page in 0..MAX_PAGES {
-            let mut req = self.request(method.clone(), url.clone(), token);
-            if let (0, Some(tag), true) = (page, etag, rest.conditional) {
-                req = req.header(http::header::IF_NONE_MATCH, tag);
+        let (method, url, etag) = match at {
+            PageAt::First { cursor, etag } => {
+                let (method, url) = self.url(&rest.list, &[("cursor", cursor)])?;
+                (method, url, etag.filter(|_| rest.conditional))
             }
-            let resp = self.send(req).await?;
-            if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
-                out.not_modified = true;
-                return Ok(out);
-            }
-            let tag = resp
-                .headers()
-                .get(http::header::ETAG)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let body: Value = resp
-                .json()
-                .await
-                .map_err(|e| RestError::BadAnswer(format!("list answer is not JSON: {e}")))?;
-            let items = lookup(&body, &rest.items)
-                .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    RestError::BadAnswer(format!("no `{}` list in the answer", rest.items))
-                })?;
-            if page == 0 && items.is_empty() {
-                out.etag = tag;
-            }
-            out.items.extend(items.iter().cloned());
-            let next = (!rest.next.is_empty())
-                .then(|| lookup(&body, &rest.next).map(to_text))
-                .flatten()
-                .filter(|n| !n.is_empty());
-            match next {
-                Some(next) => {
-                    let next = url
-                        .join(&next)
-                        .map_err(|e| RestError::BadAnswer(e.to_string()))?;
-                    if next.origin() != self.server.origin() {
-                        return Err(RestError::BadAnswer(
-                            "the next page is on another origin; not following it".into(),
-                        ));
-                    }
-                    url = next;
-                }
-                None => break,
-            }
+            PageAt::Next(url) => (self.url(&rest.list, &[("cursor", "")])?.0, url, None),
+        };
+        let mut req = self.request(method, url.clone(), token);
+        if let Some(tag) = etag {
+            req = req.header(http::header::IF_NONE_MATCH, tag);
         }
+        let resp = self.send(req).await?;
+        let mut out = ListPage::default();
+        if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
+            out.not_modified = true;
+            return Ok(out);
+        }
+        out.etag = resp
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut body: Value = resp
+            .json()
+            .await
+            .map_err(|e| RestError::BadAnswer(format!("list answer is not JSON: {e}")))?;
+        let next = (!rest.next.is_empty())
+            .then(|| lookup(&body, &rest.next).map(to_text))
+            .flatten()
+            .filter(|n| !n.is_empty());
+        if let Some(next) = next {
+            let next = url
+                .join(&next)
+                .map_err(|e| RestError::BadAnswer(e.to_string()))?;
+            if next.origin() != self.server.origin() {
+                return Err(RestError::BadAnswer(
+                    "the next page is on another origin; not following it".into(),
+                ));
+            }
+            out.next = Some(next);
+        }
+        out.items = match lookup_mut(&mut body, &rest.items).map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(RestError::BadAnswer(format!(
+                    "no `{}` list in the answer",
+                    rest.items
+                )))
+            }
+        };
         Ok(out)
     }
 

@@ -35,6 +35,22 @@ pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     Some(current)
 }
 
+/// [`lookup`], for taking the value out.
+pub fn lookup_mut<'a>(value: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    let mut current = value;
+    for part in path.split('.') {
+        current = match current {
+            Value::Object(map) => map.get_mut(part)?,
+            Value::Array(items) => items.get_mut(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
 /// A JSON scalar as text (strings unquoted); objects and arrays as compact JSON; null as "".
 pub fn to_text(value: &Value) -> String {
     match value {

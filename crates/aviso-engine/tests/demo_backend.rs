@@ -572,3 +572,43 @@ async fn mark_all_read_sent_late_marks_exactly_what_the_user_saw() {
         "the unseen sale is unread here too"
     );
 }
+
+#[tokio::test]
+async fn a_long_backlog_is_caught_up_page_by_page_once_each() {
+    let config = DemoConfig {
+        page_limit: 7,
+        ..quiet_demo()
+    };
+    // The preset's own `limit=200` is capped by the server's page size here.
+    let profile =
+        format!("{FAST}[rest]\nlist = \"GET /api/admin/notificaciones/?after={{cursor}}\"\n");
+    let mut h = Harness::start_with(config, &profile).await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let state = h.demo.take().unwrap().stop().await;
+    let backlog: BTreeSet<String> = state
+        .control()
+        .emit(45, &EmitSpec::default())
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
+    let demo = DemoServer::start_with_state(h.addr, state).await.unwrap();
+    h.control = demo.control();
+    h.demo = Some(demo);
+    h.wait_ids(10.0, &backlog).await;
+    h.assert_no_duplicates();
+    let last = backlog
+        .iter()
+        .map(|id| id.parse::<u64>().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(
+        h.engine.store().cursor("tienda").unwrap().map(|c| c.0),
+        Some(last.to_string()),
+        "the cursor moved to the last page's end"
+    );
+    assert!(
+        h.control.stats().rest.list >= 7,
+        "paged: {:?}",
+        h.control.stats().rest
+    );
+}
