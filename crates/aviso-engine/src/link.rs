@@ -52,6 +52,8 @@ const OUTBOX_LOOK_EVERY: Duration = Duration::from_secs(30);
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(10);
 /// At most this many waiting frames are handled (and their notifications stored) at once.
 const BATCH_FRAMES: usize = 512;
+/// How long an unread count kept up to date by deltas is trusted before counting again.
+const UNREAD_RECOUNT: Duration = Duration::from_secs(1);
 /// Rows folded per step when settling a mark-all-read watermark.
 const SETTLE_STEP: usize = 2_000;
 /// A gap this large counts as a sleep (NTP slews the wall clock far more gently).
@@ -210,6 +212,8 @@ struct Link {
     storage_failing: bool,
     /// The OS resume signal (see `Shared::wake`).
     resumed: tokio::sync::watch::Receiver<u64>,
+    /// The last unread count told, and when it was counted (see `emit_unread_after`).
+    unread: Option<(u64, Instant)>,
 }
 
 pub async fn run(
@@ -329,6 +333,7 @@ impl Link {
             params,
             storage_failing: false,
             resumed,
+            unread: None,
         }
     }
 
@@ -446,9 +451,11 @@ impl Link {
         .await;
     }
 
-    async fn emit_unread(&self) {
+    /// Counts the account's unread notifications and tells.
+    async fn emit_unread(&mut self) {
         match self.shared.store.unread_count(Some(self.account())) {
             Ok(count) => {
+                self.unread = Some((count, Instant::now()));
                 self.emit(EngineEvent::Unread {
                     account: self.account().into(),
                     count,
@@ -456,6 +463,25 @@ impl Link {
                 .await
             }
             Err(e) => self.error(e.code(), e.to_string()).await,
+        }
+    }
+
+    /// After storing a batch: the last count plus what the batch changed, without counting
+    /// again (a count costs a pass over the unread, per batch of a burst). The count is
+    /// taken afresh at least every [`UNREAD_RECOUNT`], which also takes in what other
+    /// processes (`aviso-cli mark-read`) changed.
+    async fn emit_unread_after(&mut self, delta: i64) {
+        match self.unread {
+            Some((count, at)) if at.elapsed() < UNREAD_RECOUNT => {
+                let count = count.saturating_add_signed(delta);
+                self.unread = Some((count, at));
+                self.emit(EngineEvent::Unread {
+                    account: self.account().into(),
+                    count,
+                })
+                .await
+            }
+            _ => self.emit_unread().await,
         }
     }
 
@@ -814,6 +840,8 @@ impl Link {
             _ => {}
         }
         let changed = !ingest.new.is_empty() || !ingest.read_elsewhere.is_empty();
+        let delta = ingest.new.iter().filter(|n| !n.read).count() as i64
+            - ingest.read_elsewhere.len() as i64;
         for n in ingest.new {
             self.emit(EngineEvent::Notification(n)).await;
         }
@@ -826,7 +854,7 @@ impl Link {
             .await;
         }
         if changed {
-            self.emit_unread().await;
+            self.emit_unread_after(delta).await;
         }
     }
 
@@ -1110,6 +1138,13 @@ impl Link {
                 }
                 pending
             }
+            // The token could not be refreshed because the server cannot be reached: a
+            // server that is down, retried quietly like the rest (the state lines show it),
+            // not an error line.
+            Err(outbox::FlushError::Auth(e)) if matches!(e.failure(), Failure::Transient(_)) => {
+                tracing::info!(account = %self.account(), "mark-read not sent yet: {e}");
+                1
+            }
             Err(e) => {
                 self.error(e.code(), e.to_string()).await;
                 1
@@ -1188,5 +1223,74 @@ mod tests {
         // The wall clock was set back by a lot: also treat as suspect.
         assert!(slept(Err(s(600)), s(10)));
         assert!(!slept(Err(s(1)), s(10)));
+    }
+
+    /// Found by the chaos run (crates/aviso-cli/tests/chaos.rs): a mark-read queued while
+    /// the server was down, with the token due for renewal, printed an `unreachable` error
+    /// line (the renewal could not reach the server), where a server that is down shows
+    /// only in the state lines.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_mark_read_queued_while_the_server_is_down_is_not_an_error() {
+        use aviso_demo::{DemoConfig, DemoServer, EmitSpec};
+        let demo = DemoServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            DemoConfig {
+                event_interval: None,
+                // Inside the refresh margin (60 s): each use of the token renews it first.
+                access_ttl: Duration::from_secs(30),
+                ..DemoConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        let control = demo.control();
+        let profile = Profile::parse("fast", aviso_demo::testkit::FAST_SMARTSALES_PROFILE);
+        let profile = Arc::new(profile.unwrap());
+        let server = Url::parse(&demo.http_url()).unwrap();
+        let http = crate::engine::http_client(&crate::tls::client_config(None).unwrap()).unwrap();
+        let admin = Secret::new("admin");
+        let tokens = crate::auth::obtain(&http, &server, &profile.auth, "admin", &admin)
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::EngineOptions {
+            data_dir: dir.path().to_path_buf(),
+            extra_ca: None,
+        };
+        let (engine, mut events) =
+            crate::Engine::open(options, Credentials::in_memory(tokens)).unwrap();
+        engine.add(AccountSpec {
+            name: "tienda".into(),
+            server,
+            profile,
+            params: BTreeMap::new(),
+        });
+        let id = control.emit(1, &EmitSpec::default())[0].to_string();
+        async fn next(events: &mut mpsc::Receiver<EngineEvent>, secs: u64) -> Option<EngineEvent> {
+            let wait = Duration::from_secs(secs);
+            tokio::time::timeout(wait, events.recv())
+                .await
+                .ok()
+                .flatten()
+        }
+        loop {
+            match next(&mut events, 10).await {
+                Some(EngineEvent::Notification(n)) if n.id == id => break,
+                Some(_) => {}
+                None => panic!("notification {id} never arrived"),
+            }
+        }
+        let state = demo.stop().await;
+        engine.mark_read("tienda", vec![id.clone()]).await.unwrap();
+        let mut read = false;
+        // The mark is applied at once and its sending retried meanwhile: no error line.
+        while let Some(event) = next(&mut events, 3).await {
+            assert!(!matches!(event, EngineEvent::Error { .. }), "{event:?}");
+            read |= matches!(&event, EngineEvent::Read { ids, .. } if ids == &[id.clone()]);
+        }
+        assert!(read, "marked read locally at once");
+        assert_eq!(engine.store().outbox("tienda").unwrap().len(), 1, "queued");
+        engine.shutdown().await;
+        aviso_demo::testkit::record_issued_tokens(&state.control());
     }
 }

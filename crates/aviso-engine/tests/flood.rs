@@ -99,6 +99,7 @@ async fn a_flooding_server_is_absorbed_in_bounded_memory_and_commands_are_served
     let mut read_all_at = None;
     let mut errors = Vec::new();
     let mut last_seen = false;
+    let mut last_unread = None;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     while !last_seen {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -116,6 +117,7 @@ async fn a_flooding_server_is_absorbed_in_bounded_memory_and_commands_are_served
                 }
             }
             EngineEvent::Read { all: true, .. } => read_all_at = Some(notified),
+            EngineEvent::Unread { count, .. } => last_unread = Some(count),
             EngineEvent::Error { code, .. } => errors.push(code),
             EngineEvent::State { state, .. } => {
                 assert!(
@@ -149,5 +151,16 @@ async fn a_flooding_server_is_absorbed_in_bounded_memory_and_commands_are_served
         "memory grew by {grown_mib} MiB during a flood of {FLOOD} frames"
     );
     assert_eq!(engine.store().total_count(None).unwrap(), FLOOD + 1);
+    // The badge, kept by deltas during the flood, agrees with a count.
+    let unread = engine.store().unread_count(None).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while last_unread != Some(unread) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Some(EngineEvent::Unread { count, .. })) => last_unread = Some(count),
+            Ok(Some(_)) => {}
+            _ => panic!("the last unread count told was {last_unread:?}, the store has {unread}"),
+        }
+    }
     engine.shutdown().await;
 }
