@@ -214,6 +214,8 @@ struct Link {
     resumed: tokio::sync::watch::Receiver<u64>,
     /// The last unread count told, and when it was counted (see `emit_unread_after`).
     unread: Option<(u64, Instant)>,
+    /// When the server's unread list was last compared (see `reconcile_reads`).
+    reconciled_at: Option<Instant>,
 }
 
 pub async fn run(
@@ -334,6 +336,7 @@ impl Link {
             storage_failing: false,
             resumed,
             unread: None,
+            reconciled_at: None,
         }
     }
 
@@ -634,6 +637,8 @@ impl Link {
         match attempt {
             Ok(conn) => {
                 self.conn = Some(conn);
+                // A new connection's catch-up also looks for reads made elsewhere meanwhile.
+                self.reconciled_at = None;
                 Input::Connected
             }
             Err(input) => input,
@@ -752,6 +757,7 @@ impl Link {
     /// check.
     async fn fetch(&mut self) -> Result<(), Failure> {
         self.catch_up().await?;
+        self.reconcile_reads().await;
         let profile = self.spec.profile.clone();
         if self.polling() {
             if !profile.rest.snapshot.is_empty() {
@@ -784,6 +790,78 @@ impl Link {
                 tracing::info!(account = %self.account(), channel = ?self.channel, "REST read failed: {e}");
                 e.failure()
             })
+    }
+
+    /// Reads made on another device: unread notifications here that the server's unread list
+    /// (`rest.unread_list`) no longer holds become read here too. After each new connection
+    /// and at most once per safety-poll interval otherwise. Only
+    /// notifications stored before the list was asked for are judged (a newer one cannot be
+    /// in it yet), and only on a complete, fully understood list; local alerts never are.
+    fn reconcile_every(&self) -> Duration {
+        Duration::from_secs_f64(self.spec.profile.polling.safety_interval_secs.max(1.0))
+    }
+
+    async fn reconcile_reads(&mut self) {
+        let spec = self.spec.profile.rest.unread_list.clone();
+        if spec.is_empty()
+            || self
+                .reconciled_at
+                .is_some_and(|t| t.elapsed() < self.reconcile_every())
+        {
+            return;
+        }
+        let store = self.shared.store.clone();
+        let account = self.spec.name.clone();
+        let local = match store.unread_ids(&account) {
+            Ok(ids) if !ids.is_empty() => ids,
+            _ => return,
+        };
+        self.reconciled_at = Some(Instant::now());
+        let Ok(answer) = self.rest_json(&spec, &[]).await else {
+            return;
+        };
+        let rest = &self.spec.profile.rest;
+        let more = !rest.next.is_empty()
+            && crate::template::lookup(&answer, &rest.next)
+                .is_some_and(|n| !crate::template::to_text(n).is_empty());
+        let Some(items) = crate::template::lookup(&answer, &rest.items).and_then(Value::as_array)
+        else {
+            return;
+        };
+        let (listed, errors) = frame::to_notifications(&self.spec.profile.fields, &account, items);
+        let frame::Inbound::Notifications(listed) = listed else {
+            return;
+        };
+        if more || !errors.is_empty() || listed.len() != items.len() {
+            tracing::debug!(account = %account, "the server's unread list is partial; reads elsewhere are checked later");
+            return;
+        }
+        let unread_there: std::collections::HashSet<&str> = listed
+            .iter()
+            .filter(|n| !n.read)
+            .map(|n| n.id.as_str())
+            .collect();
+        let read_there: Vec<String> = local
+            .into_iter()
+            .filter(|id| !id.starts_with("alert-") && !unread_there.contains(id.as_str()))
+            .collect();
+        if read_there.is_empty() {
+            return;
+        }
+        match store.mark_read(&account, &read_there, false) {
+            Ok(changed) if !changed.is_empty() => {
+                tracing::info!(account = %account, n = changed.len(), "read on another device");
+                self.emit(EngineEvent::Read {
+                    account,
+                    ids: changed,
+                    all: false,
+                })
+                .await;
+                self.emit_unread().await;
+            }
+            Ok(_) => {}
+            Err(e) => self.error(e.code(), e.to_string()).await,
+        }
     }
 
     async fn catch_up(&mut self) -> Result<(), Failure> {
@@ -1286,7 +1364,8 @@ mod tests {
         // The mark is applied at once and its sending retried meanwhile: no error line.
         while let Some(event) = next(&mut events, 3).await {
             assert!(!matches!(event, EngineEvent::Error { .. }), "{event:?}");
-            read |= matches!(&event, EngineEvent::Read { ids, .. } if ids == &[id.clone()]);
+            read |=
+                matches!(&event, EngineEvent::Read { ids, .. } if ids == std::slice::from_ref(&id));
         }
         assert!(read, "marked read locally at once");
         assert_eq!(engine.store().outbox("tienda").unwrap().len(), 1, "queued");

@@ -433,6 +433,11 @@ pub struct RestSection {
     pub mark_all_read: String,
     pub unread_count: String,
     pub unread_count_field: String,
+    /// `"METHOD /path?query"` listing the server's unread notifications (items at `items`,
+    /// fields as in `[fields]`). When set, unread notifications read on another device
+    /// become read here too, whatever their age (the list after the cursor only shows new
+    /// ones). Checked after each new connection and once per safety poll. Empty: no check.
+    pub unread_list: String,
     /// Send `If-None-Match` with the last ETag so an idle poll costs a 304.
     pub conditional: bool,
     pub timeout_secs: f64,
@@ -455,6 +460,7 @@ impl Default for RestSection {
             mark_all_read: String::new(),
             unread_count: String::new(),
             unread_count_field: "count".into(),
+            unread_list: String::new(),
             conditional: true,
             timeout_secs: 15.0,
             snapshot: String::new(),
@@ -630,6 +636,7 @@ impl Profile {
             &self.rest.mark_read,
             &self.rest.mark_all_read,
             &self.rest.unread_count,
+            &self.rest.unread_list,
             &self.rest.snapshot,
             &self.rest.health,
         ] {
@@ -673,6 +680,7 @@ impl Profile {
             ("rest.mark_read".into(), &self.rest.mark_read),
             ("rest.mark_all_read".into(), &self.rest.mark_all_read),
             ("rest.unread_count".into(), &self.rest.unread_count),
+            ("rest.unread_list".into(), &self.rest.unread_list),
             ("rest.snapshot".into(), &self.rest.snapshot),
             ("rest.health".into(), &self.rest.health),
         ];
@@ -707,6 +715,7 @@ impl Profile {
             &self.rest.mark_read,
             &self.rest.mark_all_read,
             &self.rest.unread_count,
+            &self.rest.unread_list,
             &self.rest.snapshot,
             &self.rest.health,
         ];

@@ -612,3 +612,43 @@ async fn a_long_backlog_is_caught_up_page_by_page_once_each() {
         h.control.stats().rest
     );
 }
+
+#[tokio::test]
+async fn reads_made_on_another_device_converge_whatever_their_age() {
+    let mut h = Harness::start().await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let emitted = h.emit(4);
+    h.wait_ids(5.0, &emitted).await;
+    // The web admin marks one read: nothing is pushed, and the list after the cursor
+    // will never show it again.
+    let tokens = tokens_for(&h.demo.as_ref().unwrap().http_url(), "admin").await;
+    let id = emitted.iter().next().unwrap().clone();
+    let url = format!(
+        "{}/api/admin/notificaciones/{id}/marcar-leida/",
+        h.demo.as_ref().unwrap().http_url()
+    );
+    let tls = aviso_engine::tls::client_config(None).unwrap();
+    let answer = http_client(&tls)
+        .unwrap()
+        .post(url)
+        .bearer_auth(tokens.access.expose())
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    h.engine.wake().await; // a reconnect's catch-up (else the next safety poll)
+    let read = h
+        .wait_for(5.0, "read elsewhere", |e| {
+            matches!(e, EngineEvent::Read { .. })
+        })
+        .await;
+    assert!(
+        matches!(&read, EngineEvent::Read { ids, all: false, .. } if ids == &[id.clone()]),
+        "{read:?}"
+    );
+    assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 3);
+    assert!(
+        h.engine.store().outbox("tienda").unwrap().is_empty(),
+        "nothing to send back"
+    );
+}
