@@ -643,7 +643,7 @@ async fn reads_made_on_another_device_converge_whatever_their_age() {
         })
         .await;
     assert!(
-        matches!(&read, EngineEvent::Read { ids, all: false, .. } if ids == &[id.clone()]),
+        matches!(&read, EngineEvent::Read { ids, all: false, .. } if ids == std::slice::from_ref(&id)),
         "{read:?}"
     );
     assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 3);
