@@ -15,6 +15,9 @@ use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, P
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{timeout, Instant};
 
+#[path = "support/events.rs"]
+mod events;
+
 const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
 
 struct Harness {
@@ -97,27 +100,7 @@ impl Harness {
         what: &str,
         pred: impl Fn(&EngineEvent) -> bool,
     ) -> EngineEvent {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        loop {
-            match timeout(
-                deadline.saturating_duration_since(Instant::now()),
-                self.events.recv(),
-            )
-            .await
-            {
-                Ok(Some(e)) => {
-                    self.seen.push(e.clone());
-                    if pred(&e) {
-                        return e;
-                    }
-                }
-                Ok(None) => panic!("engine stopped while waiting for {what}"),
-                Err(_) => panic!(
-                    "timed out after {secs} s waiting for {what}; seen: {:#?}",
-                    self.seen
-                ),
-            }
-        }
+        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
     }
 
     async fn wait_state(&mut self, secs: f64, state: ConnState) -> EngineEvent {

@@ -21,6 +21,9 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{timeout, Instant};
 
+#[path = "support/events.rs"]
+mod events;
+
 /// Test-sized timers for any preset: pings every 0.5 s, dead after 3 s, polls every 0.5 s,
 /// probes every 1 s, safety poll every 2 s, fast backoff.
 const FAST: &str = r#"
@@ -98,20 +101,7 @@ impl Watch {
         what: &str,
         pred: impl Fn(&EngineEvent) -> bool,
     ) -> EngineEvent {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match timeout(left, self.events.recv()).await {
-                Ok(Some(e)) => {
-                    self.seen.push(e.clone());
-                    if pred(&e) {
-                        return e;
-                    }
-                }
-                Ok(None) => panic!("engine stopped while waiting for {what}"),
-                Err(_) => panic!("no {what} within {secs} s; seen: {:#?}", self.seen),
-            }
-        }
+        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
     }
 
     /// The account's own state line (not a channel's).

@@ -38,8 +38,11 @@ use seed_servers::SocketIo;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::Receiver;
-use tokio::time::{timeout, Instant};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
+
+#[path = "support/events.rs"]
+mod events;
 
 /// Test-sized timers; `fallback_after` is high so a refused WebSocket keeps backing off
 /// (instead of falling back to polling, which reads the same refused `https`), which makes
@@ -274,20 +277,7 @@ impl Watch {
         what: &str,
         pred: impl Fn(&EngineEvent) -> bool,
     ) -> EngineEvent {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match timeout(left, self.events.recv()).await {
-                Ok(Some(e)) => {
-                    self.seen.push(e.clone());
-                    if pred(&e) {
-                        return e;
-                    }
-                }
-                Ok(None) => panic!("engine stopped while waiting for {what}"),
-                Err(_) => panic!("no {what} within {secs} s; seen: {:#?}", self.seen),
-            }
-        }
+        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
     }
 
     async fn wait_live(&mut self, transport: TransportKind) {

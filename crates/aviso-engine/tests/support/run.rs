@@ -14,6 +14,9 @@ use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, P
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{timeout, Instant};
 
+#[path = "events.rs"]
+mod events;
+
 const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
 
 pub struct Run {
@@ -49,23 +52,7 @@ impl Run {
         what: &str,
         pred: impl Fn(&EngineEvent) -> bool,
     ) -> EngineEvent {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match timeout(left, self.events.recv()).await {
-                Ok(Some(e)) => {
-                    self.seen.push(e.clone());
-                    if pred(&e) {
-                        return e;
-                    }
-                }
-                Ok(None) => panic!("engine stopped while waiting for {what}"),
-                Err(_) => panic!(
-                    "timed out after {secs} s waiting for {what}; seen: {:#?}",
-                    self.seen
-                ),
-            }
-        }
+        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
     }
 
     pub async fn live(&mut self) {
