@@ -55,6 +55,7 @@
 
 mod auth;
 mod control;
+pub mod fault_proxy;
 mod rest;
 mod sample;
 mod socket;
