@@ -18,9 +18,10 @@
 //!   printed each notification exactly once, and the read state of every notification is
 //!   the same in the store and on the server.
 //!
-//! Not exercised: reads made elsewhere on notifications the client already holds. The
-//! engine learns those by comparing with the server's unread list (`rest.unread_list`),
-//! and only while that list fits in one page (500); this run keeps thousands unread.
+//! - Reads elsewhere later: notifications the client already holds are marked read on the
+//!   server directly (the web admin); nothing is pushed and the list after the cursor never
+//!   shows them again, so only the engine's comparison with the server's unread list
+//!   (`rest.unread_list`) brings them in.
 //!
 //! `AVISO_CHAOS_EVENTS` (default 10,000; paced at 80 a second), `AVISO_CHAOS_SEED` (the
 //! seed is printed; it fixes each lane's schedule of faults, not how they interleave with
@@ -306,6 +307,8 @@ struct Chaos {
     emitted: Mutex<Vec<u64>>,
     /// Marked read on the server while the client could not see them.
     read_elsewhere: Mutex<BTreeSet<u64>>,
+    /// Marked read on the server (another device) after the client stored them.
+    read_elsewhere_later: Mutex<BTreeSet<u64>>,
     /// Marked read by `aviso-cli mark-read`.
     read_here: Mutex<BTreeSet<u64>>,
     tally: Mutex<Tally>,
@@ -519,6 +522,40 @@ async fn restart(ch: &Chaos, rng: &mut StdRng) {
     ch.count("restart");
 }
 
+/// Notifications the client already holds are read on another device (the web admin),
+/// straight on the server: nothing is pushed, and the list after the cursor never shows
+/// them again, so only the engine's comparison with the server's unread list can tell.
+async fn read_elsewhere_later(ch: &Chaos, rng: &mut StdRng) {
+    let ids: Vec<u64> = {
+        let log = lock(&ch.log);
+        let here = lock(&ch.read_here);
+        let elsewhere = lock(&ch.read_elsewhere);
+        let later = lock(&ch.read_elsewhere_later);
+        if log.order.is_empty() {
+            return;
+        }
+        (0..rng.random_range(1..=6))
+            .map(|_| log.order[rng.random_range(0..log.order.len())])
+            .filter(|id| !here.contains(id) && !elsewhere.contains(id) && !later.contains(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    if ids.is_empty() {
+        return;
+    }
+    // Only while the server is up (not in the middle of a restart).
+    let slot = ch.server.lock().await;
+    let Some(server) = slot.as_ref() else {
+        return;
+    };
+    lock(&ch.read_elsewhere_later).extend(ids.iter().copied());
+    mark_read_elsewhere(&ch.http, &server.http_url(), &ids).await;
+    ch.note(format_args!(
+        "{ids:?} read elsewhere after the client stored them"
+    ));
+}
+
 /// Server-side faults, one after another, while the connection faults run.
 async fn server_faults(ch: Arc<Chaos>, mut rng: StdRng) {
     let m = ch.min_faults;
@@ -529,6 +566,7 @@ async fn server_faults(ch: Arc<Chaos>, mut rng: StdRng) {
         ("drop_pushes", (m / 5).max(1)),
         ("server_stall", (m / 10).max(1)),
         ("drop_sockets", (m / 5).max(1)),
+        ("read_elsewhere_later", (m / 5).max(1)),
     ];
     while ch.connection_lane.load(Ordering::SeqCst) || ch.below(&kinds) {
         let kind = ch.pick(&mut rng, &kinds);
@@ -568,6 +606,7 @@ async fn server_faults(ch: Arc<Chaos>, mut rng: StdRng) {
                 // A stalled socket stays stalled until dropped.
                 ch.control.drop_sockets();
             }
+            "read_elsewhere_later" => read_elsewhere_later(&ch, &mut rng).await,
             _ => {
                 let n = ch.control.drop_sockets();
                 ch.note(format_args!("drop_sockets ({n})"));
@@ -588,12 +627,13 @@ async fn client_reads(ch: Arc<Chaos>, mut rng: StdRng) {
             let log = lock(&ch.log);
             let done = lock(&ch.read_here);
             let elsewhere = lock(&ch.read_elsewhere);
+            let later = lock(&ch.read_elsewhere_later);
             if log.order.is_empty() {
                 continue;
             }
             (0..rng.random_range(1..=8))
                 .map(|_| log.order[rng.random_range(0..log.order.len())])
-                .filter(|id| !done.contains(id) && !elsewhere.contains(id))
+                .filter(|id| !done.contains(id) && !elsewhere.contains(id) && !later.contains(id))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect()
@@ -720,6 +760,7 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
         log: log.clone(),
         emitted: Mutex::new(Vec::new()),
         read_elsewhere: Mutex::new(BTreeSet::new()),
+        read_elsewhere_later: Mutex::new(BTreeSet::new()),
         read_here: Mutex::new(BTreeSet::new()),
         tally: Mutex::new(Tally::default()),
         faults: Mutex::new(faults),
@@ -839,6 +880,7 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
     .await;
     let read_here = lock(&ch.read_here).clone();
     let read_elsewhere = lock(&ch.read_elsewhere).clone();
+    let read_elsewhere_later = lock(&ch.read_elsewhere_later).clone();
     settle(
         60,
         "every client-side mark-read on the server",
@@ -871,6 +913,30 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
             let log = lock(&log);
             format!("state {} ({})", log.state, log.transport)
         },
+    )
+    .await;
+    // Reads made elsewhere on stored notifications reach the store through the engine's
+    // comparison with the server's unread list (after reconnects and at each safety poll).
+    let expected_unread = emitted.len()
+        - read_here
+            .iter()
+            .chain(&read_elsewhere)
+            .chain(&read_elsewhere_later)
+            .collect::<BTreeSet<_>>()
+            .len();
+    let unread_now = || {
+        let (ok, out) = ch.cli.run(&["unread", "--account", ACCOUNT]);
+        if ok {
+            out.trim().to_string()
+        } else {
+            format!("aviso-cli unread failed: {out}")
+        }
+    };
+    settle(
+        60,
+        "reads made elsewhere taken in",
+        || unread_now() == expected_unread.to_string(),
+        || format!("unread {} (expected {expected_unread})", unread_now()),
     )
     .await;
     // A last safety poll's worth of quiet, so a late duplicate would show.
@@ -944,7 +1010,11 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
         emitted,
         "the server holds the emitted notifications"
     );
-    let expected_read: BTreeSet<u64> = read_here.union(&read_elsewhere).copied().collect();
+    let expected_read: BTreeSet<u64> = read_here
+        .union(&read_elsewhere)
+        .chain(&read_elsewhere_later)
+        .copied()
+        .collect();
     let read_on = |m: &BTreeMap<u64, bool>| -> BTreeSet<u64> {
         m.iter().filter(|(_, r)| **r).map(|(id, _)| *id).collect()
     };
@@ -984,13 +1054,15 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
     );
     println!(
         "  events: {} emitted ({events} paced + {} read elsewhere during restarts), \
-         {} marked read by {} mark-read runs ({} confirmed at once, {} queued)",
+         {} marked read by {} mark-read runs ({} confirmed at once, {} queued), \
+         {} stored ones read elsewhere later",
         emitted.len(),
         emitted.len() - events,
         read_here.len(),
         get("mark_read_confirmed") + get("mark_read_queued"),
         get("mark_read_confirmed"),
         get("mark_read_queued"),
+        read_elsewhere_later.len(),
     );
     println!(
         "  proxy: cut {} ({} connections), reset {} ({} connections), stall {}, delay {}, \

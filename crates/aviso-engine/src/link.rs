@@ -28,7 +28,7 @@ use crate::outbox;
 use crate::profile::{
     secs, AuthMode, Declare, HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL,
 };
-use crate::rest::Rest;
+use crate::rest::{PageAt, Rest};
 use crate::secret::{redact_url, Secret};
 use crate::session::{Action, Detail, Failure, Input, Policy, Session, Snapshot};
 use crate::store::{Ingest, OutboxKind, Store};
@@ -54,6 +54,8 @@ const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(10);
 const BATCH_FRAMES: usize = 512;
 /// How long an unread count kept up to date by deltas is trusted before counting again.
 const UNREAD_RECOUNT: Duration = Duration::from_secs(1);
+/// At most this many pages of the server's unread list are read to compare reads.
+const RECONCILE_PAGES: usize = 40;
 /// Rows folded per step when settling a mark-all-read watermark.
 const SETTLE_STEP: usize = 2_000;
 /// A gap this large counts as a sleep (NTP slews the wall clock far more gently).
@@ -817,33 +819,45 @@ impl Link {
             _ => return,
         };
         self.reconciled_at = Some(Instant::now());
-        let Ok(answer) = self.rest_json(&spec, &[]).await else {
+        let Ok(token) = self.access().await else {
             return;
         };
-        let rest = &self.spec.profile.rest;
-        let more = !rest.next.is_empty()
-            && crate::template::lookup(&answer, &rest.next)
-                .is_some_and(|n| !crate::template::to_text(n).is_empty());
-        let Some(items) = crate::template::lookup(&answer, &rest.items).and_then(Value::as_array)
-        else {
-            return;
-        };
-        let (listed, errors) = frame::to_notifications(&self.spec.profile.fields, &account, items);
-        let frame::Inbound::Notifications(listed) = listed else {
-            return;
-        };
-        if more || !errors.is_empty() || listed.len() != items.len() {
-            tracing::debug!(account = %account, "the server's unread list is partial; reads elsewhere are checked later");
-            return;
+        // Equal counts: nothing read elsewhere (or not yet visible); one cheap request.
+        if !self.spec.profile.rest.unread_count.is_empty() {
+            match self.rest.unread_count(token.as_ref()).await {
+                Ok(n) if n == local.len() as u64 => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
         }
-        let unread_there: std::collections::HashSet<&str> = listed
-            .iter()
-            .filter(|n| !n.read)
-            .map(|n| n.id.as_str())
-            .collect();
+        let mut unread_there = std::collections::HashSet::new();
+        let mut at = PageAt::Spec(&spec);
+        for page in 0.. {
+            if page == RECONCILE_PAGES {
+                tracing::debug!(account = %account, "the server's unread list is too long to compare now");
+                return;
+            }
+            let Ok(listed) = self.rest.list_page(token.as_ref(), at).await else {
+                return;
+            };
+            let (notifications, errors) =
+                frame::to_notifications(&self.spec.profile.fields, &account, &listed.items);
+            let frame::Inbound::Notifications(notifications) = notifications else {
+                return;
+            };
+            if !errors.is_empty() || notifications.len() != listed.items.len() {
+                tracing::debug!(account = %account, "the server's unread list is not fully understood; reads elsewhere are not compared");
+                return;
+            }
+            unread_there.extend(notifications.into_iter().filter(|n| !n.read).map(|n| n.id));
+            match listed.next {
+                Some(next) => at = PageAt::Next(next),
+                None => break,
+            }
+        }
         let read_there: Vec<String> = local
             .into_iter()
-            .filter(|id| !id.starts_with("alert-") && !unread_there.contains(id.as_str()))
+            .filter(|id| !id.starts_with("alert-") && !unread_there.contains(id))
             .collect();
         if read_there.is_empty() {
             return;

@@ -86,6 +86,8 @@ pub enum PageAt<'a> {
         etag: Option<&'a str>,
     },
     Next(url::Url),
+    /// The first page of another list shaped like it (e.g. `rest.unread_list`).
+    Spec(&'a str),
 }
 #[derive(Clone)]
 pub struct Rest {
@@ -193,6 +195,10 @@ impl Rest {
                 (method, url, etag.filter(|_| rest.conditional))
             }
             PageAt::Next(url) => (self.url(&rest.list, &[("cursor", "")])?.0, url, None),
+            PageAt::Spec(spec) => {
+                let (method, url) = self.url(spec, &[])?;
+                (method, url, None)
+            }
         };
         let mut req = self.request(method, url.clone(), token);
         if let Some(tag) = etag {
