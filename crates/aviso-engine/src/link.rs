@@ -55,7 +55,7 @@ const BATCH_FRAMES: usize = 512;
 /// How long an unread count kept up to date by deltas is trusted before counting again.
 const UNREAD_RECOUNT: Duration = Duration::from_secs(1);
 /// At most this many pages of the server's unread list are read to compare reads.
-const RECONCILE_PAGES: usize = 40;
+const RECONCILE_PAGES: usize = 20;
 /// Rows folded per step when settling a mark-all-read watermark.
 const SETTLE_STEP: usize = 2_000;
 /// A gap this large counts as a sleep (NTP slews the wall clock far more gently).
@@ -218,6 +218,8 @@ struct Link {
     unread: Option<(u64, Instant)>,
     /// When the server's unread list was last compared (see `reconcile_reads`).
     reconciled_at: Option<Instant>,
+    /// Where the next window of the server's unread list starts (None: at the beginning).
+    reconcile_from: Option<String>,
 }
 
 pub async fn run(
@@ -339,6 +341,7 @@ impl Link {
             resumed,
             unread: None,
             reconciled_at: None,
+            reconcile_from: None,
         }
     }
 
@@ -830,13 +833,26 @@ impl Link {
                 Err(_) => return,
             }
         }
+        // With `{cursor}` in the spec (and the id as the cursor) the list is read in windows
+        // of RECONCILE_PAGES pages, each picking up after the last: a backlog of any size
+        // is compared over a few rounds. Without, only a list that fits in one window is.
+        let rest = self.spec.profile.rest.clone();
+        let windowed = spec.contains("{cursor}") && rest.cursor == self.spec.profile.fields.id;
+        let from = if windowed {
+            self.reconcile_from
+                .clone()
+                .unwrap_or_else(|| rest.initial_cursor.clone())
+        } else {
+            String::new()
+        };
         let mut unread_there = std::collections::HashSet::new();
-        let mut at = PageAt::Spec(&spec);
-        for page in 0.. {
-            if page == RECONCILE_PAGES {
-                tracing::debug!(account = %account, "the server's unread list is too long to compare now");
-                return;
-            }
+        let mut last_seen: Option<String> = None;
+        let mut complete = false;
+        let mut at = PageAt::Spec {
+            spec: &spec,
+            cursor: &from,
+        };
+        for _ in 0..RECONCILE_PAGES {
             let Ok(listed) = self.rest.list_page(token.as_ref(), at).await else {
                 return;
             };
@@ -849,15 +865,47 @@ impl Link {
                 tracing::debug!(account = %account, "the server's unread list is not fully understood; reads elsewhere are not compared");
                 return;
             }
+            for item in &listed.items {
+                if let Some(c) =
+                    crate::template::lookup(item, &rest.cursor).map(crate::template::to_text)
+                {
+                    last_seen = Some(match last_seen {
+                        Some(l) => crate::rest::max_cursor(&l, &c),
+                        None => c,
+                    });
+                }
+            }
             unread_there.extend(notifications.into_iter().filter(|n| !n.read).map(|n| n.id));
             match listed.next {
                 Some(next) => at = PageAt::Next(next),
-                None => break,
+                None => {
+                    complete = true;
+                    break;
+                }
             }
+        }
+        if !complete && !windowed {
+            tracing::debug!(account = %account, "the server's unread list is too long to compare");
+            return;
+        }
+        let covered = |id: &str| {
+            if !windowed {
+                return true;
+            }
+            let after_from = from.is_empty() || crate::rest::cursor_after(id, &from);
+            let upto_last = complete
+                || last_seen
+                    .as_deref()
+                    .is_some_and(|l| !crate::rest::cursor_after(id, l));
+            after_from && upto_last
+        };
+        if windowed {
+            // The next round picks up after this window, or starts over.
+            self.reconcile_from = if complete { None } else { last_seen.clone() };
         }
         let read_there: Vec<String> = local
             .into_iter()
-            .filter(|id| !id.starts_with("alert-") && !unread_there.contains(id))
+            .filter(|id| !id.starts_with("alert-") && covered(id) && !unread_there.contains(id))
             .collect();
         if read_there.is_empty() {
             return;

@@ -86,8 +86,12 @@ pub enum PageAt<'a> {
         etag: Option<&'a str>,
     },
     Next(url::Url),
-    /// The first page of another list shaped like it (e.g. `rest.unread_list`).
-    Spec(&'a str),
+    /// The first page of another list shaped like it (e.g. `rest.unread_list`), after
+    /// `cursor` when the spec has `{cursor}`.
+    Spec {
+        spec: &'a str,
+        cursor: &'a str,
+    },
 }
 #[derive(Clone)]
 pub struct Rest {
@@ -195,8 +199,8 @@ impl Rest {
                 (method, url, etag.filter(|_| rest.conditional))
             }
             PageAt::Next(url) => (self.url(&rest.list, &[("cursor", "")])?.0, url, None),
-            PageAt::Spec(spec) => {
-                let (method, url) = self.url(spec, &[])?;
+            PageAt::Spec { spec, cursor } => {
+                let (method, url) = self.url(spec, &[("cursor", cursor)])?;
                 (method, url, None)
             }
         };
@@ -299,6 +303,14 @@ impl Rest {
 }
 
 /// The larger of two cursors: numerically when both are integers, else as text.
+/// Whether cursor `a` comes after cursor `b` (numerically when both are numbers).
+pub fn cursor_after(a: &str, b: &str) -> bool {
+    match (a.parse::<i128>(), b.parse::<i128>()) {
+        (Ok(x), Ok(y)) => x > y,
+        _ => a > b,
+    }
+}
+
 pub fn max_cursor(a: &str, b: &str) -> String {
     match (a.parse::<i128>(), b.parse::<i128>()) {
         (Ok(x), Ok(y)) => if x >= y { a } else { b }.to_string(),

@@ -635,3 +635,47 @@ async fn reads_made_on_another_device_converge_whatever_their_age() {
         "nothing to send back"
     );
 }
+
+#[tokio::test]
+async fn reads_elsewhere_in_a_long_backlog_converge_window_by_window() {
+    // Pages of 3 and windows of 20 pages: 130 unread take three rounds to compare.
+    let profile = format!(
+        "{FAST}[rest]\nunread_list = \"GET /api/admin/notificaciones/?leida=false&after={{cursor}}&limit=3\"\n"
+    );
+    let mut h = Harness::start_with(quiet_demo(), &profile).await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let emitted = h.emit(130);
+    h.wait_ids(10.0, &emitted).await;
+    let mut ids: Vec<u64> = emitted.iter().map(|id| id.parse().unwrap()).collect();
+    ids.sort();
+    let elsewhere = [ids[2], ids[70], ids[128]];
+    let url = h.demo.as_ref().unwrap().http_url();
+    let tokens = tokens_for(&url, "admin").await;
+    let http = http_client(&aviso_engine::tls::client_config(None).unwrap()).unwrap();
+    for id in elsewhere {
+        let answer = http
+            .post(format!("{url}/api/admin/notificaciones/{id}/marcar-leida/"))
+            .bearer_auth(tokens.access.expose())
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+    }
+    let want: BTreeSet<String> = elsewhere.iter().map(u64::to_string).collect();
+    let mut got = BTreeSet::new();
+    while got != want {
+        let read = h
+            .wait_for(20.0, "reads elsewhere", |e| {
+                matches!(e, EngineEvent::Read { .. })
+            })
+            .await;
+        if let EngineEvent::Read { ids, .. } = read {
+            got.extend(ids);
+        }
+        assert!(
+            got.is_subset(&want),
+            "marked read here but not there: {got:?}"
+        );
+    }
+    assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 127);
+}
