@@ -203,27 +203,40 @@ async fn run_watch(
     }
     let (toast_tx, toast_rx) = mpsc::channel(1024);
     let toaster = with_toasts.then(|| tokio::spawn(toasts::run(toast_rx)));
-    let mut stdout = std::io::stdout().lock();
-    let print = |out: &mut std::io::StdoutLock<'_>, event: &EngineEvent| -> Result<()> {
+    // Buffered: a burst goes out in one write per batch of queued events (stdout alone
+    // would write each line as it ends).
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let print = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>,
+                 event: &EngineEvent|
+     -> Result<()> {
         writeln!(out, "{}", serde_json::to_string(event)?)?;
-        out.flush()?;
         Ok(())
     };
+    // Made once: a signal future made anew per event would register a handler each time.
+    let ctrl_c = tokio::signal::ctrl_c();
+    let term = sigterm();
+    tokio::pin!(ctrl_c, term);
     loop {
         tokio::select! {
             event = events.recv() => {
                 let Some(event) = event else { break };
-                print(&mut stdout, &event)?;
-                // Notifications the server reports as already read (seed 001's initial
-                // list) are history, not news: listed, never toasted.
-                if let (EngineEvent::Notification(n), true) = (&event, with_toasts) {
-                    if !n.read {
-                        let _ = toast_tx.try_send(n.clone());
+                // What else is already queued goes out with it, in one flush.
+                let mut next = Some(event);
+                while let Some(event) = next.take() {
+                    print(&mut stdout, &event)?;
+                    // Notifications the server reports as already read (seed 001's initial
+                    // list) are history, not news: listed, never toasted.
+                    if let (EngineEvent::Notification(n), true) = (&event, with_toasts) {
+                        if !n.read {
+                            let _ = toast_tx.try_send(n.clone());
+                        }
                     }
+                    next = events.try_recv().ok();
                 }
+                stdout.flush()?;
             }
-            _ = tokio::signal::ctrl_c() => break,
-            _ = sigterm() => break,
+            _ = &mut ctrl_c => break,
+            _ = &mut term => break,
         }
     }
     engine.shutdown().await;
@@ -231,6 +244,7 @@ async fn run_watch(
     while let Ok(event) = events.try_recv() {
         print(&mut stdout, &event)?;
     }
+    stdout.flush()?;
     drop(toast_tx);
     if let Some(t) = toaster {
         let _ = t.await;
