@@ -163,4 +163,22 @@ mod tests {
         assert!(render("close}", &v).is_err());
         assert!(render("{}", &v).is_err());
     }
+
+    /// Found by `cargo fuzz` (template target, crash-3d17836f): serde_json's fast float
+    /// parsing read `4660158E-154` one ulp off, and the title showed
+    /// `4.6601579999999996e-148`. Numbers are now parsed exactly (`float_roundtrip`), so a
+    /// price renders as the server sent it.
+    #[test]
+    fn numbers_render_as_sent() {
+        let v: Value =
+            serde_json::from_str(r#"[4660158E-154, 350.1, 0.3, 1300.55, 1e21]"#).unwrap();
+        assert_eq!(render("{0}", &v).unwrap(), "4.660158e-148");
+        assert_eq!(
+            render("{1} {2} {3} {4}", &v).unwrap(),
+            "350.1 0.3 1300.55 1e+21"
+        );
+        let crash = "=\u{0}\u{0}\u{0};\u{0}\u{0}{0}{0}!\u{11}\u{2}\u{0}";
+        let out = render(crash, &v).unwrap();
+        assert_eq!(out.matches("4.660158e-148").count(), 2, "{out:?}");
+    }
 }
