@@ -63,7 +63,23 @@ fn init_logging() {
         .try_init();
 }
 
+/// Environment for GTK and WebKitGTK, set before either starts (the process has no other
+/// thread yet). A value the user set wins.
+///
+/// `GDK_GL=disable`: GTK 3 probes GLX as it opens the X display, which loads Mesa and, with
+/// it, libLLVM into the tray process (~30 MiB PSS with software GL), although nothing in the
+/// tray draws with GL. Without GDK's GL, WebKitGTK shows the panel through shared memory
+/// instead of GL textures: a list panel needs no GPU, and its repaints got cheaper too
+/// (BENCHMARKS.md, desktop footprint).
+fn toolkit_env() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+    }
+}
+
 pub fn run() {
+    toolkit_env();
     init_logging();
     let args = Args::parse(std::env::args().skip(1));
     let app = tauri::Builder::default()

@@ -12,6 +12,7 @@ const EVENTS = [
   "connection://state-changed",
   "notifications://read",
   "notifications://received",
+  "notifications://received-batch",
   "notifications://unread-changed",
   "panel://focus-item",
   "settings://changed",

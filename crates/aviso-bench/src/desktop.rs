@@ -2,7 +2,17 @@
 //! (`scripts/lib/in-session`: Xvfb, D-Bus, dunst) on a quiet demo server, with the test
 //! suite's StatusNotifierWatcher as the tray host. Measured: spawn → tray item registered,
 //! then PSS/RSS of the process tree, idle CPU and wake-ups tray-resident, with the panel
-//! open (`aviso --toggle`) and after closing it again.
+//! open (`aviso --toggle`) and after closing it again, and the toasts of a burst.
+//!
+//! The floor, in the same run and one after the other (PSS splits shared pages between the
+//! processes that map them, so two WebKit programs side by side would each look smaller):
+//! `examples/bare_window.rs`, a bare Tauri 2 program, once without a window (the floor of a
+//! tray-resident app, which has no webview) and once showing a static page in a window of the
+//! panel's size. It gets the toolkit environment Aviso sets for itself (`GDK_GL=disable`,
+//! `src-tauri/lib.rs`), so the deltas are what Aviso adds.
+//!
+//! Then [`crate::desktop_panel`]: the panel opened and scrolled during a burst, through
+//! WebDriver.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -14,14 +24,20 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::harness;
-use crate::measure::{clock_ticks, cpu_and_switches, memory_kib, mib, ms, tree_has};
+use crate::measure::{
+    activity, clock_ticks, memory_kib, mib, ms, pss_by_process, pss_split_kib, top_mappings_kib,
+    tree_has,
+};
 use crate::report::Row;
 
 const BENCH_FOOT: &str = "3 footprint (desktop)";
 const BENCH_START: &str = "4 start-up (desktop)";
-/// What a bare Tauri window costs on WebKitGTK here (PLATFORM.md; not measured by this run).
-const FLOOR_SHOWN_MIB: f64 = 251.0;
-const FLOOR_HIDDEN_MIB: f64 = 216.0;
+/// What Aviso sets for itself before GTK starts (`src-tauri/lib.rs`, `toolkit_env`): the
+/// floor runs with it too.
+const TOOLKIT_ENV: [(&str, &str); 1] = [("GDK_GL", "disable")];
+/// After the panel's (or the bare window's) web process is up: page load, first paint and
+/// whatever the page does once, before "idle" starts.
+const PANEL_SETTLE: Duration = Duration::from_secs(8);
 
 fn watcher_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/desktop/sni-watcher.py")
@@ -45,12 +61,17 @@ fn missing(app: Option<&Path>) -> Option<String> {
     None
 }
 
+/// One idle window of a process tree.
 struct Idle {
     pss: u64,
     rss: u64,
     cpu_pct: f64,
     wakeups: f64,
     webkit: bool,
+    /// The root process's PSS split (anon, file, shmem), KiB.
+    split: (u64, u64, u64),
+    by_process: Vec<(String, u64)>,
+    top: Vec<(String, u64)>,
 }
 
 /// Every notification dunst holds (waiting, shown, closed into its history).
@@ -72,22 +93,25 @@ fn toasts() -> Option<u64> {
 
 async fn idle(pid: u32, window: Duration) -> Idle {
     let ticks = clock_ticks();
-    let (c0, s0) = cpu_and_switches(pid, ticks);
+    let before = activity(pid, ticks);
     tokio::time::sleep(window).await;
-    let (c1, s1) = cpu_and_switches(pid, ticks);
+    let after = activity(pid, ticks);
+    let (cpu_pct, wakeups) = before.until(&after, window.as_secs_f64());
     let (pss, rss) = memory_kib(pid);
-    let secs = window.as_secs_f64();
     Idle {
         pss,
         rss,
-        cpu_pct: (c1 - c0) / secs * 100.0,
-        wakeups: (s1 - s0) as f64 / secs,
-        webkit: tree_has(pid, "WebKit"),
+        cpu_pct,
+        wakeups,
+        webkit: tree_has(pid, "WebKitWebProces"),
+        split: pss_split_kib(pid),
+        by_process: pss_by_process(pid),
+        top: top_mappings_kib(pid, 6),
     }
 }
 
 /// Polls `what` every 5 ms for at most `secs`; the time it took.
-async fn until(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Result<Duration> {
+pub async fn until(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Result<Duration> {
     let t = Instant::now();
     while !f() {
         anyhow::ensure!(t.elapsed().as_secs() < secs, "timed out waiting for {what}");
@@ -96,7 +120,50 @@ async fn until(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Result<Dur
     Ok(t.elapsed())
 }
 
-pub async fn run(window: Duration, burst: usize, app: Option<&Path>) -> Result<Vec<Row>> {
+/// The bare Tauri program, started with `args`, idle for `window` after it settled.
+async fn floor(bare: &Path, args: &[&str], home: &Path, window: Duration) -> Result<Idle> {
+    std::fs::create_dir_all(home)?;
+    let mut child = Command::new(bare)
+        .args(args)
+        .envs(TOOLKIT_ENV)
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", bare.display()))?;
+    let pid = child.id().context("the bare window exited")?;
+    let shown = !args.contains(&"--no-window");
+    if shown {
+        until(20, "the bare window's WebKit process", || {
+            tree_has(pid, "WebKitWebProces")
+        })
+        .await?;
+        tokio::time::sleep(PANEL_SETTLE).await;
+    } else {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    let measured = idle(pid, window).await;
+    let _ = child.kill().await;
+    Ok(measured)
+}
+
+fn mib_list(items: &[(String, u64)]) -> String {
+    items
+        .iter()
+        .map(|(name, kib)| format!("{name} {:.1}", mib(*kib)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn run(
+    window: Duration,
+    burst: usize,
+    app: Option<&Path>,
+    bare: Option<&Path>,
+    panel: crate::desktop_panel::Sizes,
+) -> Result<Vec<Row>> {
     if let Some(why) = missing(app) {
         return Ok(vec![Row::new(
             BENCH_FOOT,
@@ -160,17 +227,25 @@ pub async fn run(window: Duration, burst: usize, app: Option<&Path>) -> Result<V
 
     let t = Instant::now();
     command(&["--toggle"]).status().await?;
-    let panel_ms = match until(20, "the panel's WebKit process", || tree_has(pid, "WebKit")).await {
+    let panel_ms = match until(20, "the panel's WebKit process", || {
+        tree_has(pid, "WebKitWebProces")
+    })
+    .await
+    {
         Ok(_) => Some(ms(t.elapsed())),
         Err(_) => None,
     };
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(PANEL_SETTLE).await;
     let panel_idle = idle(pid, window).await;
 
     command(&["--toggle"]).status().await?;
-    let _ = until(10, "the panel to close", || !tree_has(pid, "WebKit")).await;
+    let _ = until(10, "the panel to close", || {
+        !tree_has(pid, "WebKitWebProces")
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (closed_pss, _) = memory_kib(pid);
+    let closed_by_process = pss_by_process(pid);
 
     // A burst while tray-resident: how many toasts reach the notification daemon.
     let before = toasts();
@@ -178,37 +253,49 @@ pub async fn run(window: Duration, burst: usize, app: Option<&Path>) -> Result<V
     tokio::time::sleep(Duration::from_secs(5)).await;
     let shown = before.zip(toasts()).map(|(b, a)| a.saturating_sub(b));
     let _ = aviso.kill().await;
-    let _ = watcher.kill().await;
     drop(demo);
 
-    let tray_ms = ms(tray);
-    let pss_row = |metric: &str, i: &Idle, floor: f64, target: f64| {
-        Row::new(BENCH_FOOT, metric, format!("{:.1}", mib(i.pss)))
-            .baseline(
-                format!("{floor:.0} (bare Tauri window, PLATFORM.md)"),
-                format!("{:+.1} MiB", mib(i.pss) - floor),
+    // The floor, one after the other, nothing else of ours running.
+    let (floor_tray, floor_shown) = match bare {
+        Some(bare) => {
+            let home = root.path().join("bare-home");
+            (
+                Some(floor(bare, &["--no-window"], &home, window).await?),
+                Some(floor(bare, &[], &home, window).await?),
             )
-            .target(&format!("≤ {target:.0} MiB"), mib(i.pss) <= target)
+        }
+        None => (None, None),
     };
-    let cpu_row = |what: &str, i: &Idle| {
+
+    let mut rows = vec![Row::new(
+        BENCH_START,
+        "aviso: spawn → tray item registered (ms)",
+        format!("{:.0}", ms(tray)),
+    )
+    .target("≤ 1 s", ms(tray) <= 1_000.0)];
+    let floor_pss = |f: &Option<Idle>, what: &str, a: &Idle| match f {
+        Some(f) => (
+            format!("{:.1} ({what})", mib(f.pss)),
+            format!("{:+.1} MiB", mib(a.pss) - mib(f.pss)),
+        ),
+        None => ("no bare_window binary".into(), "—".into()),
+    };
+    let floor_cpu = |f: &Option<Idle>, a: &Idle| match f {
+        Some(f) => (
+            format!("{:.3} / {:.2}", f.cpu_pct, f.wakeups),
+            format!(
+                "{:+.3} pp / {:+.2}",
+                a.cpu_pct - f.cpu_pct,
+                a.wakeups - f.wakeups
+            ),
+        ),
+        None => ("—".into(), "—".into()),
+    };
+    let secs = window.as_secs_f64();
+    let (base, delta) = floor_pss(&floor_tray, "bare Tauri, no window", &tray_idle);
+    rows.push(
         Row::new(
             BENCH_FOOT,
-            &format!(
-                "{what}: CPU over {:.0} s idle (% of a core) / wake-ups/s",
-                window.as_secs_f64()
-            ),
-            format!("{:.3} / {:.2}", i.cpu_pct, i.wakeups),
-        )
-        .target("≤ 0.1 %", i.cpu_pct <= 0.1)
-    };
-    Ok(vec![
-        Row::new(
-            BENCH_START,
-            "aviso: spawn → tray item registered (ms)",
-            format!("{tray_ms:.0}"),
-        )
-        .target("≤ 1 s", tray_ms <= 1_000.0),
-        pss_row(
             &format!(
                 "tray-resident, panel closed: PSS, process tree (MiB){}",
                 if tray_idle.webkit {
@@ -217,40 +304,94 @@ pub async fn run(window: Duration, burst: usize, app: Option<&Path>) -> Result<V
                     ""
                 }
             ),
-            &tray_idle,
-            FLOOR_HIDDEN_MIB,
-            60.0,
-        ),
+            format!("{:.1}", mib(tray_idle.pss)),
+        )
+        .baseline(base, delta)
+        .target("≤ 60 MiB", mib(tray_idle.pss) <= 60.0),
+    );
+    let (a, f, s) = tray_idle.split;
+    rows.push(Row::new(
+        BENCH_FOOT,
+        "tray-resident: PSS anon / file-backed / shmem (MiB)",
+        format!("{:.1} / {:.1} / {:.1}", mib(a), mib(f), mib(s)),
+    ));
+    rows.push(Row::new(
+        BENCH_FOOT,
+        "tray-resident: largest mappings (PSS MiB)",
+        mib_list(&tray_idle.top),
+    ));
+    rows.push(
         Row::new(
             BENCH_FOOT,
             "tray-resident: RSS, process tree (MiB)",
             format!("{:.1}", mib(tray_idle.rss)),
         )
         .baseline("187–300 MB (Gitify, published)".into(), "—".into()),
-        cpu_row("tray-resident", &tray_idle),
+    );
+    let (base, delta) = floor_cpu(&floor_tray, &tray_idle);
+    rows.push(
         Row::new(
             BENCH_FOOT,
-            "panel open: `aviso --toggle` → WebKit process up (ms)",
-            panel_ms.map_or("did not open".into(), |m| format!("{m:.0}")),
-        ),
-        pss_row(
+            &format!("tray-resident: CPU over {secs:.0} s idle (% of a core) / wake-ups/s"),
+            format!("{:.3} / {:.2}", tray_idle.cpu_pct, tray_idle.wakeups),
+        )
+        .baseline(base, delta)
+        .target("≤ 0.1 %", tray_idle.cpu_pct <= 0.1),
+    );
+    rows.push(Row::new(
+        BENCH_FOOT,
+        "panel open: `aviso --toggle` → WebKit process up (ms)",
+        panel_ms.map_or("did not open".into(), |m| format!("{m:.0}")),
+    ));
+    let (base, delta) = floor_pss(&floor_shown, "bare Tauri window", &panel_idle);
+    rows.push(
+        Row::new(
+            BENCH_FOOT,
             "panel open: PSS, process tree (MiB)",
-            &panel_idle,
-            FLOOR_SHOWN_MIB,
-            230.0,
+            format!("{:.1}", mib(panel_idle.pss)),
+        )
+        .baseline(base, delta)
+        .target("≤ 230 MiB", mib(panel_idle.pss) <= 230.0),
+    );
+    rows.push(
+        Row::new(
+            BENCH_FOOT,
+            "panel open: PSS by process (MiB)",
+            mib_list(&panel_idle.by_process),
+        )
+        .baseline(
+            floor_shown
+                .as_ref()
+                .map_or("—".into(), |f| mib_list(&f.by_process)),
+            "—".into(),
         ),
+    );
+    rows.push(
         Row::new(
             BENCH_FOOT,
             "panel open: RSS, process tree (MiB)",
             format!("{:.1}", mib(panel_idle.rss)),
-        ),
-        cpu_row("panel open", &panel_idle),
-        Row::new(
-            "2 burst (desktop)",
-            &format!("toasts shown for a burst of {burst}, tray-resident"),
-            shown.map_or("dunstctl unavailable".into(), |n| n.to_string()),
         )
-        .target("≤ 3", shown.is_some_and(|n| n <= 3)),
+        .baseline(
+            floor_shown
+                .as_ref()
+                .map_or("—".into(), |f| format!("{:.1}", mib(f.rss))),
+            floor_shown.as_ref().map_or("—".into(), |f| {
+                format!("{:+.1} MiB", mib(panel_idle.rss) - mib(f.rss))
+            }),
+        ),
+    );
+    let (base, delta) = floor_cpu(&floor_shown, &panel_idle);
+    rows.push(
+        Row::new(
+            BENCH_FOOT,
+            &format!("panel open: CPU over {secs:.0} s idle (% of a core) / wake-ups/s"),
+            format!("{:.3} / {:.2}", panel_idle.cpu_pct, panel_idle.wakeups),
+        )
+        .baseline(base, delta)
+        .target("≤ 0.1 %", panel_idle.cpu_pct <= 0.1),
+    );
+    rows.push(
         Row::new(
             BENCH_FOOT,
             "panel closed again: PSS, process tree (MiB)",
@@ -260,5 +401,22 @@ pub async fn run(window: Duration, burst: usize, app: Option<&Path>) -> Result<V
             format!("{:.1} (before opening)", mib(tray_idle.pss)),
             format!("{:+.1} MiB", mib(closed_pss) - mib(tray_idle.pss)),
         ),
-    ])
+    );
+    rows.push(Row::new(
+        BENCH_FOOT,
+        "panel closed again: PSS by process (MiB)",
+        mib_list(&closed_by_process),
+    ));
+    rows.push(
+        Row::new(
+            "2 burst (desktop)",
+            &format!("toasts shown for a burst of {burst}, tray-resident"),
+            shown.map_or("dunstctl unavailable".into(), |n| n.to_string()),
+        )
+        .target("≤ 3", shown.is_some_and(|n| n <= 3)),
+    );
+
+    rows.extend(crate::desktop_panel::run(app, root.path(), burst, panel).await?);
+    let _ = watcher.kill().await;
+    Ok(rows)
 }

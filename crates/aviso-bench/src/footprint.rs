@@ -14,7 +14,7 @@ use tokio::process::Command;
 
 use crate::burst::TOKEN_VAR;
 use crate::harness;
-use crate::measure::{clock_ticks, cpu_and_switches, memory_kib, mib};
+use crate::measure::{activity, clock_ticks, memory_kib, mib};
 use crate::report::Row;
 
 const BENCH: &str = "3 footprint (idle)";
@@ -63,11 +63,9 @@ pub async fn run(window: Duration, cli: Option<&Path>) -> Result<Vec<Row>> {
     // Let start-up work (catch-up, allocator growth) settle before measuring idle.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let ticks = clock_ticks();
-    let (a_cpu0, a_sw0) = cpu_and_switches(a_pid, ticks);
-    let (b_cpu0, b_sw0) = cpu_and_switches(b_pid, ticks);
+    let (a0, b0) = (activity(a_pid, ticks), activity(b_pid, ticks));
     tokio::time::sleep(window).await;
-    let (a_cpu1, a_sw1) = cpu_and_switches(a_pid, ticks);
-    let (b_cpu1, b_sw1) = cpu_and_switches(b_pid, ticks);
+    let (a1, b1) = (activity(a_pid, ticks), activity(b_pid, ticks));
     let (a_pss, a_rss) = memory_kib(a_pid);
     let (b_pss, b_rss) = memory_kib(b_pid);
     let _ = aviso.kill().await;
@@ -75,9 +73,8 @@ pub async fn run(window: Duration, cli: Option<&Path>) -> Result<Vec<Row>> {
     drop(demo);
 
     let secs = window.as_secs_f64();
-    let cpu_pct = |c0: f64, c1: f64| (c1 - c0) / secs * 100.0;
-    let wakeups = |s0: u64, s1: u64| (s1 - s0) as f64 / secs;
-    let (a_cpu, b_cpu) = (cpu_pct(a_cpu0, a_cpu1), cpu_pct(b_cpu0, b_cpu1));
+    let (a_cpu, a_wake) = a0.until(&a1, secs);
+    let (b_cpu, b_wake) = b0.until(&b1, secs);
     let mem_row = |metric: &str, a: u64, b: u64| {
         Row::new(
             BENCH,
@@ -102,12 +99,9 @@ pub async fn run(window: Duration, cli: Option<&Path>) -> Result<Vec<Row>> {
         Row::new(
             BENCH,
             "aviso-cli watch: wake-ups (context switches/s)",
-            format!("{:.2}", wakeups(a_sw0, a_sw1)),
+            format!("{a_wake:.2}"),
         )
-        .baseline(
-            format!("{:.2}", wakeups(b_sw0, b_sw1)),
-            format!("{:+.2}", wakeups(a_sw0, a_sw1) - wakeups(b_sw0, b_sw1)),
-        ),
+        .baseline(format!("{b_wake:.2}"), format!("{:+.2}", a_wake - b_wake)),
         Row::new(
             BENCH,
             "reference: Gitify (Electron) idle RSS, published",

@@ -12,6 +12,7 @@ use aviso_demo::EmitSpec;
 use aviso_engine::EngineEvent;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
 use crate::harness;
@@ -20,7 +21,7 @@ use crate::report::Row;
 
 const BENCH: &str = "1 delivery latency (demo)";
 
-fn latency_ms(data: &serde_json::Value) -> Option<f64> {
+pub fn latency_ms(data: &serde_json::Value) -> Option<f64> {
     let sent = data.get("t_ns")?.as_u64()?;
     Some(epoch_ns().saturating_sub(sent) as f64 / 1e6)
 }
@@ -67,10 +68,11 @@ pub fn is_live_line(line: &str) -> bool {
         .is_ok_and(|v| v["type"] == "state" && v["state"] == "live" && v.get("channel").is_none())
 }
 
-fn rows(side: &str, a: Summary, bare: Summary) -> Vec<Row> {
+/// p50, p99 (with the target) and max of one side against the bare reader.
+pub fn rows(bench: &str, side: &str, a: Summary, bare: Summary) -> Vec<Row> {
     let row = |metric: &str, x: f64, b: f64| {
         Row::new(
-            BENCH,
+            bench,
             &format!("{side} {metric} (ms, n={})", a.n),
             format!("{x:.3}"),
         )
@@ -81,6 +83,49 @@ fn rows(side: &str, a: Summary, bare: Summary) -> Vec<Row> {
         row("p99", a.p99, bare.p99).target("≤ bare p99 + 1 ms", a.p99 <= bare.p99 + 1.0),
         row("max", a.max, bare.max),
     ]
+}
+
+/// The latency of the first `n` notification events of an engine (`data.t_ns` stamps).
+pub fn engine_latencies(
+    mut events: Receiver<EngineEvent>,
+    n: usize,
+    deadline: Duration,
+) -> JoinHandle<Vec<f64>> {
+    tokio::spawn(async move {
+        let mut got = Vec::with_capacity(n);
+        let _ = tokio::time::timeout(deadline, async {
+            while let Some(e) = events.recv().await {
+                if let EngineEvent::Notification(note) = e {
+                    got.extend(latency_ms(&note.data));
+                    if got.len() == n {
+                        break;
+                    }
+                }
+            }
+        })
+        .await;
+        got
+    })
+}
+
+/// The latency of the first `n` frames the bare reader parses (`datos.t_ns` stamps).
+pub fn bare_latencies(
+    socket: harness::Socket,
+    n: usize,
+    deadline: Duration,
+) -> JoinHandle<Vec<f64>> {
+    tokio::spawn(async move {
+        let mut got = Vec::with_capacity(n);
+        let _ = tokio::time::timeout(
+            deadline,
+            harness::bare_read(socket, |frame| {
+                got.extend(frame.get("datos").and_then(latency_ms));
+                got.len() < n
+            }),
+        )
+        .await;
+        got
+    })
 }
 
 pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
@@ -98,33 +143,8 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
     };
 
     let deadline = Duration::from_secs_f64(n as f64 / rate + 15.0);
-    let engine_task: JoinHandle<Vec<f64>> = tokio::spawn(async move {
-        let mut got = Vec::with_capacity(n);
-        let _ = tokio::time::timeout(deadline, async {
-            while let Some(e) = events.recv().await {
-                if let EngineEvent::Notification(note) = e {
-                    got.extend(latency_ms(&note.data));
-                    if got.len() == n {
-                        break;
-                    }
-                }
-            }
-        })
-        .await;
-        got
-    });
-    let bare_task: JoinHandle<Vec<f64>> = tokio::spawn(async move {
-        let mut got = Vec::with_capacity(n);
-        let _ = tokio::time::timeout(
-            deadline,
-            harness::bare_read(socket, |frame| {
-                got.extend(frame.get("datos").and_then(latency_ms));
-                got.len() < n
-            }),
-        )
-        .await;
-        got
-    });
+    let engine_task = engine_latencies(events, n, deadline);
+    let bare_task = bare_latencies(socket, n, deadline);
     let cli_task: Option<JoinHandle<(Child, Vec<f64>)>> = cli_proc.map(|(child, mut lines)| {
         tokio::spawn(async move {
             let mut got = Vec::with_capacity(n);
@@ -167,13 +187,13 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
         "events at a steady rate",
         format!("{n} at {rate:.0}/s"),
     ));
-    out.extend(rows("engine event", aviso, bare));
+    out.extend(rows(BENCH, "engine event", aviso, bare));
     if let Some(task) = cli_task {
         let (mut child, got) = task.await?;
         let _ = child.kill().await;
         let cli = summarize(got);
         anyhow::ensure!(cli.n == n, "aviso-cli printed {} of {n} events", cli.n);
-        out.extend(rows("aviso-cli stdout", cli, bare));
+        out.extend(rows(BENCH, "aviso-cli stdout", cli, bare));
     } else {
         out.push(Row::new(
             BENCH,

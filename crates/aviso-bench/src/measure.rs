@@ -115,26 +115,74 @@ pub fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// CPU seconds (user + system) used so far by a process tree, and its context switches
-/// (voluntary + involuntary, over every thread): the wake-ups.
-pub fn cpu_and_switches(root: u32, ticks: f64) -> (f64, u64) {
-    let mut cpu = 0.0;
-    let mut switches = 0;
+/// What a process tree has done so far, thread by thread: CPU time and context switches. Two
+/// of them make a window ([`Activity::until`]).
+pub struct Activity {
+    /// ((pid, tid), seconds on a CPU, voluntary + involuntary context switches)
+    threads: Vec<((u32, u32), f64, u64)>,
+}
+
+/// A thread's CPU time in seconds: `schedstat` (nanoseconds) where the kernel has it, else
+/// utime + stime from its `stat` (clock ticks, 10 ms).
+fn thread_cpu(task: &std::path::Path, ticks: f64) -> f64 {
+    if let Some(ns) = std::fs::read_to_string(task.join("schedstat"))
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok())
+    {
+        return ns as f64 / 1e9;
+    }
+    let Ok(text) = std::fs::read_to_string(task.join("stat")) else {
+        return 0.0;
+    };
+    let Some(rest) = text.rfind(')').map(|i| &text[i + 1..]) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let t = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    (t(11) + t(12)) / ticks
+}
+
+/// The CPU time and context switches of every thread of the tree now.
+pub fn activity(root: u32, ticks: f64) -> Activity {
+    let mut threads = Vec::new();
     for pid in process_tree(root) {
-        if let Some(f) = stat_fields(pid) {
-            let t = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-            cpu += (t(11) + t(12)) / ticks;
-        }
-        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-            for task in tasks.flatten() {
-                if let Ok(s) = std::fs::read_to_string(task.path().join("status")) {
-                    switches += kb_field(&s, "voluntary_ctxt_switches:")
-                        + kb_field(&s, "nonvoluntary_ctxt_switches:");
-                }
-            }
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let Some(tid) = task.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+                continue;
+            };
+            let switches = kb_field(&status, "voluntary_ctxt_switches:")
+                + kb_field(&status, "nonvoluntary_ctxt_switches:");
+            threads.push(((pid, tid), thread_cpu(&task.path(), ticks), switches));
         }
     }
-    (cpu, switches)
+    Activity { threads }
+}
+
+impl Activity {
+    /// CPU (% of one core) and wake-ups (context switches per second) between `self` and
+    /// `later`, `secs` apart, summed thread by thread: a thread that started in between counts
+    /// whole (all it did falls inside the window); one that ended in between is missing from
+    /// `later` and not counted, so the figures can only undercount.
+    pub fn until(&self, later: &Activity, secs: f64) -> (f64, f64) {
+        let mut cpu = 0.0;
+        let mut switches = 0;
+        for (id, c, n) in &later.threads {
+            let (c0, n0) = self
+                .threads
+                .iter()
+                .find(|(i, _, _)| i == id)
+                .map_or((0.0, 0), |x| (x.1, x.2));
+            cpu += (c - c0).max(0.0);
+            switches += n.saturating_sub(n0);
+        }
+        (cpu / secs * 100.0, switches as f64 / secs)
+    }
 }
 
 /// This process's peak RSS so far (`VmHWM`), KiB.
@@ -152,4 +200,54 @@ pub fn tree_has(root: u32, prefix: &str) -> bool {
     process_tree(root).into_iter().any(|pid| {
         std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with(prefix))
     })
+}
+
+/// PSS of one process (not its tree) split as `smaps_rollup` does: anonymous (heap, stacks,
+/// pages written after a copy-on-write, e.g. relocated library data), file-backed (code and
+/// read-only data of the binary and its libraries, reclaimable) and shared memory. KiB.
+pub fn pss_split_kib(pid: u32) -> (u64, u64, u64) {
+    let t = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    (
+        kb_field(&t, "Pss_Anon:"),
+        kb_field(&t, "Pss_File:"),
+        kb_field(&t, "Pss_Shmem:"),
+    )
+}
+
+/// The `n` mappings of one process with the most PSS, by file name (`[heap]`, `[anon]` for
+/// unnamed ones), summed over their segments. KiB.
+pub fn top_mappings_kib(pid: u32, n: usize) -> Vec<(String, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut sums: Vec<(String, u64)> = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let mut parts = line.split_whitespace();
+        let first = parts.next().unwrap_or("");
+        if first.contains('-') && !first.ends_with(':') {
+            // "start-end perms offset dev inode [path]"
+            let path = parts.nth(4).unwrap_or("[anon]");
+            current = path.rsplit('/').next().unwrap_or(path).to_owned();
+        } else if first == "Pss:" {
+            let kib: u64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match sums.iter_mut().find(|(name, _)| *name == current) {
+                Some(entry) => entry.1 += kib,
+                None => sums.push((current.clone(), kib)),
+            }
+        }
+    }
+    sums.sort_by_key(|s| std::cmp::Reverse(s.1));
+    sums.truncate(n);
+    sums
+}
+
+/// The processes of a tree with their command names and PSS (KiB), root first.
+pub fn pss_by_process(root: u32) -> Vec<(String, u64)> {
+    process_tree(root)
+        .into_iter()
+        .filter_map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            Some((comm.trim().to_owned(), kb_field(&rollup, "Pss:")))
+        })
+        .collect()
 }

@@ -186,8 +186,8 @@ pub struct Store {
     /// False while the connection is a read-only stand-in (see [`Store::open`]).
     writable: AtomicBool,
     held: Mutex<Held>,
-    /// Dropping it stops the checkpoint thread.
-    _checkpoints: Option<mpsc::Sender<()>>,
+    /// Nudges the checkpoint thread after a commit; dropping it stops the thread.
+    checkpoints: Option<mpsc::Sender<()>>,
 }
 
 impl Store {
@@ -221,7 +221,7 @@ impl Store {
             path: Some(path.to_path_buf()),
             writable: AtomicBool::new(writable),
             held: Mutex::default(),
-            _checkpoints: Some(spawn_checkpoints(path.to_path_buf())),
+            checkpoints: Some(spawn_checkpoints(path.to_path_buf())),
         })
     }
 
@@ -233,7 +233,7 @@ impl Store {
             path: None,
             writable: AtomicBool::new(true),
             held: Mutex::default(),
-            _checkpoints: None,
+            checkpoints: None,
         })
     }
 
@@ -275,6 +275,9 @@ impl Store {
             }
             other => other,
         }?;
+        if let Some(nudge) = &self.checkpoints {
+            let _ = nudge.send(());
+        }
         if !held.is_empty() {
             tracing::info!(
                 "the data directory is writable again: {} held notification(s) written",
@@ -722,7 +725,9 @@ fn move_aside(path: &Path) -> Result<PathBuf> {
 }
 
 /// Checkpoints the WAL from a thread of its own whenever it passes
-/// [`CHECKPOINT_AT_BYTES`], so commits never wait for a sync. Ends when the sender drops.
+/// [`CHECKPOINT_AT_BYTES`], so commits never wait for a sync. The thread sleeps until a
+/// commit nudges it (an idle app never wakes it), then looks at most once per
+/// [`CHECKPOINT_EVERY`]. Ends when the sender drops.
 fn spawn_checkpoints(path: PathBuf) -> mpsc::Sender<()> {
     let (tx, rx) = mpsc::channel::<()>();
     let mut wal = path.as_os_str().to_owned();
@@ -731,7 +736,10 @@ fn spawn_checkpoints(path: PathBuf) -> mpsc::Sender<()> {
     let spawned = std::thread::Builder::new()
         .name("aviso-checkpoint".into())
         .spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
+            while rx.recv().is_ok() {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                // The nudges of the commits made meanwhile are this look's too.
+                while rx.try_recv().is_ok() {}
                 let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() >= CHECKPOINT_AT_BYTES);
                 if !big {
                     continue;

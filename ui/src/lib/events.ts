@@ -10,6 +10,8 @@ import type {
 } from "./types";
 
 export const NOTIFICATION_RECEIVED = "notifications://received";
+/** Several notifications at once, in arrival order: what the shell sends during a burst. */
+export const NOTIFICATIONS_RECEIVED_BATCH = "notifications://received-batch";
 export const NOTIFICATIONS_READ = "notifications://read";
 export const UNREAD_CHANGED = "notifications://unread-changed";
 export const CONNECTION_STATE_CHANGED = "connection://state-changed";
@@ -20,6 +22,7 @@ export const SETTINGS_CHANGED = "settings://changed";
 /** Payload type of each event, so a listener cannot get the shape wrong. */
 export interface EventPayloads {
   [NOTIFICATION_RECEIVED]: Notification;
+  [NOTIFICATIONS_RECEIVED_BATCH]: Notification[];
   [NOTIFICATIONS_READ]: ReadPayload;
   [UNREAD_CHANGED]: UnreadChanged;
   [CONNECTION_STATE_CHANGED]: AccountView;

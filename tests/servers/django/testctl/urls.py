@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import bench, views
 
 urlpatterns = [
     path("health/", views.health),
     path("users/", views.users),
     path("smartsales/notifications/", views.smartsales_notifications),
+    path("smartsales/timed/", bench.smartsales_timed),
     path("wearable/notificaciones/", views.wearable_notifications),
     path("wearable/push/", views.wearable_push),
     path("dashboard/push/", views.dashboard_push_view),

@@ -3,6 +3,7 @@ import { untrack } from "svelte";
 import {
   CONNECTION_STATE_CHANGED,
   NOTIFICATION_RECEIVED,
+  NOTIFICATIONS_RECEIVED_BATCH,
   NOTIFICATIONS_READ,
   PANEL_FOCUS_ITEM,
   SETTINGS_CHANGED,
@@ -69,7 +70,8 @@ export class AvisoApp {
     // Untracked: the loads read state, and an effect that re-ran on it would listen and load all over again.
     return untrack(() => {
       const stop = subscribe(this.#backend, {
-        [NOTIFICATION_RECEIVED]: (n) => this.feed.receive(n),
+        [NOTIFICATION_RECEIVED]: (n) => this.feed.queue(n),
+        [NOTIFICATIONS_RECEIVED_BATCH]: (list) => list.forEach((n) => this.feed.queue(n)),
         [NOTIFICATIONS_READ]: (read) => this.feed.applyRead(read),
         [UNREAD_CHANGED]: (unread) => this.accounts.setUnread(unread),
         [CONNECTION_STATE_CHANGED]: (view) => this.accounts.upsert(view),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { accountView, FakeBackend, notification } from "../../test/fake-backend";
 import { AvisoApp } from "./app.svelte";
 import { itemKey } from "./feed.svelte";
@@ -10,6 +10,7 @@ const EVENTS = [
   "connection://state-changed",
   "notifications://read",
   "notifications://received",
+  "notifications://received-batch",
   "notifications://unread-changed",
   "panel://focus-item",
   "settings://changed",
@@ -55,10 +56,12 @@ describe("AvisoApp", () => {
     const stop = app.start();
     await flush();
     backend.fire("notifications://received", notification(0));
+    backend.fire("notifications://received-batch", [notification(2), notification(1)]);
     backend.fire("notifications://unread-changed", { account: "tienda", count: 1, total: 1 });
     backend.fire("connection://state-changed", accountView("tienda", { state: "backoff", unread: 1 }));
     backend.fire("settings://changed", { ...backend.settings, language: "en" });
-    expect(app.feed.items).toHaveLength(1);
+    // Received notifications are merged once per frame (a burst is thousands of events).
+    await vi.waitFor(() => expect(app.feed.items.map((n) => n.id)).toEqual(["1000", "999", "998"]));
     expect(app.accounts.totalUnread).toBe(1);
     expect(app.accounts.list[0]!.state).toBe("backoff");
     expect(app.locale.lang).toBe("en");

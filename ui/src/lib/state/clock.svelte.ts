@@ -11,10 +11,27 @@ export class Clock {
     this.now = source();
   }
 
-  /** Starts ticking; returns the stop function, for an `$effect` cleanup. */
+  /**
+   * Starts ticking; returns the stop function, for an `$effect` cleanup. While the page is hidden (a minimized
+   * panel) it does not tick, and it catches up at once when the page shows again.
+   */
   start(): () => void {
-    this.now = this.#source();
-    const timer = setInterval(() => (this.now = this.#source()), this.#period);
-    return () => clearInterval(timer);
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const run = (): void => {
+      this.now = this.#source();
+      timer ??= setInterval(() => (this.now = this.#source()), this.#period);
+    };
+    const pause = (): void => {
+      clearInterval(timer);
+      timer = undefined;
+    };
+    const doc = typeof document === "undefined" ? null : document;
+    const onVisibility = (): void => (doc?.visibilityState === "hidden" ? pause() : run());
+    doc?.addEventListener("visibilitychange", onVisibility);
+    onVisibility();
+    return () => {
+      pause();
+      doc?.removeEventListener("visibilitychange", onVisibility);
+    };
   }
 }

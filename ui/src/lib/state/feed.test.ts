@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeBackend, notification } from "../../test/fake-backend";
-import { FeedState, itemKey, PAGE_SIZE } from "./feed.svelte";
+import { FeedState, itemKey, PAGE_SIZE, RECEIVE_BATCH_MS } from "./feed.svelte";
 
 function setup(count: number, patch: (i: number) => Partial<ReturnType<typeof notification>> = () => ({})) {
   const backend = new FakeBackend();
@@ -134,6 +134,51 @@ describe("FeedState live inserts", () => {
     feed.receive(notification(PAGE_SIZE + 50, { id: "1" }));
     expect(feed.items).toHaveLength(PAGE_SIZE);
     expect(feed.items[0]!.id).toBe("1000");
+  });
+});
+
+describe("FeedState batched inserts (a burst)", () => {
+  it("merges queued items once, in the same order as receiving them one by one", async () => {
+    const { feed } = setup(PAGE_SIZE + 5);
+    await feed.loadMore();
+    const one = setup(PAGE_SIZE + 5).feed;
+    await one.loadMore();
+    const burst = [
+      notification(-3, { id: "2001" }),
+      notification(-9, { id: "2002" }),
+      notification(2, { id: "2003" }),
+      notification(-3, { id: "2001", title: "updated" }),
+      notification(-1, { id: "2004", read: true }),
+      notification(PAGE_SIZE + 50, { id: "1" }),
+      notification(0, { title: "changed in place" }),
+    ];
+    vi.useFakeTimers();
+    const before = feed.items;
+    for (const n of burst) feed.queue(n);
+    expect(feed.items).toBe(before);
+    vi.advanceTimersByTime(RECEIVE_BATCH_MS);
+    for (const n of burst) one.receive(n);
+    expect(feed.items.map((n) => [n.id, n.title])).toEqual(one.items.map((n) => [n.id, n.title]));
+    expect(feed.items.slice(0, 2).map((n) => n.id)).toEqual(["2002", "2001"]);
+    expect(feed.items.find((n) => n.id === "2001")?.title).toBe("updated");
+  });
+
+  it("merges queued items before a read mark that follows them applies", async () => {
+    const { feed } = setup(3);
+    await feed.loadMore();
+    feed.queue(notification(-5, { id: "2000" }));
+    feed.applyRead({ account: "tienda", ids: ["2000"], all: false });
+    expect(feed.items.map((n) => n.id)).toEqual(["1000", "999", "998"]);
+  });
+
+  it("takes 10,000 queued items in one merge", async () => {
+    const { feed } = setup(50);
+    await feed.loadMore();
+    vi.useFakeTimers();
+    for (let i = 0; i < 10_000; i++) feed.queue(notification(-1 - i, { id: String(100_000 + i) }));
+    vi.advanceTimersByTime(RECEIVE_BATCH_MS);
+    expect(feed.items).toHaveLength(10_050);
+    expect(feed.items[0]!.id).toBe("109999");
   });
 });
 
