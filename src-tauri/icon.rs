@@ -294,4 +294,38 @@ mod tests {
             assert_eq!(buf, rgba, "{name} is stale: run with AVISO_WRITE_ICONS=1");
         }
     }
+
+    /// The sizes Windows picks from an `.ico`: the taskbar and Start menu (16–48 at 100–200 %
+    /// scaling), Explorer's large views (256).
+    const ICO_SIZES: [u32; 6] = [16, 24, 32, 48, 64, 256];
+
+    /// `icons/icon.ico` (the exe's icon, the installer's, the toasts' registration on Windows)
+    /// is the same rendering as the PNGs: written when asked, otherwise checked entry by entry.
+    #[test]
+    fn windows_icon_is_a_rendering_of_the_icon() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("icons/icon.ico");
+        if std::env::var_os("AVISO_WRITE_ICONS").is_some() {
+            let mut dir = ico::IconDir::new(ico::ResourceType::Icon);
+            for size in ICO_SIZES {
+                let image = ico::IconImage::from_rgba_data(size, size, render(size, 0, Look::Live));
+                dir.add_entry(ico::IconDirEntry::encode(&image).unwrap());
+            }
+            dir.write(std::fs::File::create(&path).unwrap()).unwrap();
+        }
+        let dir = ico::IconDir::read(std::fs::File::open(&path).unwrap()).unwrap();
+        let sizes: Vec<u32> = dir.entries().iter().map(|e| e.width()).collect();
+        assert_eq!(
+            sizes, ICO_SIZES,
+            "icon.ico is stale: run with AVISO_WRITE_ICONS=1"
+        );
+        for entry in dir.entries() {
+            let image = entry.decode().unwrap();
+            assert_eq!(
+                image.rgba_data(),
+                render(entry.width(), 0, Look::Live).as_slice(),
+                "icon.ico's {0}x{0} is stale: run with AVISO_WRITE_ICONS=1",
+                entry.width()
+            );
+        }
+    }
 }

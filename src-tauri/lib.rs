@@ -6,15 +6,15 @@
 //! - `tray` and `icon`: the tray icon with its badge; `toasts`: native notifications.
 //! - `panel`: the window, created on demand and destroyed when closed.
 //! - `urls`: which notification URLs may open; `i18n`: the shell's words (es, en).
-//! - `settings`, `autostart`, `paths`.
+//! - `settings`, `autostart`; `app_id`: the AppUserModelID toasts carry on Windows.
 
+mod app_id;
 mod autostart;
 mod commands;
 mod events;
 pub mod i18n;
 pub mod icon;
 mod panel;
-mod paths;
 mod settings;
 mod shell;
 mod toasts;
@@ -26,6 +26,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use aviso_engine::config::{AccountConfig, Config};
 use aviso_engine::credentials::Credentials;
+use aviso_engine::dirs::Dirs;
 use aviso_engine::{Engine, EngineOptions, Secret};
 use tauri::{Manager, RunEvent};
 
@@ -57,8 +58,10 @@ impl Args {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Plain text when stderr is a file or a pipe (Windows starts a GUI app with none).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -136,25 +139,26 @@ pub fn run() {
 
 fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
     let handle = app.handle().clone();
+    let dirs = Dirs::from_env();
     let (config_path, mut config, data_dir, creds, demo) = if args.demo {
         let (config, creds, demo) = tauri::async_runtime::block_on(start_demo())?;
-        let data_dir = paths::data_dir().join("demo");
+        let data_dir = dirs.data.join("demo");
         // A fresh demo server numbers its events from 1: an old demo store would hide them.
         let _ = std::fs::remove_dir_all(&data_dir);
         (
-            paths::config_dir().join("demo.toml"),
+            dirs.config.join("demo.toml"),
             config,
             data_dir,
             creds,
             Some(demo),
         )
     } else {
-        let path = paths::config_dir().join("config.toml");
+        let path = dirs.config_file();
         let config = Config::load(&path)?;
         (
             path,
             config,
-            paths::data_dir(),
+            dirs.data.clone(),
             Credentials::from_env(),
             None,
         )
@@ -171,6 +175,7 @@ fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
     };
     let (engine, events) = Engine::open(options, creds).context("cannot open the engine")?;
     let icon_path = write_toast_icon(&data_dir);
+    app_id::register(icon_path.as_deref());
     let shell = Arc::new(Shell::new(engine, config_path, config, icon_path));
     app.manage(shell.clone());
     if let Some(demo) = demo {

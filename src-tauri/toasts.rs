@@ -25,6 +25,16 @@ const BURST_MAX: usize = 3;
 /// Older than this at arrival = caught up, not live.
 const CATCH_UP_AGE: Duration = Duration::from_secs(60);
 
+/// The sound a toast plays when sounds are on: the freedesktop sound theme's name on Linux,
+/// the system's default notification sound on Windows (`ms-winsoundevent:Notification.
+/// Default`; without a sound name Windows toasts are silent) and on macOS.
+#[cfg(all(unix, not(target_os = "macos")))]
+const SOUND: &str = "message-new-instant";
+#[cfg(target_os = "windows")]
+const SOUND: &str = "Default";
+#[cfg(target_os = "macos")]
+const SOUND: &str = "default";
+
 /// What a toast click asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -155,12 +165,12 @@ fn show(ctx: &Context, toast: Toast, on_action: impl Fn(Action) + Send + 'static
     let mut n = notify_rust::Notification::new();
     n.appname("Aviso");
     #[cfg(target_os = "windows")]
-    n.app_id("app.aviso.desktop");
+    n.app_id(crate::app_id::APP_USER_MODEL_ID);
     if let Some(icon) = &ctx.icon {
         n.icon(icon);
     }
     if ctx.sound {
-        n.sound_name("message-new-instant");
+        n.sound_name(SOUND);
     }
     let target = match &toast {
         Toast::Single(item) => {
@@ -190,38 +200,53 @@ fn show(ctx: &Context, toast: Toast, on_action: impl Fn(Action) + Send + 'static
     }
 }
 
-/// Linux: the daemon reports the click on D-Bus; wait for it on a thread of its own (it
-/// ends when the toast closes). Windows and macOS activate the app instead, which the
-/// single-instance handler turns into showing the panel.
-#[cfg(all(unix, not(target_os = "macos")))]
+/// What a response to a toast asks for. A click on the body is `Default` (D-Bus's
+/// `"default"` action on Linux, an activation without arguments on Windows); the
+/// "Mark as read" button is the `mark_read` action on both.
+fn chosen(
+    response: &notify_rust::NotificationResponse,
+    target: &Option<(String, String)>,
+) -> Option<Action> {
+    use notify_rust::NotificationResponse as R;
+    match (response, target) {
+        (R::Default, Some((account, id))) => Some(Action::Open {
+            account: account.clone(),
+            id: id.clone(),
+        }),
+        (R::Action(a), Some((account, id))) if a == "mark_read" => Some(Action::MarkRead {
+            account: account.clone(),
+            id: id.clone(),
+        }),
+        (R::Default, None) => Some(Action::OpenPanel),
+        _ => None,
+    }
+}
+
+/// Linux: the daemon reports the click on D-Bus. Windows: the toast's `Activated` event
+/// (WinRT, in this process while it runs; notify-rust forwards it). Either way, wait for
+/// it on a thread of its own, which ends when the toast is clicked or closed.
+#[cfg(not(target_os = "macos"))]
 fn wait_for_click(
     handle: notify_rust::NotificationHandle,
     target: Option<(String, String)>,
     on_action: impl Fn(Action) + Send + 'static,
 ) {
     std::thread::spawn(move || {
-        handle.wait_for_action(|action| {
-            tracing::info!(action, "toast action");
-            let chosen = match (action, &target) {
-                ("default", Some((account, id))) => Some(Action::Open {
-                    account: account.clone(),
-                    id: id.clone(),
-                }),
-                ("mark_read", Some((account, id))) => Some(Action::MarkRead {
-                    account: account.clone(),
-                    id: id.clone(),
-                }),
-                ("default", None) => Some(Action::OpenPanel),
-                _ => None,
-            };
-            if let Some(a) = chosen {
+        let result = handle.wait_for_response(|response: &notify_rust::NotificationResponse| {
+            tracing::info!(?response, "toast response");
+            if let Some(a) = chosen(response, &target) {
                 on_action(a);
             }
         });
+        if let Err(e) = result {
+            tracing::warn!("lost a toast's response: {e}");
+        }
     });
 }
 
-#[cfg(not(all(unix, not(target_os = "macos"))))]
+/// macOS: a click activates the app, which the single-instance handler turns into
+/// showing the panel.
+#[cfg(target_os = "macos")]
 fn wait_for_click(
     _handle: notify_rust::NotificationHandle,
     _target: Option<(String, String)>,
@@ -315,5 +340,32 @@ mod tests {
                 ..
             }]
         ));
+    }
+
+    #[test]
+    fn a_body_click_opens_the_item_and_the_button_marks_it_read() {
+        use notify_rust::NotificationResponse as R;
+        let target = Some(("tienda".to_string(), "42".to_string()));
+        assert_eq!(
+            chosen(&R::Default, &target),
+            Some(Action::Open {
+                account: "tienda".into(),
+                id: "42".into()
+            })
+        );
+        assert_eq!(
+            chosen(&R::Action("mark_read".into()), &target),
+            Some(Action::MarkRead {
+                account: "tienda".into(),
+                id: "42".into()
+            })
+        );
+        // A summary toast has no item: its click opens the panel.
+        assert_eq!(chosen(&R::Default, &None), Some(Action::OpenPanel));
+        assert_eq!(chosen(&R::Action("mark_read".into()), &None), None);
+        assert_eq!(
+            chosen(&R::Closed(notify_rust::CloseReason::Dismissed), &target),
+            None
+        );
     }
 }

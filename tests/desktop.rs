@@ -4,6 +4,10 @@
 //! the embedded demo backend on 127.0.0.1:0.
 //!
 //! One scenario, in order, because the app is single-instance per session bus.
+//!
+//! Linux only: WebKitWebDriver and the tray host are Linux's; on Windows the window is
+//! WebView2, which Wine cannot run (README, Platforms).
+#![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

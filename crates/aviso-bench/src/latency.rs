@@ -37,7 +37,29 @@ pub async fn spawn_cli(
     Child,
     tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
 )> {
-    let mut child = Command::new(cli)
+    spawn_cli_via(None, cli, server, token, dir).await
+}
+
+/// [`spawn_cli`] through a runner (`wine-run aviso-cli.exe …` for the Windows build).
+pub async fn spawn_cli_via(
+    runner: Option<&Path>,
+    cli: &Path,
+    server: &str,
+    token: &str,
+    dir: &Path,
+) -> Result<(
+    Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+)> {
+    let mut command = match runner {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(cli);
+            c
+        }
+        None => Command::new(cli),
+    };
+    let mut child = command
         .args(["watch", "--server", server, "--profile", "smartsales"])
         .env("AVISO_TOKEN", token)
         .env("AVISO_CONFIG_DIR", dir.join("config"))

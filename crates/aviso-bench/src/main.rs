@@ -28,6 +28,7 @@ mod report;
 mod startup;
 mod store_scale;
 mod webdriver;
+mod windows;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -94,7 +95,7 @@ impl Sizes {
     }
 }
 
-const ALL: [&str; 9] = [
+const ALL: [&str; 10] = [
     "store",
     "latency",
     "django",
@@ -104,6 +105,7 @@ const ALL: [&str; 9] = [
     "startup",
     "footprint",
     "desktop",
+    "windows",
 ];
 
 #[derive(Default)]
@@ -113,6 +115,7 @@ struct Args {
     cli: Option<PathBuf>,
     app: Option<PathBuf>,
     bare: Option<PathBuf>,
+    windows: Option<PathBuf>,
     write: Option<PathBuf>,
     note: Option<String>,
     role: Option<String>,
@@ -131,6 +134,7 @@ fn parse_args() -> Result<Args> {
             "--cli" => args.cli = Some(value()?.into()),
             "--app" => args.app = Some(value()?.into()),
             "--bare" => args.bare = Some(value()?.into()),
+            "--windows" => args.windows = Some(value()?.into()),
             "--write" => args.write = Some(value()?.into()),
             "--note" => args.note = Some(value()?),
             "--role" => args.role = Some(value()?),
@@ -138,7 +142,7 @@ fn parse_args() -> Result<Args> {
             "--n" => args.n = value()?.parse()?,
             "-h" | "--help" => {
                 println!(
-                    "aviso-bench [--smoke] [--only {}] [--cli PATH] [--app PATH] [--bare PATH] [--write BENCHMARKS.md] [--note TEXT]",
+                    "aviso-bench [--smoke] [--only {}] [--cli PATH] [--app PATH] [--bare PATH] [--windows TARGET_DIR] [--write BENCHMARKS.md] [--note TEXT]",
                     ALL.join(",")
                 );
                 std::process::exit(0);
@@ -183,6 +187,15 @@ async fn main() -> Result<()> {
     let cli = find_sibling(args.cli.clone(), "aviso-cli");
     let app = find_sibling(args.app.clone(), "aviso");
     let bare = find_sibling(args.bare.clone(), "examples/bare_window");
+    // `scripts/windows`' target dir and its Wine runner (both beside this repository's root).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let windows_build = windows::Build::find(
+        &args
+            .windows
+            .clone()
+            .unwrap_or_else(|| root.join("target-win")),
+        &root.join("scripts/lib/windows/wine-run"),
+    );
     let selected = |name: &str| {
         args.only
             .as_ref()
@@ -214,6 +227,7 @@ async fn main() -> Result<()> {
                 )
                 .await
             }
+            "windows" => windows::run(sizes.startup_repeats, windows_build.as_ref()).await,
             _ => unreachable!("checked in parse_args"),
         };
         match result {

@@ -45,11 +45,13 @@ impl Driver {
             "--native-port",
             &native.to_string(),
         ])
-        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
+        // Its own process group, so stopping it also stops the WebKitWebDriver it started.
+        #[cfg(unix)]
+        cmd.process_group(0);
         for (k, v) in env {
             cmd.env(k, v);
         }

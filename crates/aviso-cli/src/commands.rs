@@ -7,19 +7,20 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use aviso_engine::config::{parse_server, AccountConfig, Config};
 use aviso_engine::credentials::Credentials;
+use aviso_engine::dirs::Dirs;
 use aviso_engine::engine::{flush_outbox_once, http_client};
 use aviso_engine::store::{ListQuery, Store};
 use aviso_engine::{AccountSpec, Engine, EngineEvent, EngineOptions, Profile, Secret};
 use tokio::sync::mpsc;
 
-use crate::{dirs, toasts, Target};
+use crate::{toasts, Target};
 
 fn load_config() -> Result<Config> {
-    Ok(Config::load(&dirs::config_file())?)
+    Ok(Config::load(&Dirs::from_env().config_file())?)
 }
 
 fn open_store() -> Result<Store> {
-    let dir = dirs::data_dir();
+    let dir = Dirs::from_env().data;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(Store::open(&dir.join("aviso.db"))?)
 }
@@ -137,7 +138,7 @@ pub async fn watch(target: Target, with_toasts: bool) -> Result<()> {
     let config = load_config()?;
     let specs = resolve(&target, &config, true)?;
     let options = EngineOptions {
-        data_dir: dirs::data_dir(),
+        data_dir: Dirs::from_env().data,
         extra_ca: config.extra_ca.clone(),
     };
     run_watch(options, Credentials::from_env(), specs, with_toasts).await
@@ -171,7 +172,7 @@ pub async fn watch_demo(with_toasts: bool, interval: f64) -> Result<()> {
             .await?;
     // Each demo server starts its ids at 1: a store kept from an earlier demo would take
     // them for notifications already seen.
-    let data_dir = dirs::data_dir().join("demo");
+    let data_dir = Dirs::from_env().data.join("demo");
     if data_dir.exists() {
         std::fs::remove_dir_all(&data_dir)
             .with_context(|| format!("cannot reset {}", data_dir.display()))?;
@@ -331,7 +332,7 @@ pub async fn login(
     let creds = Arc::new(Credentials::keyring());
     aviso_engine::engine::login(&http, &creds, &spec, &username, &password).await?;
     config.upsert(account.clone());
-    config.save(&dirs::config_file())?;
+    config.save(&Dirs::from_env().config_file())?;
     println!(
         "logged in as {username} on {}; tokens stored in the keyring; account `{}`",
         server_url.origin().ascii_serialization(),
@@ -351,7 +352,7 @@ pub async fn logout(account: Option<String>) -> Result<()> {
     tokio::task::spawn_blocking(move || Credentials::keyring().delete(&name)).await??;
     open_store()?.forget_account(&spec.name)?;
     config.accounts.retain(|a| a.name != spec.name);
-    config.save(&dirs::config_file())?;
+    config.save(&Dirs::from_env().config_file())?;
     println!(
         "logged out of `{}`; its tokens were removed from the keyring",
         spec.name

@@ -2,7 +2,7 @@
 //! command is a few lines (see `commands.rs`).
 
 mod commands;
-mod dirs;
+mod logging;
 mod toasts;
 
 use clap::{Parser, Subcommand};
@@ -126,7 +126,7 @@ enum ProfileCommand {
 }
 
 fn main() {
-    dirs::init_logging();
+    logging::init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Unread { account, json } => commands::unread(account.as_deref(), json),

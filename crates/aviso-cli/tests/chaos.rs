@@ -169,14 +169,11 @@ impl WatchProc {
         self.child.try_wait().ok().flatten()
     }
 
-    /// SIGTERM, then the rest of its output.
+    /// Stopped as a supervisor would (SIGTERM; see `stop_process`), then the rest of its output.
     fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let status = self.child.wait().expect("wait for watch");
-        assert!(status.success(), "watch exited with {status}");
+        if let Some(status) = aviso_demo::testkit::stop_process(&mut self.child) {
+            assert!(status.success(), "watch exited with {status}");
+        }
         if let Some(reader) = self.reader.take() {
             reader.join().expect("the stdout reader");
         }

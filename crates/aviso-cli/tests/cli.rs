@@ -7,9 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use aviso_demo::testkit::{
-    dunst_history, dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir,
-};
+#[cfg(target_os = "linux")]
+use aviso_demo::testkit::{dunst_history, dunst_summaries, dunst_total};
+use aviso_demo::testkit::{record_issued_tokens, stop_process, ArtifactDir};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
 use serde_json::Value;
 
@@ -156,14 +156,11 @@ impl Watch {
         }
     }
 
-    /// SIGTERM, then collect the rest of the output.
+    /// Stopped as a supervisor would (SIGTERM; see `stop_process`), then the rest of the output.
     fn stop(mut self) -> Vec<Value> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "watch exited with {status}");
+        if let Some(status) = stop_process(&mut self.child) {
+            assert!(status.success(), "watch exited with {status}");
+        }
         while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
             self.lines.push(v);
         }
@@ -517,6 +514,8 @@ async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
     record_issued_tokens(&control);
 }
 
+/// Linux: the Secret Service is a D-Bus service (Windows' Credential Manager is always there).
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_secret_service_login_says_what_to_install() {
     if !session() {
@@ -590,6 +589,7 @@ async fn without_a_secret_service_login_says_what_to_install() {
     record_issued_tokens(&server.control());
 }
 
+#[cfg(target_os = "linux")]
 fn wait_dunst_total(at_least: u64, secs: u64) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
@@ -601,6 +601,8 @@ fn wait_dunst_total(at_least: u64, secs: u64) -> u64 {
     }
 }
 
+/// Linux: dunst is the notification daemon here (Wine has no WinRT toasts).
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
     if !session() {

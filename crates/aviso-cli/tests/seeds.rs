@@ -128,14 +128,12 @@ impl Watch {
         }
     }
 
-    /// SIGTERM, then the rest of the output.
+    /// Stopped as a supervisor would (SIGTERM; see `stop_process`), then the rest of the output.
     fn stop(mut self) -> Vec<Value> {
         let mut child = self.child.take().unwrap();
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let status = child.wait().unwrap();
-        assert!(status.success(), "watch exited with {status}");
+        if let Some(status) = aviso_demo::testkit::stop_process(&mut child) {
+            assert!(status.success(), "watch exited with {status}");
+        }
         while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
             self.lines.push(v);
         }

@@ -138,3 +138,25 @@ pub fn dunst_history() -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// Asks a CLI process to stop the way a supervisor does, and waits for it to end. Unix:
+/// SIGTERM, and the exit status is returned (`watch` closes its sockets and exits 0).
+/// Windows has no SIGTERM, and a test cannot send a console Ctrl-C to one child of its own:
+/// the process is ended as Task Manager's "End task" ends it, and `None` says there is no
+/// clean exit to check (what it wrote and stored before is what the test reads).
+pub fn stop_process(child: &mut std::process::Child) -> Option<std::process::ExitStatus> {
+    #[cfg(unix)]
+    {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        Some(child.wait().expect("wait for the process"))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}

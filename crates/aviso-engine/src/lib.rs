@@ -21,7 +21,8 @@
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.
 //! - [`markup`]: escaping text for notification daemons.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
-//! - [`tls`]: rustls client configuration; [`config`]: the accounts file.
+//! - [`tls`]: rustls client configuration; [`config`]: the accounts file; [`dirs`]: where
+//!   embedders keep the config and the store on each platform.
 //! - [`engine`]: the handle embedders hold.
 
 pub mod alert;
@@ -30,6 +31,7 @@ pub mod backoff;
 pub mod catchup;
 pub mod config;
 pub mod credentials;
+pub mod dirs;
 pub mod engine;
 pub mod frame;
 pub mod link;

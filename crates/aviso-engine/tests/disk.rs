@@ -5,77 +5,17 @@
 //!
 //! The tmpfs needs root (CI and `scripts/test` run as root). Elsewhere the two tmpfs tests
 //! say so and pass; under `scripts/test` (`AVISO_SESSION_TESTS`) a failed mount fails them.
+//! They are Linux's (a tmpfs mount); the corrupt database runs everywhere (under Wine too).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
+use std::path::Path;
 
 use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
 use aviso_demo::EmitSpec;
 use aviso_engine::store::Store;
-use aviso_engine::EngineEvent;
-use tokio::time::Instant;
 
 #[path = "support/run.rs"]
 mod run;
 use run::{quiet_demo, Run};
-
-/// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
-struct Tmpfs {
-    dir: PathBuf,
-    _parent: ArtifactDir,
-}
-
-impl Tmpfs {
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let parent = ArtifactDir::new("disk");
-        let dir = parent.path().join("data");
-        std::fs::create_dir_all(&dir).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("AVISO_SESSION_TESTS").is_none(),
-                "cannot mount a tmpfs (root is needed): the disk tests cannot run"
-            );
-            eprintln!("SKIPPED: cannot mount a tmpfs here (not root); run under scripts/test");
-            return None;
-        }
-        Some(Tmpfs {
-            dir,
-            _parent: parent,
-        })
-    }
-
-    fn remount(&self, mode: &str) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,{mode}")])
-            .arg(&self.dir)
-            .status()
-            .unwrap();
-        assert!(status.success(), "remount {mode}");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
-}
-
-/// Fills the file system holding `dir` until it refuses another byte.
-fn fill(dir: &Path) -> PathBuf {
-    use std::io::Write;
-    let path = dir.join("filler");
-    let mut f = std::fs::File::create(&path).unwrap();
-    let chunk = vec![0u8; 4096];
-    while f.write_all(&chunk).is_ok() {}
-    while f.write_all(&[0]).is_ok() {}
-    path
-}
 
 /// The ids stored in the database file, read by a store of its own (as after a restart).
 fn stored_ids(data_dir: &Path) -> Vec<String> {
@@ -95,126 +35,6 @@ fn stored_ids(data_dir: &Path) -> Vec<String> {
 
 fn strings(ids: &[u64]) -> Vec<String> {
     ids.iter().map(u64::to_string).collect()
-}
-
-fn big() -> EmitSpec {
-    EmitSpec {
-        mensaje: Some("Pedido grande: ".to_string() + &"x".repeat(20_000)),
-        ..EmitSpec::default()
-    }
-}
-
-#[tokio::test]
-async fn a_full_disk_keeps_notifications_in_memory_and_saves_them_when_space_returns() {
-    let Some(fs) = Tmpfs::mount("4m") else { return };
-    let demo = quiet_demo().await;
-    let mut run = Run::start(&demo, &fs.dir).await;
-    run.live().await;
-    let before = demo.control().emit(3, &EmitSpec::default());
-    run.announced(&before).await;
-
-    let filler = fill(&fs.dir);
-    // Space SQLite already holds (its WAL is rewritten in place) takes a few more; keep
-    // sending until a write needs a page the disk no longer has.
-    let mut during = Vec::new();
-    while run.errors("disk_full").is_empty() {
-        assert!(during.len() < 400, "the disk never filled up");
-        let ids = demo.control().emit(20, &big());
-        run.announced(&ids).await;
-        during.extend(ids);
-    }
-    let more = demo.control().emit(20, &big());
-    run.announced(&more).await;
-    during.extend(more);
-    let told = run.errors("disk_full");
-    assert_eq!(told.len(), 1, "said once, not per batch: {told:?}");
-    assert!(told[0].contains("kept in memory"), "{}", told[0]);
-    // Delivered, listed and counted while they cannot be written.
-    let store = run.engine.store().clone();
-    assert!(store.held_count() >= 20, "held: {}", store.held_count());
-    let total = (before.len() + during.len()) as u64;
-    assert_eq!(store.total_count(Some("tienda")).unwrap(), total);
-    assert_eq!(store.unread_count(Some("tienda")).unwrap(), total);
-    let newest = store
-        .list(&aviso_engine::store::ListQuery {
-            limit: 1,
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(newest[0].id, during.last().unwrap().to_string());
-
-    std::fs::remove_file(filler).unwrap();
-    // The next notification writes the held ones with it.
-    let after = demo.control().emit(1, &EmitSpec::default());
-    run.announced(&after).await;
-    assert_eq!(store.held_count(), 0);
-    run.engine.shutdown().await;
-    let all: Vec<u64> = [before, during, after].concat();
-    assert_eq!(stored_ids(&fs.dir), strings(&all), "all saved, once each");
-    record_issued_tokens(&demo.control());
-}
-
-#[tokio::test]
-async fn a_read_only_data_dir_keeps_notifications_in_memory_until_it_is_writable() {
-    let Some(fs) = Tmpfs::mount("16m") else {
-        return;
-    };
-    let demo = quiet_demo().await;
-    let before = demo.control().emit(2, &EmitSpec::default());
-    {
-        let mut run = Run::start(&demo, &fs.dir).await;
-        run.live().await;
-        run.announced(&before).await;
-        run.engine.shutdown().await;
-    }
-    // E.g. a home on a file system remounted read-only after an error.
-    fs.remount("ro");
-    let mut run = Run::start(&demo, &fs.dir).await;
-    run.live().await;
-    let during = demo.control().emit(5, &EmitSpec::default());
-    run.announced(&during).await;
-    let store = run.engine.store().clone();
-    assert_eq!(store.held_count(), 5);
-    let told: Vec<_> = run
-        .seen
-        .iter()
-        .filter_map(|e| match e {
-            EngineEvent::Error { code, message, .. } if message.contains("kept in memory") => {
-                Some(code.clone())
-            }
-            _ => None,
-        })
-        .collect();
-    assert_eq!(told, ["read_only"], "{:#?}", run.seen);
-    let unread = store.unread_count(Some("tienda")).unwrap();
-    assert!(unread >= 5, "held notifications are counted: {unread}");
-    // Marking read cannot be saved either: a clear error, nothing lost.
-    run.engine
-        .mark_read("tienda", vec![during[0].to_string()])
-        .await
-        .unwrap();
-    run.wait_for(
-        10.0,
-        "the mark-read error",
-        |e| matches!(e, EngineEvent::Error { code, .. } if code == "read_only"),
-    )
-    .await;
-
-    fs.remount("rw");
-    // Without any new notification: the periodic retry writes them (every ~10 s).
-    let deadline = Instant::now() + Duration::from_secs(25);
-    while store.held_count() > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "held notifications were never written"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    run.engine.shutdown().await;
-    drop(store);
-    let all: Vec<u64> = [before, during].concat();
-    assert_eq!(stored_ids(&fs.dir), strings(&all));
-    record_issued_tokens(&demo.control());
 }
 
 #[tokio::test]
@@ -253,4 +73,194 @@ async fn a_corrupt_database_is_moved_aside_and_refilled_from_the_server() {
     assert_eq!(aside, 1, "the corrupt file is kept aside for inspection");
     assert_eq!(stored_ids(dir.path()), strings(&all));
     record_issued_tokens(&demo.control());
+}
+
+/// The two faults a tmpfs can play (Linux: mount needs it; Windows has no such mount).
+#[cfg(target_os = "linux")]
+mod tmpfs {
+    use std::path::PathBuf;
+    use std::process::Command;
+    use std::time::Duration;
+
+    use aviso_engine::EngineEvent;
+    use tokio::time::Instant;
+
+    use super::*;
+
+    /// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
+    struct Tmpfs {
+        dir: PathBuf,
+        _parent: ArtifactDir,
+    }
+
+    impl Tmpfs {
+        fn mount(size: &str) -> Option<Tmpfs> {
+            let parent = ArtifactDir::new("disk");
+            let dir = parent.path().join("data");
+            std::fs::create_dir_all(&dir).unwrap();
+            let ok = Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+                .arg(&dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                assert!(
+                    std::env::var_os("AVISO_SESSION_TESTS").is_none(),
+                    "cannot mount a tmpfs (root is needed): the disk tests cannot run"
+                );
+                eprintln!("SKIPPED: cannot mount a tmpfs here (not root); run under scripts/test");
+                return None;
+            }
+            Some(Tmpfs {
+                dir,
+                _parent: parent,
+            })
+        }
+
+        fn remount(&self, mode: &str) {
+            let status = Command::new("mount")
+                .args(["-o", &format!("remount,{mode}")])
+                .arg(&self.dir)
+                .status()
+                .unwrap();
+            assert!(status.success(), "remount {mode}");
+        }
+    }
+
+    impl Drop for Tmpfs {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        }
+    }
+
+    /// Fills the file system holding `dir` until it refuses another byte.
+    fn fill(dir: &Path) -> PathBuf {
+        use std::io::Write;
+        let path = dir.join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        while f.write_all(&[0]).is_ok() {}
+        path
+    }
+
+    fn big() -> EmitSpec {
+        EmitSpec {
+            mensaje: Some("Pedido grande: ".to_string() + &"x".repeat(20_000)),
+            ..EmitSpec::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_keeps_notifications_in_memory_and_saves_them_when_space_returns() {
+        let Some(fs) = Tmpfs::mount("4m") else { return };
+        let demo = quiet_demo().await;
+        let mut run = Run::start(&demo, &fs.dir).await;
+        run.live().await;
+        let before = demo.control().emit(3, &EmitSpec::default());
+        run.announced(&before).await;
+
+        let filler = fill(&fs.dir);
+        // Space SQLite already holds (its WAL is rewritten in place) takes a few more; keep
+        // sending until a write needs a page the disk no longer has.
+        let mut during = Vec::new();
+        while run.errors("disk_full").is_empty() {
+            assert!(during.len() < 400, "the disk never filled up");
+            let ids = demo.control().emit(20, &big());
+            run.announced(&ids).await;
+            during.extend(ids);
+        }
+        let more = demo.control().emit(20, &big());
+        run.announced(&more).await;
+        during.extend(more);
+        let told = run.errors("disk_full");
+        assert_eq!(told.len(), 1, "said once, not per batch: {told:?}");
+        assert!(told[0].contains("kept in memory"), "{}", told[0]);
+        // Delivered, listed and counted while they cannot be written.
+        let store = run.engine.store().clone();
+        assert!(store.held_count() >= 20, "held: {}", store.held_count());
+        let total = (before.len() + during.len()) as u64;
+        assert_eq!(store.total_count(Some("tienda")).unwrap(), total);
+        assert_eq!(store.unread_count(Some("tienda")).unwrap(), total);
+        let newest = store
+            .list(&aviso_engine::store::ListQuery {
+                limit: 1,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(newest[0].id, during.last().unwrap().to_string());
+
+        std::fs::remove_file(filler).unwrap();
+        // The next notification writes the held ones with it.
+        let after = demo.control().emit(1, &EmitSpec::default());
+        run.announced(&after).await;
+        assert_eq!(store.held_count(), 0);
+        run.engine.shutdown().await;
+        let all: Vec<u64> = [before, during, after].concat();
+        assert_eq!(stored_ids(&fs.dir), strings(&all), "all saved, once each");
+        record_issued_tokens(&demo.control());
+    }
+
+    #[tokio::test]
+    async fn a_read_only_data_dir_keeps_notifications_in_memory_until_it_is_writable() {
+        let Some(fs) = Tmpfs::mount("16m") else {
+            return;
+        };
+        let demo = quiet_demo().await;
+        let before = demo.control().emit(2, &EmitSpec::default());
+        {
+            let mut run = Run::start(&demo, &fs.dir).await;
+            run.live().await;
+            run.announced(&before).await;
+            run.engine.shutdown().await;
+        }
+        // E.g. a home on a file system remounted read-only after an error.
+        fs.remount("ro");
+        let mut run = Run::start(&demo, &fs.dir).await;
+        run.live().await;
+        let during = demo.control().emit(5, &EmitSpec::default());
+        run.announced(&during).await;
+        let store = run.engine.store().clone();
+        assert_eq!(store.held_count(), 5);
+        let told: Vec<_> = run
+            .seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Error { code, message, .. } if message.contains("kept in memory") => {
+                    Some(code.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(told, ["read_only"], "{:#?}", run.seen);
+        let unread = store.unread_count(Some("tienda")).unwrap();
+        assert!(unread >= 5, "held notifications are counted: {unread}");
+        // Marking read cannot be saved either: a clear error, nothing lost.
+        run.engine
+            .mark_read("tienda", vec![during[0].to_string()])
+            .await
+            .unwrap();
+        run.wait_for(
+            10.0,
+            "the mark-read error",
+            |e| matches!(e, EngineEvent::Error { code, .. } if code == "read_only"),
+        )
+        .await;
+
+        fs.remount("rw");
+        // Without any new notification: the periodic retry writes them (every ~10 s).
+        let deadline = Instant::now() + Duration::from_secs(25);
+        while store.held_count() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "held notifications were never written"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        run.engine.shutdown().await;
+        drop(store);
+        let all: Vec<u64> = [before, during].concat();
+        assert_eq!(stored_ids(&fs.dir), strings(&all));
+        record_issued_tokens(&demo.control());
+    }
 }

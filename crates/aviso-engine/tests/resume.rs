@@ -1,7 +1,9 @@
 //! The OS resume signal: logind's `PrepareForSleep(false)` makes every link reconnect and
 //! catch up at once. The test plays logind on the session bus (`AVISO_LOGIND_BUS=session`):
 //! it owns `org.freedesktop.login1` there and emits the signal as logind does on the
-//! system bus. Needs a session bus (`scripts/test` runs under `dbus-run-session`).
+//! system bus. Needs a session bus (`scripts/test` runs under `dbus-run-session`). Linux
+//! only: Windows' power notification cannot be sent under Wine (resume.rs).
+#![cfg(target_os = "linux")]
 
 use std::time::Duration;
 
