@@ -6,6 +6,11 @@
 //! The servers need `tests/servers/setup.sh` (a Python venv and `npm ci`); `scripts/test`
 //! runs it. Every token the Django server issues is appended to `AVISO_TOKEN_LEDGER` when
 //! it drops, for the suite's final leak scan.
+//!
+//! Under Wine (the Windows tests, `scripts/windows test`) the servers are still Linux
+//! programs on the same loopback, but Wine starts a Linux program without a handle to read,
+//! wait for or stop it: there `tests/servers/host.py` (at `AVISO_SEED_HOST`, started by
+//! `scripts/windows`) starts, watches and stops them for the test ([`host`]).
 
 #![allow(dead_code)] // each test binary uses its own part of this file
 
@@ -55,15 +60,43 @@ pub fn free_port() -> u16 {
 /// failed.
 pub struct Proc {
     name: String,
-    child: Option<Child>,
+    child: Option<Running>,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
+/// A server process: our own child, or one `host.py` runs for us (Windows tests).
+enum Running {
+    Child(Child),
+    /// Under Wine: the id `host.py` gave it.
+    Hosted(u64),
+}
+
 impl Proc {
-    fn spawn(name: &str, mut cmd: Command) -> (Proc, mpsc::Receiver<u16>) {
+    fn spawn(name: &str, cmd: Command) -> (Proc, mpsc::Receiver<u16>) {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join(format!("{name}.log"));
+        if cfg!(windows) {
+            let mut req = host::describe(&cmd);
+            req["op"] = "spawn".into();
+            req["log"] = log.display().to_string().into();
+            let id = host::ask(req)["id"].as_u64().unwrap();
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let answer = host::ask(json!({"op": "ready", "id": id, "timeout": 60}));
+                if let Some(port) = answer["port"].as_u64() {
+                    let _ = tx.send(port as u16);
+                }
+            });
+            let proc = Proc {
+                name: name.into(),
+                child: Some(Running::Hosted(id)),
+                log,
+                _dir: dir,
+            };
+            return (proc, rx);
+        }
+        let mut cmd = cmd;
         let err = std::fs::File::create(&log).unwrap();
         cmd.stdout(Stdio::piped()).stderr(err).stdin(Stdio::null());
         let mut child = cmd
@@ -85,7 +118,7 @@ impl Proc {
         (
             Proc {
                 name: name.into(),
-                child: Some(child),
+                child: Some(Running::Child(child)),
                 log,
                 _dir: dir,
             },
@@ -105,8 +138,13 @@ impl Proc {
 
     /// Stops the process now (SIGTERM, then SIGKILL).
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
+        let mut child = match self.child.take() {
+            None => return,
+            Some(Running::Hosted(id)) => {
+                host::ask(json!({"op": "stop", "id": id}));
+                return;
+            }
+            Some(Running::Child(child)) => child,
         };
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -251,8 +289,8 @@ impl Django {
     /// Runs Python against the server's database and channel layer while daphne may be down
     /// (e.g. rows created while the server is stopped, as another worker would).
     pub fn shell(&self, code: &str) -> String {
-        let out = Command::new(python())
-            .arg(servers_dir().join("django/manage.py"))
+        let mut cmd = Command::new(python());
+        cmd.arg(servers_dir().join("django/manage.py"))
             .args(["shell", "-c", code])
             .current_dir(servers_dir().join("django"))
             .env("AVISO_DB", self.data_dir.path().join("db.sqlite3"))
@@ -260,9 +298,8 @@ impl Django {
                 "REDIS_URL",
                 format!("redis://127.0.0.1:{}/0", self.redis.port),
             )
-            .env("CHANNELS_PREFIX", &self.prefix)
-            .output()
-            .unwrap();
+            .env("CHANNELS_PREFIX", &self.prefix);
+        let out = host::output(cmd);
         assert!(
             out.status.success(),
             "manage.py shell failed: {}",
@@ -427,13 +464,12 @@ impl Furniture {
 
     /// Sends one event through the seed's own producer (`websocket_client.py`).
     pub fn notify(&self, event: &str, args: &[&str]) {
-        let out = Command::new(python())
-            .arg(servers_dir().join("furniture/websocket_client.py"))
+        let mut cmd = Command::new(python());
+        cmd.arg(servers_dir().join("furniture/websocket_client.py"))
             .arg(event)
             .args(args)
-            .env("WEBSOCKET_URL", self.ws_url())
-            .output()
-            .unwrap();
+            .env("WEBSOCKET_URL", self.ws_url());
+        let out = host::output(cmd);
         assert!(
             out.status.success(),
             "websocket_client.py {event} failed: {}",
@@ -448,5 +484,77 @@ impl Furniture {
             None,
         )
         .await
+    }
+}
+
+/// Linux programs run for a test under Wine: `tests/servers/host.py` starts, watches and
+/// stops them (see the module's doc). Elsewhere [`output`] runs the command itself.
+pub mod host {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpStream;
+    use std::process::{Command, Output};
+
+    use serde_json::{json, Map, Value};
+
+    /// One request to the host, its answer; a refusal fails the test with the host's words.
+    pub fn ask(request: Value) -> Value {
+        let addr = std::env::var("AVISO_SEED_HOST").expect(
+            "AVISO_SEED_HOST is not set: the Windows tests run through scripts/windows, which \
+             starts tests/servers/host.py",
+        );
+        let mut stream = TcpStream::connect(&addr).expect("connect to the seed-server host");
+        stream
+            .write_all(format!("{request}\n").as_bytes())
+            .expect("ask the seed-server host");
+        let mut line = String::new();
+        BufReader::new(stream)
+            .read_line(&mut line)
+            .expect("read the seed-server host's answer");
+        let answer: Value = serde_json::from_str(&line).expect("the host answers JSON");
+        if let Some(error) = answer.get("error") {
+            panic!("the seed-server host refused {request}: {error}");
+        }
+        answer
+    }
+
+    /// A command as the host takes it: program, arguments, environment, folder.
+    pub fn describe(cmd: &Command) -> Value {
+        let text = |s: &std::ffi::OsStr| s.to_string_lossy().into_owned();
+        let env: Map<String, Value> = cmd
+            .get_envs()
+            .filter_map(|(k, v)| Some((text(k), Value::from(text(v?)))))
+            .collect();
+        json!({
+            "program": text(cmd.get_program()),
+            "args": cmd.get_args().map(text).collect::<Vec<_>>(),
+            "env": env,
+            "cwd": cmd.get_current_dir().map(|d| text(d.as_os_str())),
+        })
+    }
+
+    /// Runs a command to its end and returns what it printed.
+    pub fn output(mut cmd: Command) -> Output {
+        if !cfg!(windows) {
+            return cmd.output().expect("run a seed server's tool");
+        }
+        let mut req = describe(&cmd);
+        req["op"] = "run".into();
+        let answer = ask(req);
+        Output {
+            status: exit_status(answer["status"].as_i64().unwrap_or(-1)),
+            stdout: answer["stdout"].as_str().unwrap_or("").as_bytes().to_vec(),
+            stderr: answer["stderr"].as_str().unwrap_or("").as_bytes().to_vec(),
+        }
+    }
+
+    #[cfg(windows)]
+    fn exit_status(code: i64) -> std::process::ExitStatus {
+        std::os::windows::process::ExitStatusExt::from_raw(code as u32)
+    }
+
+    #[cfg(unix)]
+    fn exit_status(code: i64) -> std::process::ExitStatus {
+        // A wait status: the exit code sits in the second byte.
+        std::os::unix::process::ExitStatusExt::from_raw(((code & 0xff) << 8) as i32)
     }
 }
