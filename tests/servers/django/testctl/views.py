@@ -176,11 +176,13 @@ def dashboard_push_view(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def config(request):
-    """GET/POST {"ws_404"?: bool, "dashboard_reject"?: "close_before_accept"|"accept_then_close"}."""
+    """GET/POST {"ws_404"?: bool, "sse_stall"?: bool, "dashboard_reject"?: "close_before_accept"|"accept_then_close"}."""
     if request.method == "POST":
         body = _body(request)
         if "ws_404" in body:
             state.config["ws_404"] = bool(body["ws_404"])
+        if "sse_stall" in body:
+            state.config["sse_stall"] = bool(body["sse_stall"])
         if "dashboard_reject" in body:
             if body["dashboard_reject"] not in state.REJECT_MODES:
                 return _bad(f"dashboard_reject must be one of {state.REJECT_MODES}")
