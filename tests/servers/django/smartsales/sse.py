@@ -9,8 +9,11 @@ that reconnects with `Last-Event-ID` gets what it missed replayed, across server
 
 The JWT is checked here, before django-eventstream sees the request: no or a bad token -> 401, a
 user who is not staff -> 403 (DRF's IsAdminUser), like the REST side. Test controls (testctl):
-`ws_404` answers 404 here too (an SSE endpoint that is not deployed), `sse_stall` makes every open
-stream stop writing while its TCP connection stays open (a buffering proxy looks exactly like that).
+`ws_404` answers 404 here too (an SSE endpoint that is not deployed); `sse_stall` makes every open
+stream stop writing while its TCP connection stays open (a buffering proxy looks exactly like that);
+`sse_keepalive` (seconds) adds keep-alive comments to idle streams more often than
+django-eventstream's own `keep-alive` event every 20 s, so tests can use short dead-peer timeouts;
+POST /__test/sse/drop/ ends every open stream (as a proxy or a server reload would).
 """
 
 import asyncio
@@ -57,14 +60,38 @@ def _user(raw):
         return None
 
 
-async def _stallable(content):
-    """Passes the stream through until `sse_stall` is set, then goes silent for good (the
-    connection stays open until the client or the server ends it)."""
-    async for chunk in content:
-        if state.config.get("sse_stall"):
-            state.count_sse("stalled")
-            await asyncio.Event().wait()
-        yield chunk
+async def _controlled(content):
+    """Passes django-eventstream's stream through, with the test controls: keep-alive comments
+    every `sse_keepalive` seconds while idle, silence for good once `sse_stall` is set (the
+    connection stays open until the client or the server ends it), the end of the stream on
+    /__test/sse/drop/."""
+    generation = state.sse_generation
+    chunks = content.__aiter__()
+    pending = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(chunks.__anext__())
+            keepalive = state.config.get("sse_keepalive")
+            done, _ = await asyncio.wait([pending], timeout=keepalive or 1.0)
+            if state.sse_generation != generation:
+                return
+            if state.config.get("sse_stall"):
+                state.count_sse("stalled")
+                await asyncio.Event().wait()
+            if not done:
+                if keepalive:
+                    yield ": keep-alive\n\n"
+                continue
+            try:
+                chunk = pending.result()
+            except StopAsyncIteration:
+                return
+            pending = None
+            yield chunk
+    finally:
+        if pending is not None:
+            pending.cancel()
 
 
 def eventos(request):
@@ -84,5 +111,5 @@ def eventos(request):
     response = events(request, channels=[channel_for(user.pk)])
     if response.status_code == 200 and response.streaming:
         state.count_sse("accepted")
-        response.streaming_content = _stallable(response.streaming_content)
+        response.streaming_content = _controlled(response.streaming_content)
     return response

@@ -11,7 +11,15 @@ from django.conf import settings
 
 _lock = threading.Lock()
 
-DEFAULT_CONFIG = {"ws_404": False, "sse_stall": False, "dashboard_reject": settings.DASHBOARD_REJECT}
+DEFAULT_CONFIG = {
+    "ws_404": False,
+    "sse_stall": False,
+    "sse_keepalive": None,
+    "dashboard_reject": settings.DASHBOARD_REJECT,
+}
+
+# Bumped by /__test/sse/drop/: every open SSE stream started under an older value ends.
+sse_generation = 0
 REJECT_MODES = ("close_before_accept", "accept_then_close")
 config = dict(DEFAULT_CONFIG)
 
