@@ -124,7 +124,12 @@ impl Parser {
                 return;
             }
         }
-        if self.after_cr && bytes.first() == Some(&b'\n') {
+        if bytes.is_empty() {
+            // An empty read changes nothing (a CR at the end of the last one still waits
+            // to see whether an LF follows).
+            return;
+        }
+        if self.after_cr && bytes[0] == b'\n' {
             bytes = &bytes[1..];
         }
         self.after_cr = false;
@@ -495,6 +500,11 @@ mod tests {
         }
         let bytes: Vec<&[u8]> = text.chunks(1).collect();
         assert_eq!(parse(&bytes), whole);
+        // Empty reads in between change nothing, even right after a CR.
+        assert_eq!(
+            parse(&[b"data: 1\r", b"", b"\ndata: 2\n\n"]),
+            parse(&[b"data: 1\r\ndata: 2\n\n"])
+        );
     }
 
     #[test]
