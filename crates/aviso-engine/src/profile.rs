@@ -661,6 +661,12 @@ impl Profile {
         if self.transport == TransportChoice::Sse && self.sse.url.is_empty() {
             return Err("sse.url is required for transport = \"sse\"".into());
         }
+        if self.transport == TransportChoice::Sse && !self.websocket.mark_read.is_empty() {
+            // Nothing can be sent up a stream: mark-reads would wait for an answer forever.
+            return Err(
+                "websocket.mark_read needs transport = \"websocket\" (use rest.mark_read)".into(),
+            );
+        }
         if self.transport == TransportChoice::Polling && self.rest.list.is_empty() {
             return Err("rest.list is required for transport = \"polling\"".into());
         }
