@@ -480,3 +480,42 @@ async fn bad_events_give_errors_the_stream_goes_on_and_nothing_wrong_is_stored()
     h.wait_ids(5.0, &after).await;
     h.assert_no_duplicates();
 }
+
+#[tokio::test]
+async fn the_servers_retry_sets_the_reconnect_delay_within_the_bounds() {
+    // Our own first delay would be up to 5 s; the server asks for 50 ms.
+    let profile = r#"extends = "smartsales-sse"
+[heartbeat]
+timeout_secs = 2.0
+[reconnect]
+min_ms = 20
+initial_ms = 5000
+max_ms = 10000
+stable_secs = 0.5
+"#;
+    let config = DemoConfig {
+        sse_retry: Some(Duration::from_millis(50)),
+        ..demo_config()
+    };
+    let mut h = Harness::start_with(config, profile).await;
+    h.wait_live_sse(5.0).await;
+    for round in 0..3 {
+        // Stable for longer than stable_secs, so each drop is a first failure.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        h.control.drop_sockets();
+        let dropped = Instant::now();
+        h.wait_for(
+            5.0,
+            "the drop",
+            |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+        )
+        .await;
+        h.wait_live_sse(6.0).await;
+        let took = dropped.elapsed();
+        // min 20 ms + up to 50 ms, plus the connect: far under our own 5 s ceiling.
+        assert!(
+            took < Duration::from_millis(1_000),
+            "round {round}: {took:?}"
+        );
+    }
+}
