@@ -82,6 +82,7 @@ pub fn status_line(
 fn transport_name(t: Option<TransportKind>) -> &'static str {
     match t {
         Some(TransportKind::Socketio) => "Socket.IO",
+        Some(TransportKind::Sse) => "SSE",
         Some(TransportKind::Polling) => "REST",
         _ => "WebSocket",
     }

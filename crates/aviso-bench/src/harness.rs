@@ -1,5 +1,6 @@
 //! What every benchmark needs: a demo server on 127.0.0.1:0, tokens for it, an engine on a
-//! fresh data directory, and the baseline: a bare tokio-tungstenite reader.
+//! fresh data directory, and the baselines: a bare tokio-tungstenite reader and a bare SSE
+//! reader.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub fn engine(
 
 /// The preset as users get it.
 pub const SMARTSALES: &str = "extends = \"smartsales\"\n";
+/// The SSE preset as users get it.
+pub const SMARTSALES_SSE: &str = "extends = \"smartsales-sse\"\n";
 
 /// Waits until the account (not a channel of it) reports `Live`.
 pub async fn wait_live(events: &mut Receiver<EngineEvent>, secs: u64) -> Result<()> {
@@ -122,6 +125,38 @@ pub async fn bare_read(
             let v: serde_json::Value = serde_json::from_str(&text)?;
             if !f(v) {
                 break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The SSE baseline: one streaming GET on the demo's event stream (reqwest, as the engine
+/// uses), `data:` lines parsed as JSON and handed to `f` until it returns false. Nothing
+/// else: no ids kept, no store, no catch-up, no de-duplication, no limits.
+pub async fn bare_sse_read(
+    http_url: &str,
+    token: &str,
+    mut f: impl FnMut(serde_json::Value) -> bool,
+) -> Result<()> {
+    let url = format!("{http_url}{}?token={token}", aviso_demo::SSE_PATH);
+    let response = reqwest::Client::new()
+        .get(url)
+        .header("Accept", "text/event-stream")
+        .send()
+        .await?
+        .error_for_status()?;
+    let mut body = response.bytes_stream();
+    let mut buf = Vec::new();
+    while let Some(chunk) = body.next().await {
+        buf.extend_from_slice(&chunk?);
+        while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buf.drain(..=end).collect();
+            if let Some(data) = line.strip_prefix(b"data: ") {
+                let v: serde_json::Value = serde_json::from_slice(data)?;
+                if !f(v) {
+                    return Ok(());
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
 //! Benchmark 1, delivery latency: the demo server stamps each event with the wall clock as
 //! it sends it (`datos.t_ns`); the engine's notification event, the `aviso-cli watch`
 //! stdout line and a bare tokio-tungstenite reader on the same server, in the same run,
-//! each note when they see it.
+//! each note when they see it. The same events also reach a second engine over SSE
+//! (`smartsales-sse`) and a bare SSE reader, so both transports are compared in one run.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -107,6 +108,24 @@ pub fn rows(bench: &str, side: &str, a: Summary, bare: Summary) -> Vec<Row> {
     ]
 }
 
+/// The bare SSE reader against the bare WebSocket reader (what the transport itself costs),
+/// and the engine over SSE against the bare WebSocket reader.
+fn sse_beside_websocket(aviso_sse: Summary, bare_sse: Summary, bare_ws: Summary) -> Vec<Row> {
+    let row = |side: &str, metric: &str, x: f64, b: f64| {
+        Row::new(
+            BENCH,
+            &format!("{side} {metric} vs bare WebSocket (ms)"),
+            format!("{x:.3}"),
+        )
+        .baseline(format!("{b:.3}"), format!("{:+.3} ms", x - b))
+    };
+    vec![
+        row("bare SSE reader", "p50", bare_sse.p50, bare_ws.p50),
+        row("bare SSE reader", "p99", bare_sse.p99, bare_ws.p99),
+        row("engine over SSE", "p99", aviso_sse.p99, bare_ws.p99),
+    ]
+}
+
 /// The latency of the first `n` notification events of an engine (`data.t_ns` stamps).
 pub fn engine_latencies(
     mut events: Receiver<EngineEvent>,
@@ -125,6 +144,27 @@ pub fn engine_latencies(
                 }
             }
         })
+        .await;
+        got
+    })
+}
+
+/// The latency of the first `n` events the bare SSE reader parses (`datos.t_ns` stamps).
+pub fn bare_sse_latencies(
+    url: String,
+    token: String,
+    n: usize,
+    deadline: Duration,
+) -> JoinHandle<Vec<f64>> {
+    tokio::spawn(async move {
+        let mut got = Vec::with_capacity(n);
+        let _ = tokio::time::timeout(
+            deadline,
+            harness::bare_sse_read(&url, &token, |event| {
+                got.extend(event.get("datos").and_then(latency_ms));
+                got.len() < n
+            }),
+        )
         .await;
         got
     })
@@ -156,8 +196,13 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
     let tokens = harness::tokens(&url).await?;
     let token = tokens.access.expose().to_owned();
     let dir = tempfile::tempdir()?;
-    let (engine, mut events) = harness::engine(dir.path(), &url, tokens, harness::SMARTSALES, 1)?;
+    let (engine, mut events) =
+        harness::engine(dir.path(), &url, tokens.clone(), harness::SMARTSALES, 1)?;
     harness::wait_live(&mut events, 20).await?;
+    let sse_dir = tempfile::tempdir()?;
+    let (sse_engine, mut sse_events) =
+        harness::engine(sse_dir.path(), &url, tokens, harness::SMARTSALES_SSE, 1)?;
+    harness::wait_live(&mut sse_events, 20).await?;
     let socket = harness::bare_connect(&url, &token).await?;
     let cli_proc = match cli {
         Some(cli) => Some(spawn_cli(cli, &url, &token, dir.path()).await?),
@@ -167,6 +212,10 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
     let deadline = Duration::from_secs_f64(n as f64 / rate + 15.0);
     let engine_task = engine_latencies(events, n, deadline);
     let bare_task = bare_latencies(socket, n, deadline);
+    let sse_engine_task = engine_latencies(sse_events, n, deadline);
+    let bare_sse_task = bare_sse_latencies(url.clone(), token.clone(), n, deadline);
+    // The bare SSE reader connects in its task: let it be open before the first event.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let cli_task: Option<JoinHandle<(Child, Vec<f64>)>> = cli_proc.map(|(child, mut lines)| {
         tokio::spawn(async move {
             let mut got = Vec::with_capacity(n);
@@ -201,9 +250,21 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
 
     let aviso = summarize(engine_task.await?);
     let bare = summarize(bare_task.await?);
+    let aviso_sse = summarize(sse_engine_task.await?);
+    let bare_sse = summarize(bare_sse_task.await?);
     let mut out = Vec::new();
     anyhow::ensure!(bare.n == n, "bare reader saw {} of {n} events", bare.n);
     anyhow::ensure!(aviso.n == n, "engine delivered {} of {n} events", aviso.n);
+    anyhow::ensure!(
+        bare_sse.n == n,
+        "bare SSE reader saw {} of {n} events",
+        bare_sse.n
+    );
+    anyhow::ensure!(
+        aviso_sse.n == n,
+        "engine over SSE delivered {} of {n} events",
+        aviso_sse.n
+    );
     out.push(Row::new(
         BENCH,
         "events at a steady rate",
@@ -223,7 +284,10 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
             "skipped: no aviso-cli binary".into(),
         ));
     }
+    out.extend(rows(BENCH, "engine event over SSE", aviso_sse, bare_sse));
+    out.extend(sse_beside_websocket(aviso_sse, bare_sse, bare));
     engine.shutdown().await;
+    sse_engine.shutdown().await;
     drop(demo);
     Ok(out)
 }

@@ -284,6 +284,12 @@ fn explain(row: &Row) -> Option<&'static str> {
          through Redis, then daphne), which dominates the absolute figures (~10 ms median, \
          tens of ms at p99 on 2 cores). A miss here means the engine's per-frame work met the \
          Python server's CPU use on a 2-core machine; compare with the demo-server rows."
+    } else if b.starts_with("1") && m.contains("SSE") {
+        "Latency over SSE: compare the engine over SSE with the bare SSE reader of the same run \
+         (the transport's own cost is the bare SSE reader against the bare WebSocket one). The \
+         engine's per-event work is the WebSocket path's plus storing the event id after the \
+         batch (one more SQLite write per batch); a miss on 2 shared cores is worth a rerun \
+         on a quiet machine before acting."
     } else if b.starts_with("1") && m.contains("aviso-cli") {
         "CLI latency is the engine's path plus one more process hop (a JSON line through a \
          pipe): on 2 cores shared with other work the extra p99 is mostly the scheduling of a \
@@ -427,7 +433,7 @@ const METHODS: &str = "
 stamped with the wall clock as it is sent; an in-process engine (`Engine::open`, the `smartsales` \
 preset), an `aviso-cli watch` process and a bare tokio-tungstenite reader are connected to the same \
 server at once, and each notes when it sees the event (the engine's `Notification` event, the CLI's \
-stdout line, the bare reader's parsed frame). Target: p99 at most 1 ms above the bare reader.
+stdout line, the bare reader's parsed frame). Target: p99 at most 1 ms above the bare reader. In the same run a second engine on the `smartsales-sse` preset and a bare SSE reader (one reqwest streaming GET, `data:` lines parsed, nothing else) read the same events from the demo's event stream: the SSE engine against the bare SSE reader (same target), and both SSE readers against the bare WebSocket reader (what the transport itself costs).
 2. **Burst ingest** — a fresh demo server stores and sends N notifications in one go; a child \
 process with an engine counts `Notification` events until all N arrived and checks the store holds \
 N; then the same with a child that only reads and parses the frames. Rate = N / (send start → last \

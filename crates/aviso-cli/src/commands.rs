@@ -46,6 +46,9 @@ fn default_name(server: &url::Url) -> String {
 /// account (`all_if_none`) / the only one.
 fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<AccountSpec>> {
     let params = parse_params(&target.params)?;
+    if target.server.is_none() && target.profile.is_some() {
+        bail!("--profile needs --server (or `watch --demo`)");
+    }
     if let Some(server) = &target.server {
         let server_url = parse_server(server)?;
         let profile = target.profile.as_deref().unwrap_or("smartsales");
@@ -145,8 +148,9 @@ pub async fn watch(target: Target, with_toasts: bool) -> Result<()> {
 }
 
 /// `watch --demo`: the embedded demo backend on a free loopback port, logged in as its
-/// admin with in-memory tokens; its data is kept apart from real accounts.
-pub async fn watch_demo(with_toasts: bool, interval: f64) -> Result<()> {
+/// admin with in-memory tokens; its data is kept apart from real accounts. `profile`:
+/// `smartsales` (WebSocket, the default) or `smartsales-sse` (the same over SSE).
+pub async fn watch_demo(with_toasts: bool, interval: f64, profile: Option<String>) -> Result<()> {
     let config = aviso_demo::DemoConfig {
         event_interval: (interval > 0.0).then(|| std::time::Duration::from_secs_f64(interval)),
         ..aviso_demo::DemoConfig::default()
@@ -159,7 +163,7 @@ pub async fn watch_demo(with_toasts: bool, interval: f64) -> Result<()> {
     let spec = AccountConfig {
         name: "demo".into(),
         server: demo.http_url(),
-        profile: "smartsales".into(),
+        profile: profile.unwrap_or_else(|| "smartsales".into()),
         username: Some("admin".into()),
         params: BTreeMap::new(),
     }
@@ -370,7 +374,11 @@ pub async fn demo_server(port: u16, interval: f64) -> Result<()> {
         event_interval: (interval > 0.0).then(|| std::time::Duration::from_secs_f64(interval)),
         ..aviso_demo::DemoConfig::default()
     };
-    eprintln!("Aviso demo backend on http://{local} (users admin/admin, cliente/cliente)");
+    eprintln!(
+        "Aviso demo backend on http://{local} (users admin/admin, cliente/cliente; WebSocket {}, SSE {})",
+        aviso_demo::WS_PATH,
+        aviso_demo::SSE_PATH
+    );
     println!("READY {}", local.port());
     aviso_demo::serve(listener, config, async {
         let _ = tokio::signal::ctrl_c().await;

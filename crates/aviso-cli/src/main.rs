@@ -27,8 +27,9 @@ pub struct Target {
     /// An ad-hoc server URL (with --profile), e.g. http://127.0.0.1:8000.
     #[arg(long, conflicts_with = "account")]
     server: Option<String>,
-    /// A preset name or a profile TOML file (with --server).
-    #[arg(long, requires = "server")]
+    /// A preset name or a profile TOML file (with --server, or with `watch --demo`:
+    /// `smartsales`, the default, or `smartsales-sse`).
+    #[arg(long)]
     profile: Option<String>,
     /// The account name to use with --server (default: the server's host:port).
     #[arg(long, requires = "server")]
@@ -109,7 +110,7 @@ enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
-    /// Run the embedded demo backend (SmartSales365 dialect).
+    /// Run the embedded demo backend (SmartSales365 dialect: WebSocket and SSE).
     DemoServer {
         #[arg(long, default_value_t = 8765)]
         port: u16,
@@ -147,11 +148,11 @@ fn main() {
             ..
         } => block_on(commands::watch(target, toasts)),
         Command::Watch {
+            target,
             toasts,
             demo: true,
             demo_interval,
-            ..
-        } => block_on(commands::watch_demo(toasts, demo_interval)),
+        } => block_on(commands::watch_demo(toasts, demo_interval, target.profile)),
         Command::MarkRead { target, all, ids } => block_on(commands::mark_read(target, all, ids)),
         Command::Login {
             server,

@@ -23,6 +23,10 @@
 //!   shows them again, so only the engine's comparison with the server's unread list
 //!   (`rest.unread_list`) brings them in.
 //!
+//! Two legs, the same storm and the same checks: over the WebSocket (`smartsales`) and over
+//! Server-Sent Events (`smartsales-sse`: the stream resumes with Last-Event-ID, so after a
+//! reconnect the server's replay and the REST catch-up both deliver what was missed).
+//!
 //! `AVISO_CHAOS_EVENTS` (default 10,000; paced at 80 a second), `AVISO_CHAOS_SEED` (the
 //! seed is printed; it fixes each lane's schedule of faults, not how they interleave with
 //! the client) and `AVISO_CHAOS_FAULTS` (minimum per proxy fault kind, default 50) size it;
@@ -54,7 +58,7 @@ const RATE: f64 = 80.0;
 /// The client's timers, scaled down so a stall of a second is a dead peer: pings every
 /// 0.2 s, dead after 0.8 s of silence; polls every 0.5 s, probes every 1 s, a safety poll
 /// every 2 s; short REST and connect timeouts; tokens refreshed 2 s before they expire.
-const PROFILE: &str = r#"extends = "smartsales"
+const PROFILE: &str = r#"
 [auth]
 refresh_margin_secs = 2
 [heartbeat]
@@ -74,6 +78,12 @@ stable_secs = 1.0
 fallback_after = 4
 connect_timeout_secs = 2.0
 "#;
+/// The chaos profile on `preset`. Over SSE nothing is pinged: the demo's keep-alive comments
+/// (every `ping_interval`, 0.3 s) are the life signs the 0.8 s timeout watches.
+fn profile(preset: &str) -> String {
+    format!("extends = \"{preset}\"\n{PROFILE}")
+}
+
 /// `expire_tokens` waits for this long without any refused credentials. The session
 /// refreshes once after a refusal and takes a refusal of the refreshed token as final
 /// (`needs_login`, as documented); a server that expired the refreshed token a second after
@@ -703,6 +713,21 @@ impl Drop for Ledger {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_lost_or_repeated_under_chaos() {
+    chaos("smartsales", "websocket").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_lost_or_repeated_under_chaos_over_sse() {
+    chaos("smartsales-sse", "sse").await;
+}
+
+/// One leg at a time: both at once would halve the CPU each gets on a 2-core machine, and
+/// the 0.8 s dead-peer timeout would then measure the scheduler.
+static ONE_LEG_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The storm and the checks, with `preset` (whose live transport is `transport`).
+async fn chaos(preset: &str, transport: &str) {
+    let _leg = ONE_LEG_AT_A_TIME.lock().await;
     let events = env_u64("AVISO_CHAOS_EVENTS", 10_000) as usize;
     let min_faults = env_u64("AVISO_CHAOS_FAULTS", 50);
     let seed = env_u64(
@@ -713,7 +738,7 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
             .unwrap_or(1),
     );
     println!(
-        "chaos: seed {seed} (AVISO_CHAOS_SEED={seed} repeats it), {events} events, \
+        "chaos ({transport}): seed {seed} (AVISO_CHAOS_SEED={seed} repeats it), {events} events, \
          at least {min_faults} faults of each kind"
     );
     let started = std::time::Instant::now();
@@ -734,7 +759,7 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let dir = ArtifactDir::new("chaos");
     let profile = dir.path().join("chaos.toml");
-    std::fs::write(&profile, PROFILE).unwrap();
+    std::fs::write(&profile, self::profile(preset)).unwrap();
     let cli = Cli {
         url: proxy.http_url(),
         profile,
@@ -808,7 +833,7 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
             loop {
                 sleep(Duration::from_millis(100)).await;
                 let stats = ch.control.stats();
-                let n = stats.rest.unauthorized + stats.ws_refused;
+                let n = stats.rest.unauthorized + stats.ws_refused + stats.sse_refused;
                 let mut seen = lock(&ch.refusals);
                 if seen.0 != n {
                     *seen = (n, Instant::now());
@@ -901,10 +926,10 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
     .await;
     settle(
         30,
-        "watch back on the WebSocket",
+        "watch back on its streaming transport",
         || {
             let log = lock(&log);
-            log.state == "live" && log.transport == "websocket"
+            log.state == "live" && log.transport == transport
         },
         || {
             let log = lock(&log);
@@ -1042,10 +1067,23 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
     assert!(lives > 1, "the client never reconnected");
     assert!(pollings > 0, "the client never fell back to polling");
     assert!(stats.refresh_ok > 0, "no token was refreshed");
+    if transport == "sse" {
+        // Reconnects resumed from the stored position (the first request had none).
+        let resumed = stats
+            .sse_last_event_ids
+            .iter()
+            .filter(|id| id.is_some())
+            .count();
+        assert!(resumed > 0, "no stream request carried Last-Event-ID");
+        println!(
+            "  sse: {} stream requests, {resumed} with Last-Event-ID",
+            stats.sse_last_event_ids.len()
+        );
+    }
 
     let get = |k: &str| tally.get(k).copied().unwrap_or(0);
     println!(
-        "chaos: seed {seed}: {} s of faults, {} s in all",
+        "chaos ({transport}): seed {seed}: {} s of faults, {} s in all",
         storm.as_secs(),
         total.as_secs()
     );
@@ -1089,12 +1127,14 @@ async fn nothing_is_lost_or_repeated_under_chaos() {
     );
     println!(
         "  client: live {lives} times ({} reconnects), polling {pollings} times, backoff {} \
-         times; {} WebSocket handshakes accepted, {} refused; {} token refreshes, {} REST 401s; \
-         error lines {:?}",
+         times; {} WebSocket handshakes accepted, {} refused; {} SSE streams opened, {} \
+         refused; {} token refreshes, {} REST 401s; error lines {:?}",
         lives - 1,
         log.entered.get("backoff").copied().unwrap_or(0),
         stats.ws_accepted,
         stats.ws_refused,
+        stats.sse_accepted,
+        stats.sse_refused,
         stats.refresh_ok,
         stats.rest.unauthorized,
         log.errors,

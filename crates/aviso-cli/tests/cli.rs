@@ -359,6 +359,65 @@ async fn mark_read_is_queued_while_the_server_is_down_and_sent_after_a_cli_resta
     record_issued_tokens(&control);
 }
 
+/// `aviso-cli watch` over SSE, stopped and started again: the new process sends the stored
+/// event id as `Last-Event-ID` (the server replays from there) and prints only what it never
+/// printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_over_sse_resumes_from_the_stored_id_after_a_cli_restart() {
+    let server = DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            event_interval: None,
+            ping_interval: aviso_demo::testkit::SSE_KEEP_ALIVE,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let control = server.control();
+    let url = server.http_url();
+    let mut env = Env::new("cli-sse");
+    std::fs::write(
+        env.dir.path().join("fast-sse.toml"),
+        aviso_demo::testkit::FAST_SMARTSALES_SSE_PROFILE,
+    )
+    .unwrap();
+    let profile = env.dir.path().join("fast-sse.toml").display().to_string();
+    env.tokens = Some(login_tokens(&url).await);
+    let args = [
+        "--server",
+        url.as_str(),
+        "--profile",
+        profile.as_str(),
+        "--name",
+        "tienda",
+    ];
+    let mut watch = env.watch(&args);
+    watch.wait_for(10, "live over SSE", |l| {
+        l["type"] == "state" && l["state"] == "live" && l["transport"] == "sse"
+    });
+    let first = emit(&control, 3);
+    watch.wait_ids(10, &first);
+    watch.stop();
+
+    let missed = emit(&control, 2);
+    let mut watch = env.watch(&args);
+    watch.wait_ids(10, &missed);
+    std::thread::sleep(Duration::from_millis(500));
+    let lines = watch.stop();
+    let printed: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "notification")
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(printed, ["4", "5"], "only the new ones, once each");
+    let sent = control.stats().sse_last_event_ids;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0], None);
+    assert_eq!(sent[1].as_deref(), Some("3"), "resumed from the stored id");
+    record_issued_tokens(&control);
+}
+
 #[test]
 fn profiles_are_listed_and_shown() {
     let mut env = Env::new("cli-profiles");

@@ -150,6 +150,69 @@ impl Drop for Watch {
     }
 }
 
+/// Seed 000 over SSE as the README says (`watch --server URL --profile smartsales-sse`) on
+/// the real django-eventstream server: each notification printed once; `watch` stopped while
+/// the server goes on, started again: it sends the stored id as Last-Event-ID (the server
+/// replays from there) and prints only what it never printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_smartsales_sse_prints_once_and_resumes_after_a_restart() {
+    let dj = Django::start().await;
+    let url = dj.url();
+    let tokens = dj.login("admin").await;
+    let mut env = Env::new("cli-smartsales-sse");
+    let args = [
+        "--server",
+        &url,
+        "--profile",
+        "smartsales-sse",
+        "--name",
+        "tienda",
+    ];
+    let ids = |v: &Value| -> Vec<String> {
+        v["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.to_string())
+            .collect()
+    };
+    let mut w = env.watch(&args, Some(&tokens));
+    w.wait_for(20, "live over SSE", |l| {
+        l["type"] == "state" && l["state"] == "live" && l["transport"] == "sse"
+    });
+    let first = ids(&dj
+        .post("/__test/smartsales/notifications/", json!({"count": 3}))
+        .await);
+    w.wait_count(10, 3, "notifications", |l| l["type"] == "notification");
+    let lines = w.stop();
+    let printed: Vec<String> = lines
+        .iter()
+        .filter(|l| l["type"] == "notification")
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(printed, first);
+
+    let missed = ids(&dj
+        .post("/__test/smartsales/notifications/", json!({"count": 2}))
+        .await);
+    dj.post("/__test/stats/", json!({})).await;
+    let mut w = env.watch(&args, Some(&tokens));
+    w.wait_count(10, 2, "notifications", |l| l["type"] == "notification");
+    std::thread::sleep(Duration::from_millis(500));
+    let lines = w.stop();
+    let printed: Vec<String> = lines
+        .iter()
+        .filter(|l| l["type"] == "notification")
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(printed, missed, "only the new ones, once each");
+    assert!(!lines.iter().any(|l| l["type"] == "error"), "{lines:#?}");
+    let stats = dj.stats().await;
+    let sent = stats["sse_last_event_ids"].as_array().unwrap();
+    let want = format!("admin-notificaciones-1:{}", first.last().unwrap());
+    assert_eq!(sent[0].as_str(), Some(want.as_str()), "{stats}");
+}
+
 /// Seed 001 as the README says: `watch --server URL --profile wearable --param
 /// consumidor_id=22`. Without the parameter: a clear error naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -71,6 +71,14 @@ pub struct DemoStats {
     pub marked_read: Vec<MarkedRead>,
     /// Every access and refresh token issued, in order: tests scan files and logs for them.
     pub tokens_issued: Vec<String>,
+    /// SSE streams opened (`200`), and refused (`401`, `403`, or `404` in `ws_404` mode).
+    #[serde(default)]
+    pub sse_accepted: u64,
+    #[serde(default)]
+    pub sse_refused: u64,
+    /// The `Last-Event-ID` header of every SSE request, in order (`None`: not sent).
+    #[serde(default)]
+    pub sse_last_event_ids: Vec<Option<String>>,
 }
 
 /// REST requests by endpoint, whatever their answer.

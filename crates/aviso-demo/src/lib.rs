@@ -29,6 +29,11 @@
 //! - `GET /api/admin/notificaciones/?after=&limit=&leida=false`, `POST …/<id>/marcar-leida/`,
 //!   `POST …/marcar-todas-leidas/`, `GET …/no-leidas/` (non-staff users get 403, like DRF's
 //!   `IsAdminUser`).
+//! - `GET /api/admin/notificaciones/eventos/?token=` ([`SSE_PATH`], or `Authorization: Bearer`):
+//!   the same notifications as Server-Sent Events (`event: message`, `id:` the notification id),
+//!   replaying the stored ones after `Last-Event-ID`; a keep-alive comment every
+//!   [`DemoConfig::ping_interval`]; 401 for a bad token, 403 for a non-staff user, 404 in `ws_404`
+//!   mode; `stall` silences it with the connection open; raw frames are written verbatim.
 //!
 //! # Test controls under `/__demo/` (when [`DemoConfig::control_routes`] is on)
 //!
@@ -59,6 +64,7 @@ pub mod fault_proxy;
 mod rest;
 mod sample;
 mod socket;
+mod sse;
 mod store;
 pub mod testkit;
 
@@ -82,6 +88,7 @@ pub use control::{
 };
 pub use sample::EVENT_KINDS;
 pub use socket::WS_PATH;
+pub use sse::SSE_PATH;
 pub use store::{DemoState, Notification, UserNotification};
 
 /// How a demo server behaves. `Default` is what the CLI's `demo-server` and the app use.
@@ -102,6 +109,8 @@ pub struct DemoConfig {
     pub page_limit: usize,
     /// Serve the `/__demo/` test controls. Default on: the demo holds nothing worth protecting.
     pub control_routes: bool,
+    /// A `retry:` the SSE stream sends when it opens. Default none, like django-eventstream.
+    pub sse_retry: Option<Duration>,
 }
 
 impl Default for DemoConfig {
@@ -114,6 +123,7 @@ impl Default for DemoConfig {
             ping_timeout: Duration::from_secs(30),
             page_limit: 100,
             control_routes: true,
+            sse_retry: None,
         }
     }
 }
@@ -244,7 +254,7 @@ async fn run(listener: TcpListener, state: DemoState, kill: CancellationToken) {
         kill: kill.clone(),
         tracker: tracker.clone(),
     };
-    let mut router = rest::routes().merge(socket::routes());
+    let mut router = rest::routes().merge(socket::routes()).merge(sse::routes());
     if state.config().control_routes {
         router = router.merge(control::routes());
     }

@@ -147,6 +147,8 @@ async fn serve(state: &DemoState, upgrade: OnUpgrade, mut slot: SocketSlot) {
     loop {
         tokio::select! {
             out = slot.rx.recv() => match out {
+                // Only SSE streams are sent events; a socket never is.
+                Some(Outgoing::Event { .. }) => {}
                 Some(Outgoing::Frame(message)) => {
                     if sink.send(message).await.is_err() {
                         return;

@@ -76,12 +76,19 @@ struct TokenRecord {
 /// What the store asks one socket's task to do.
 pub(crate) enum Outgoing {
     Frame(Message),
+    /// A notification for an SSE stream: its id and JSON.
+    Event {
+        id: u64,
+        json: String,
+    },
     /// Go silent for good: stop reading and writing until dropped.
     Stall,
 }
 
 struct SocketEntry {
     user_id: u64,
+    /// An SSE stream rather than a WebSocket: notifications go as [`Outgoing::Event`].
+    sse: bool,
     tx: mpsc::UnboundedSender<Outgoing>,
     /// Cancelling it drops the socket without a close frame.
     cancel: CancellationToken,
@@ -225,7 +232,15 @@ impl DemoState {
                 if !data.modes.drop_pushes {
                     let json = serde_json::to_string(&notification).expect("plain JSON values");
                     for socket in data.sockets.values().filter(|s| s.user_id == user.id) {
-                        let _ = socket.tx.send(Outgoing::Frame(Message::text(json.clone())));
+                        let out = if socket.sse {
+                            Outgoing::Event {
+                                id: notification.id,
+                                json: json.clone(),
+                            }
+                        } else {
+                            Outgoing::Frame(Message::text(json.clone()))
+                        };
+                        let _ = socket.tx.send(out);
                     }
                 }
                 data.notifications.push(UserNotification {
@@ -304,9 +319,43 @@ impl DemoState {
     /// Registers an accepted socket before its handshake answer goes out, so an event emitted
     /// right after the client sees `101` already reaches it.
     pub(crate) fn register_socket(&self, user_id: u64, server: &CancellationToken) -> SocketSlot {
+        self.register(user_id, server, false, &mut self.data())
+    }
+
+    /// Registers an SSE stream and returns, under the same lock (so nothing falls between
+    /// them or comes twice), the stored events after `after` to replay (django-eventstream's
+    /// storage does the same from `Last-Event-ID`).
+    pub(crate) fn register_sse(
+        &self,
+        user_id: u64,
+        server: &CancellationToken,
+        after: Option<u64>,
+    ) -> (SocketSlot, Vec<String>) {
+        let mut data = self.data();
+        let replay = match after {
+            Some(after) => data
+                .notifications
+                .iter()
+                .filter(|n| n.user_id == user_id && n.notification.id > after)
+                .map(|n| {
+                    let json = serde_json::to_string(&n.notification).expect("plain JSON values");
+                    crate::sse::encode_event(n.notification.id, &json)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        (self.register(user_id, server, true, &mut data), replay)
+    }
+
+    fn register(
+        &self,
+        user_id: u64,
+        server: &CancellationToken,
+        sse: bool,
+        data: &mut Data,
+    ) -> SocketSlot {
         let (tx, rx) = mpsc::unbounded_channel();
         let cancel = server.child_token();
-        let mut data = self.data();
         if data.modes.stall {
             let _ = tx.send(Outgoing::Stall);
         }
@@ -316,6 +365,7 @@ impl DemoState {
             id,
             SocketEntry {
                 user_id,
+                sse,
                 tx,
                 cancel: cancel.clone(),
             },

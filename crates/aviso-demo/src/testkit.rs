@@ -31,6 +31,28 @@ fallback_after = 4
 connect_timeout_secs = 3.0
 "#;
 
+/// `smartsales-sse` with the same short timings. The stream carries no pings of ours, so a
+/// demo serving it needs a `ping_interval` (its keep-alive comments) well under the 2 s
+/// timeout: see [`SSE_KEEP_ALIVE`].
+pub const FAST_SMARTSALES_SSE_PROFILE: &str = r#"extends = "smartsales-sse"
+[heartbeat]
+timeout_secs = 2.0
+[polling]
+interval_secs = 0.5
+probe_interval_secs = 1.0
+safety_interval_secs = 2.0
+[reconnect]
+min_ms = 20
+initial_ms = 100
+max_ms = 400
+stable_secs = 1.0
+fallback_after = 4
+connect_timeout_secs = 3.0
+"#;
+
+/// The demo's keep-alive period for [`FAST_SMARTSALES_SSE_PROFILE`].
+pub const SSE_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// A test's folder: under `AVISO_TEST_ARTIFACTS` (kept for the scan) or a temporary one.
 pub struct ArtifactDir {
     path: PathBuf,

@@ -22,6 +22,9 @@ pub struct BackoffPolicy {
 pub struct Backoff {
     policy: BackoffPolicy,
     rng: SmallRng,
+    /// The server's own wish for the first delay (SSE `retry:`), used instead of
+    /// `policy.initial` within `policy.max`.
+    server_initial: Option<Duration>,
 }
 
 impl Backoff {
@@ -29,13 +32,22 @@ impl Backoff {
         Backoff {
             policy,
             rng: SmallRng::seed_from_u64(seed),
+            server_initial: None,
         }
+    }
+
+    /// Honours a server's reconnect wish (SSE `retry:`) as the first delay's ceiling: the
+    /// floor, the cap, the doubling and the full jitter still apply, so a server asking for
+    /// 0 ms cannot make a herd reconnect at once and one asking for an hour waits `max`.
+    pub fn server_retry(&mut self, wish: Duration) {
+        self.server_initial = Some(wish.min(self.policy.max));
     }
 
     /// The exponential ceiling after `failures` consecutive failures (1 = first failure).
     pub fn ceiling(&self, failures: u32) -> Duration {
         let exp = failures.saturating_sub(1).min(30);
-        let ms = (self.policy.initial.as_millis() as u64).saturating_mul(1u64 << exp);
+        let initial = self.server_initial.unwrap_or(self.policy.initial);
+        let ms = (initial.as_millis() as u64).saturating_mul(1u64 << exp);
         Duration::from_millis(ms).min(self.policy.max)
     }
 
@@ -86,5 +98,34 @@ mod tests {
                 .count();
             assert!(lo > 50 && hi > 50, "failures={failures} lo={lo} hi={hi}");
         }
+    }
+
+    #[test]
+    fn a_server_retry_wish_is_honoured_within_the_bounds() {
+        let mut b = Backoff::new(policy(), 7);
+        b.server_retry(Duration::from_secs(5));
+        assert_eq!(b.ceiling(1), Duration::from_secs(5));
+        assert_eq!(b.ceiling(2), Duration::from_secs(10));
+        for n in 1..5 {
+            let d = b.delay(n);
+            assert!(
+                d >= policy().min && d <= policy().min + b.ceiling(n),
+                "{d:?}"
+            );
+        }
+        // A wish of 0 still gets the floor; a wish of an hour gets the cap.
+        b.server_retry(Duration::ZERO);
+        assert_eq!(b.delay(1), policy().min);
+        b.server_retry(Duration::from_secs(3600));
+        assert_eq!(b.ceiling(1), policy().max);
+        // Full jitter still spreads a herd that got the same wish.
+        let delays: std::collections::BTreeSet<_> = (0..20)
+            .map(|seed| {
+                let mut b = Backoff::new(policy(), seed);
+                b.server_retry(Duration::from_secs(5));
+                b.delay(1)
+            })
+            .collect();
+        assert!(delays.len() > 10, "{delays:?}");
     }
 }

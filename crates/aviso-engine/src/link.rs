@@ -35,6 +35,7 @@ use crate::store::{Ingest, OutboxKind, Store};
 use crate::stream::Streams;
 use crate::template;
 use crate::transport::socketio::{self, SioTarget};
+use crate::transport::sse::{self, SseTarget};
 use crate::transport::websocket::{self, WsTarget};
 use crate::transport::{Connection, Inbound, Outbound};
 
@@ -220,6 +221,10 @@ struct Link {
     reconciled_at: Option<Instant>,
     /// Where the next window of the server's unread list starts (None: at the beginning).
     reconcile_from: Option<String>,
+    /// SSE: the last event id, sent as `Last-Event-ID` on every reconnect. Read from the
+    /// store at the first connect (so it survives a restart), kept here too so a disk that
+    /// cannot be written does not lose the position while we run.
+    event_id: Option<Option<String>>,
 }
 
 pub async fn run(
@@ -342,6 +347,7 @@ impl Link {
             unread: None,
             reconciled_at: None,
             reconcile_from: None,
+            event_id: None,
         }
     }
 
@@ -637,6 +643,7 @@ impl Link {
         };
         let attempt = match self.spec.profile.transport {
             TransportChoice::Socketio => self.connect_socketio(token.as_ref()).await,
+            TransportChoice::Sse => self.connect_sse(token.as_ref()).await,
             _ => self.connect_websocket(token.as_ref()).await,
         };
         match attempt {
@@ -732,6 +739,84 @@ impl Link {
             extra_ca: self.shared.extra_ca.clone(),
         };
         socketio::connect(target)
+            .await
+            .map_err(|(failure, message)| self.connect_failed(failure, message))
+    }
+
+    /// The key of this link's stream position in the store.
+    fn event_id_channel(&self) -> &str {
+        self.channel.as_deref().unwrap_or("")
+    }
+
+    /// The last SSE event id: from the store the first time (a restart resumes from it).
+    fn last_event_id(&mut self) -> Option<String> {
+        if self.event_id.is_none() {
+            let stored = self
+                .shared
+                .store
+                .event_id(self.account(), self.event_id_channel());
+            self.event_id = Some(stored.unwrap_or_else(|e| {
+                tracing::warn!(account = %self.account(), "cannot read the stream position: {e}");
+                None
+            }));
+        }
+        self.event_id.clone().flatten()
+    }
+
+    /// The stream moved to `id` and everything before it is stored: keep it.
+    async fn on_event_id(&mut self, id: String) {
+        if self.spec.profile.sse.ignore_ids.contains(&id) {
+            return;
+        }
+        let channel = self.event_id_channel().to_string();
+        if let Err(e) = self
+            .shared
+            .store
+            .set_event_id(self.account(), &channel, &id)
+        {
+            // The id is kept in memory meanwhile; after a restart the server replays a
+            // little more, which the store de-duplicates.
+            tracing::info!(account = %self.account(), "stream position not saved: {e}");
+        }
+        self.event_id = Some(Some(id));
+    }
+
+    async fn connect_sse(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
+        let profile = self.spec.profile.clone();
+        let url = self.render_url(&profile.sse.url).and_then(|u| {
+            Url::parse(&u).map_err(|e| format!("invalid event stream URL `{u}`: {e}"))
+        });
+        let mut url = match url {
+            Ok(u) => u,
+            Err(message) => {
+                self.error("bad_profile", message).await;
+                return Err(Input::ConnectFailed(Failure::NoWebSocket));
+            }
+        };
+        if let (AuthMode::Query, Some(token)) = (profile.auth.mode, token) {
+            url.query_pairs_mut()
+                .append_pair(&profile.auth.query_param, token.expose());
+        }
+        let last_event_id = self.last_event_id();
+        let shown = redact_url(&url, &[profile.auth.query_param.as_str()]);
+        tracing::debug!(account = %self.account(), url = %shown, last_event_id = ?last_event_id, "connecting (SSE)");
+        let auth_header = match (profile.auth.mode, token) {
+            (AuthMode::Header, Some(t)) => Some((
+                profile.auth.header.clone(),
+                Secret::new(format!("{}{}", profile.auth.header_prefix, t.expose())),
+            )),
+            _ => None,
+        };
+        let target = SseTarget {
+            url,
+            auth_header,
+            last_event_id,
+            connect_timeout: secs(profile.reconnect.connect_timeout_secs),
+            close_codes: profile.close_codes.clone(),
+            max_data: profile.websocket.max_frame_bytes,
+            frame: profile.sse.frame,
+        };
+        sse::connect(&self.shared.http, target)
             .await
             .map_err(|(failure, message)| self.connect_failed(failure, message))
     }
@@ -1010,20 +1095,32 @@ impl Link {
         let mut next = Some(text);
         let mut left = BATCH_FRAMES;
         let mut signal = None;
+        // SSE: the stream's position after the batch's frames, saved once they are stored.
+        let mut position = None;
         while let Some(text) = next.take() {
             self.on_frame_into(&text, &mut batch).await;
             left -= 1;
             if left == 0 {
                 break;
             }
-            match self.conn.as_mut().map(|c| c.rx.try_recv()) {
-                Some(Ok(Inbound::Text(t))) => next = Some(t),
-                Some(Ok(other)) => signal = Some(other),
-                _ => {}
+            loop {
+                match self.conn.as_mut().map(|c| c.rx.try_recv()) {
+                    Some(Ok(Inbound::Text(t))) => next = Some(t),
+                    Some(Ok(Inbound::EventId(id))) => {
+                        position = Some(id);
+                        continue;
+                    }
+                    Some(Ok(other)) => signal = Some(other),
+                    _ => {}
+                }
+                break;
             }
         }
         if !batch.is_empty() {
             self.store_items(&batch).await;
+        }
+        if let Some(id) = position {
+            self.on_event_id(id).await;
         }
         if let Some(signal) = signal {
             self.on_signal(signal).await;
@@ -1035,6 +1132,11 @@ impl Link {
         match inbound {
             Inbound::Text(text) => self.on_frame(&text).await,
             Inbound::Alive => self.step(Input::Activity).await,
+            Inbound::EventId(id) => self.on_event_id(id).await,
+            Inbound::Retry(wish) => {
+                tracing::debug!(account = %self.account(), ?wish, "the server asks for this reconnect delay");
+                self.session.server_retry(wish);
+            }
             Inbound::Garbage { code, message } => {
                 self.step(Input::Activity).await;
                 self.error(code, message).await;

@@ -48,6 +48,8 @@ impl ConnState {
 pub enum TransportKind {
     Websocket,
     Socketio,
+    /// Server-Sent Events (`transport = "sse"`).
+    Sse,
     Polling,
 }
 

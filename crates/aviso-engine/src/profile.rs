@@ -25,6 +25,10 @@ const PRESETS: &[(&str, &str)] = &[
         include_str!("../presets/socketio-gateway.toml"),
     ),
     ("furniture", include_str!("../presets/furniture.toml")),
+    (
+        "smartsales-sse",
+        include_str!("../presets/smartsales-sse.toml"),
+    ),
 ];
 
 /// Placeholders the engine fills itself (never account parameters).
@@ -54,6 +58,8 @@ pub enum TransportChoice {
     #[default]
     Websocket,
     Socketio,
+    /// Server-Sent Events (`[sse]`): one streaming GET, resumed with `Last-Event-ID`.
+    Sse,
     Polling,
 }
 
@@ -72,6 +78,7 @@ pub struct Profile {
     pub channels: Vec<String>,
     pub websocket: WebSocketSection,
     pub socketio: SocketIoSection,
+    pub sse: SseSection,
     pub auth: AuthSection,
     pub heartbeat: HeartbeatSection,
     pub frames: FramesSection,
@@ -97,6 +104,7 @@ impl Default for Profile {
             socketio: SocketIoSection::default(),
             auth: AuthSection::default(),
             heartbeat: HeartbeatSection::default(),
+            sse: SseSection::default(),
             frames: FramesSection::default(),
             fields: FieldsSection::default(),
             rest: RestSection::default(),
@@ -221,6 +229,39 @@ pub struct AlertRule {
     pub body: String,
     #[serde(default)]
     pub url: String,
+}
+
+/// What frame an SSE event becomes for `[frames]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SseFrame {
+    /// `{"event": NAME, "data": DATA, "id": ID}` (DATA parsed when it is JSON): event names
+    /// map through `type_field = "event"`, like Socket.IO's.
+    #[default]
+    Event,
+    /// The event's data as is (a server whose data is already the whole frame).
+    Data,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SseSection {
+    /// URL template of the event stream (`{origin}`, account parameters).
+    pub url: String,
+    pub frame: SseFrame,
+    /// Event ids never kept nor sent back (django-eventstream's `error` after a
+    /// `stream-error`: a server refuses to resume from it).
+    pub ignore_ids: Vec<String>,
+}
+
+impl Default for SseSection {
+    fn default() -> Self {
+        SseSection {
+            url: String::new(),
+            frame: SseFrame::Event,
+            ignore_ids: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -617,6 +658,15 @@ impl Profile {
         if self.transport == TransportChoice::Websocket && self.websocket.url.is_empty() {
             return Err("websocket.url is required for transport = \"websocket\"".into());
         }
+        if self.transport == TransportChoice::Sse && self.sse.url.is_empty() {
+            return Err("sse.url is required for transport = \"sse\"".into());
+        }
+        if self.transport == TransportChoice::Sse && !self.websocket.mark_read.is_empty() {
+            // Nothing can be sent up a stream: mark-reads would wait for an answer forever.
+            return Err(
+                "websocket.mark_read needs transport = \"websocket\" (use rest.mark_read)".into(),
+            );
+        }
         if self.transport == TransportChoice::Polling && self.rest.list.is_empty() {
             return Err("rest.list is required for transport = \"polling\"".into());
         }
@@ -676,6 +726,7 @@ impl Profile {
             ("websocket.url".into(), self.websocket.url.as_str()),
             ("websocket.mark_read".into(), &self.websocket.mark_read),
             ("socketio.url".into(), &self.socketio.url),
+            ("sse.url".into(), &self.sse.url),
             ("rest.list".into(), &self.rest.list),
             ("rest.mark_read".into(), &self.rest.mark_read),
             ("rest.mark_all_read".into(), &self.rest.mark_all_read),
@@ -725,6 +776,7 @@ impl Profile {
                 texts.push(&self.socketio.url);
                 texts.extend(self.socketio.identity.values().map(String::as_str));
             }
+            TransportChoice::Sse => texts.push(&self.sse.url),
             TransportChoice::Polling => {}
         }
         for a in &self.alerts {
@@ -922,9 +974,21 @@ mod tests {
                 "wearable",
                 "wearable-streams",
                 "socketio-gateway",
-                "furniture"
+                "furniture",
+                "smartsales-sse"
             ]
         );
+        let sse = Profile::load("smartsales-sse").unwrap();
+        assert_eq!(sse.transport, TransportChoice::Sse);
+        assert!(sse.can_poll());
+        assert!(sse.missing_params(&BTreeMap::new()).is_empty());
+        let policy = crate::session::Policy::from_profile(&sse);
+        assert_eq!(policy.ping_every, None, "nothing goes up a stream");
+        assert_eq!(policy.dead_after, Some(Duration::from_secs(45)));
+        let err = Profile::parse("bad", "transport = \"sse\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sse.url"), "{err}");
         let streams = Profile::load("wearable-streams").unwrap();
         assert_eq!(streams.channels.len(), 5);
         assert!(streams.can_poll());

@@ -54,9 +54,14 @@ impl Policy {
             },
             stable_after: secs(p.reconnect.stable_secs),
             fallback_after: p.reconnect.fallback_after.max(1),
+            // Nothing can be sent up an SSE stream: the server's keep-alive comments are
+            // its life signs, and silence past the timeout is a dead peer all the same.
             ping_every: (p.heartbeat.mode != HeartbeatMode::None
-                && p.transport != TransportChoice::Socketio)
-                .then(|| secs(p.heartbeat.interval_secs)),
+                && !matches!(
+                    p.transport,
+                    TransportChoice::Socketio | TransportChoice::Sse
+                ))
+            .then(|| secs(p.heartbeat.interval_secs)),
             dead_after: (p.transport != TransportChoice::Socketio)
                 .then(|| secs(p.heartbeat.timeout_secs)),
             poll_every: secs(p.polling.interval_secs),
@@ -66,6 +71,7 @@ impl Policy {
             can_poll: p.can_poll(),
             streaming_kind: match p.transport {
                 TransportChoice::Socketio => TransportKind::Socketio,
+                TransportChoice::Sse => TransportKind::Sse,
                 _ => TransportKind::Websocket,
             },
         }
@@ -210,6 +216,12 @@ impl Session {
             next_fetch: None,
             next_probe: None,
         }
+    }
+
+    /// The server's wish for the reconnect delay (SSE `retry:`), see
+    /// [`Backoff::server_retry`].
+    pub fn server_retry(&mut self, wish: Duration) {
+        self.backoff.server_retry(wish);
     }
 
     pub fn failures(&self) -> u32 {

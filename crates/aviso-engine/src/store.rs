@@ -60,6 +60,15 @@ CREATE TABLE IF NOT EXISTS cursors (
     cursor TEXT NOT NULL,
     etag TEXT
 );
+-- The last SSE event id per account and channel ('' without channels), sent back as
+-- Last-Event-ID. Beside `cursors`, not in it: the cursor is the REST position and only REST
+-- answers move it; this is the stream's position, moved by pushed events.
+CREATE TABLE IF NOT EXISTS event_ids (
+    account TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    last_id TEXT NOT NULL,
+    PRIMARY KEY (account, channel)
+);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     account TEXT NOT NULL,
@@ -588,6 +597,29 @@ impl Store {
         Ok(())
     }
 
+    /// The last SSE event id of an account's stream (`channel` '' without channels).
+    pub fn event_id(&self, account: &str, channel: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT last_id FROM event_ids WHERE account = ?1 AND channel = ?2",
+                [account, channel],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Saves the stream's position. Called after the events before it were stored, so a
+    /// crash in between replays them (de-duplicated by id), never skips them.
+    pub fn set_event_id(&self, account: &str, channel: &str, id: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO event_ids (account, channel, last_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account, channel) DO UPDATE SET last_id = ?3",
+            [account, channel, id],
+        )?;
+        Ok(())
+    }
+
     pub fn outbox(&self, account: &str) -> Result<Vec<OutboxOp>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
@@ -645,7 +677,13 @@ impl Store {
         held.items = keep;
         held.cursors.remove(account);
         self.write(&mut held, |tx| {
-            for table in ["notifications", "cursors", "read_marks", "outbox"] {
+            for table in [
+                "notifications",
+                "cursors",
+                "read_marks",
+                "outbox",
+                "event_ids",
+            ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE account = ?1"),
                     [account],
@@ -933,6 +971,24 @@ mod tests {
             })
             .unwrap();
         assert_eq!(unread.len(), 5);
+    }
+
+    #[test]
+    fn event_ids_round_trip_per_channel_and_go_with_the_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aviso.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.set_event_id("a", "", "7").unwrap();
+            s.set_event_id("a", "", "8").unwrap();
+            s.set_event_id("a", "x", "1").unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.event_id("a", "").unwrap().as_deref(), Some("8"));
+        assert_eq!(s.event_id("a", "x").unwrap().as_deref(), Some("1"));
+        assert_eq!(s.event_id("b", "").unwrap(), None);
+        s.forget_account("a").unwrap();
+        assert_eq!(s.event_id("a", "").unwrap(), None);
     }
 
     #[test]

@@ -61,7 +61,18 @@ impl Watch {
         tokens: Option<(String, String)>,
         params: &[(&str, &str)],
     ) -> Watch {
-        let dir = ArtifactDir::new("seeds");
+        Watch::start_in(server, profile, tokens, params, None).await
+    }
+
+    /// As `start`, on the data directory `dir` when given (an earlier run's: a restart).
+    async fn start_in(
+        server: &str,
+        profile: &str,
+        tokens: Option<(String, String)>,
+        params: &[(&str, &str)],
+        dir: Option<ArtifactDir>,
+    ) -> Watch {
+        let dir = dir.unwrap_or_else(|| ArtifactDir::new("seeds"));
         let options = EngineOptions {
             data_dir: dir.path().to_path_buf(),
             extra_ca: None,
@@ -375,6 +386,202 @@ async fn seed_000_on_real_django_404_fallback_and_restart() {
     w.drain(0.5).await;
     w.assert_no_duplicates();
     assert_eq!(w.notified().len(), 8);
+}
+
+// ---------------------------------------------------------------- seed 000 over SSE
+
+/// The smartsales-sse preset with the test timers; the server writes a keep-alive comment
+/// every 0.5 s (`sse_keepalive`), so a 3 s silence is a dead peer.
+async fn sse_watch(dj: &Django, dir: Option<ArtifactDir>) -> Watch {
+    dj.config(json!({"sse_keepalive": 0.5})).await;
+    let tokens = dj.login("admin").await;
+    let profile = fast("smartsales-sse");
+    Watch::start_in(&dj.url(), &profile, Some(tokens), &[], dir).await
+}
+
+async fn wait_live_sse(w: &mut Watch, secs: f64) {
+    w.wait_for(secs, "live over SSE", |e| {
+        matches!(
+            e,
+            EngineEvent::State {
+                state: ConnState::Live,
+                transport: Some(TransportKind::Sse),
+                channel: None,
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+async fn push(dj: &Django, count: u64) -> BTreeSet<String> {
+    id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": count}))
+            .await["ids"],
+    )
+}
+
+fn sse_ids_sent(stats: &Value) -> Vec<Option<String>> {
+    serde_json::from_value(stats["sse_last_event_ids"].clone()).unwrap()
+}
+
+/// Seed 000 over django-eventstream on real Django + Channels + daphne + Redis: live delivery
+/// once each; a server restart with notifications sent while it was down (stored by
+/// django-eventstream) resumes with Last-Event-ID and loses and repeats nothing; an Aviso
+/// restart resumes from the stored id; a stalled stream (no bytes, TCP open) is a dead peer
+/// within the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_sse_on_real_django_live_resume_restarts_and_stall() {
+    let mut dj = Django::start().await;
+    let mut w = sse_watch(&dj, None).await;
+    wait_live_sse(&mut w, 15.0).await;
+    let live = push(&dj, 3).await;
+    w.wait_ids(10.0, &live).await;
+    w.drain(0.5).await;
+    w.assert_no_duplicates();
+    let stored = w.engine.store().event_id("acc", "").unwrap().unwrap();
+    assert!(
+        stored.starts_with("admin-notificaciones-") && stored.ends_with(":3"),
+        "{stored}"
+    );
+    assert_eq!(sse_ids_sent(&dj.stats().await), vec![None]);
+
+    // Server restart; the seed's send_admin_notification runs meanwhile (another worker).
+    dj.stop();
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    let out = dj.shell(
+        "import json\nfrom django.contrib.auth import get_user_model\n\
+         from smartsales.push_service import send_admin_notification\n\
+         u = get_user_model().objects.get(username='admin')\n\
+         print(json.dumps([send_admin_notification(u, 'nueva_compra', 'Mientras caído', 'm').id \
+         for _ in range(3)]))",
+    );
+    let during = id_set(&serde_json::from_str(out.trim().lines().last().unwrap()).unwrap());
+    dj.restart();
+    dj.config(json!({"sse_keepalive": 0.5})).await;
+    w.wait_ids(20.0, &during).await;
+    let after = push(&dj, 2).await;
+    w.wait_ids(10.0, &after).await;
+    w.drain(0.5).await;
+    w.assert_no_duplicates();
+    assert_eq!(w.notified().len(), 8);
+    // The restarted server's first stream request carried the position before the restart.
+    let sent = sse_ids_sent(&dj.stats().await);
+    assert_eq!(
+        sent.first().cloned().flatten(),
+        Some(stored.clone()),
+        "{sent:?}"
+    );
+    assert!(sent.iter().all(Option::is_some), "{sent:?}");
+
+    // Aviso restarted: the new engine resumes from the stored id and prints only what is new.
+    let before_quit = w.engine.store().event_id("acc", "").unwrap().unwrap();
+    assert!(before_quit.ends_with(":8"), "{before_quit}");
+    let Watch { engine, _dir, .. } = w;
+    engine.shutdown().await;
+    let missed = push(&dj, 2).await;
+    dj.post("/__test/stats/", json!({})).await;
+    let mut w = sse_watch(&dj, Some(_dir)).await;
+    wait_live_sse(&mut w, 15.0).await;
+    w.wait_ids(10.0, &missed).await;
+    w.drain(0.5).await;
+    assert_eq!(w.notified(), missed, "only the new ones, once");
+    w.assert_no_duplicates();
+    let sent = sse_ids_sent(&dj.stats().await);
+    assert_eq!(
+        sent.first().cloned().flatten(),
+        Some(before_quit),
+        "{sent:?}"
+    );
+
+    // Stall: the server stops writing, the TCP connection stays open.
+    dj.config(json!({"sse_stall": true})).await;
+    let started = Instant::now();
+    w.wait_for(
+        8.0,
+        "dead peer",
+        |e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer"),
+    )
+    .await;
+    let took = started.elapsed();
+    // A 3 s timeout; the server notices the flag within its 0.5 s keep-alive tick.
+    assert!(took <= Duration::from_secs(5), "took {took:?}");
+    let stalled = push(&dj, 1).await;
+    dj.config(json!({"sse_stall": false})).await;
+    wait_live_sse(&mut w, 15.0).await;
+    w.wait_ids(10.0, &stalled).await;
+    w.drain(0.5).await;
+    w.assert_no_duplicates();
+}
+
+/// Seed 000 over SSE on real Django: an expired token (401 at the stream request) is refreshed
+/// once; a revoked one ends in needs_login after one refresh, and nothing is retried; the
+/// endpoint answering 404 falls back to REST polling and the probe returns to the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_sse_on_real_django_auth_and_404_fallback() {
+    let dj = Django::start().await;
+    let mut w = sse_watch(&dj, None).await;
+    wait_live_sse(&mut w, 15.0).await;
+
+    // 404: polling, then back to the stream.
+    dj.config(json!({"ws_404": true})).await;
+    dj.post("/__test/sse/drop/", json!({})).await;
+    let polling = w.wait_state(10.0, ConnState::Polling).await;
+    assert!(
+        matches!(&polling, EngineEvent::State { detail, transport: Some(TransportKind::Polling), .. } if detail == "no_websocket"),
+        "{polling:?}"
+    );
+    let polled = push(&dj, 2).await;
+    w.wait_ids(10.0, &polled).await;
+    assert!(dj.stats().await["sse"]["not_found"].as_u64().unwrap() >= 1);
+    dj.config(json!({"ws_404": false})).await;
+    wait_live_sse(&mut w, 10.0).await;
+    let pushed = push(&dj, 1).await;
+    w.wait_ids(10.0, &pushed).await;
+
+    // Expired access token: 401 at the stream request; one refresh, live again.
+    dj.post("/__test/stats/", json!({})).await;
+    dj.post("/__test/tokens/expire/", json!({})).await;
+    dj.post("/__test/sse/drop/", json!({})).await;
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    wait_live_sse(&mut w, 15.0).await;
+    let stats = dj.stats().await;
+    assert_eq!(stats["token_refresh"]["ok"], 1, "{stats}");
+    let after = push(&dj, 1).await;
+    w.wait_ids(10.0, &after).await;
+
+    // Revoked: needs_login after one refresh, then silence.
+    dj.post("/__test/stats/", json!({})).await;
+    dj.post("/__test/tokens/revoke/", json!({})).await;
+    dj.post("/__test/sse/drop/", json!({})).await;
+    let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
+    assert!(
+        matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"),
+        "{ev:?}"
+    );
+    let at_login = dj.stats().await;
+    assert_eq!(at_login["token_refresh"]["total"], 1, "{at_login}");
+    w.drain(2.0).await;
+    let later = dj.stats().await;
+    assert_eq!(
+        later["sse"]["total"], at_login["sse"]["total"],
+        "a reconnect storm"
+    );
+    assert_eq!(
+        later["token_refresh"]["total"],
+        at_login["token_refresh"]["total"]
+    );
+    w.assert_no_duplicates();
 }
 
 // ---------------------------------------------------------------- seed 001

@@ -148,6 +148,55 @@ def django_checks(base):
         status, _, _ = http(base, "GET", api)
         check("000 REST without token -> 401", status == 401, status)
 
+    def sse_events(token, count, last_event_id=None, then=None):
+        """Opens the SSE stream, runs `then` once it is open, returns the first `count`
+        `message` events as (id, data) pairs (http.client: one streaming GET)."""
+        import http.client
+        from urllib.parse import urlsplit
+
+        host = urlsplit(base)
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        conn.request("GET", f"/api/admin/notificaciones/eventos/?token={token}", headers=headers)
+        resp = conn.getresponse()
+        if resp.status != 200:
+            conn.close()
+            return resp.status, []
+        if then:
+            then()
+        events, event = [], {}
+        while len(events) < count:
+            line = resp.fp.readline().decode().rstrip("\n")
+            if not line:
+                if event.get("event") == "message":
+                    events.append((event.get("id"), json.loads(event["data"])))
+                event = {}
+            elif not line.startswith(":"):
+                field, _, value = line.partition(":")
+                event[field] = value[1:] if value.startswith(" ") else value
+        conn.close()
+        return 200, events
+
+    async def seed_000_sse():
+        http(base, "POST", "/__test/reset/")
+        status, _ = sse_events("x.y.z", 0)
+        check("000 sse garbage token -> 401", status == 401, status)
+        status, body = login("cliente")
+        status, _ = sse_events(body["access"], 0)
+        check("000 sse non-staff -> 403", status == 403, status)
+        emit = lambda: http(base, "POST", "/__test/smartsales/notifications/", {"username": "admin", "count": 3})
+        status, events = await asyncio.to_thread(sse_events, tokens["admin"], 3, None, emit)
+        ids = [data["id"] for _, data in events]
+        check("000 sse: 3 message events, the frames' objects", status == 200 and len(ids) == 3
+              and set(events[0][1]) == {"id", "tipo", "titulo", "mensaje", "url", "datos", "creada", "leida"},
+              events)
+        check("000 sse ids are channel:n", all(i and i.startswith("admin-notificaciones-") for i, _ in events), events)
+        status, replay = await asyncio.to_thread(sse_events, tokens["admin"], 2, events[0][0])
+        check("000 sse Last-Event-ID replays what came after it",
+              [data["id"] for _, data in replay] == ids[1:], (ids, replay))
+
     async def seed_000_tokens():
         api = "/api/admin/notificaciones/no-leidas/"
         status, _, body = http(base, "POST", "/api/token/refresh/", {"refresh": tokens["admin_refresh"]})
@@ -285,7 +334,7 @@ def django_checks(base):
         check("ws_404 off -> accepted again", await handshake_status(f"{ws_base}{path}?token={token}", origin) == 101)
         check("daphne: unrouted ws path -> 500", await handshake_status(ws_base + "/ws/nope/", origin) == 500)
 
-    return [seed_000_auth, seed_000_push_and_rest, seed_000_tokens, server_drop, seed_001, seed_002]
+    return [seed_000_auth, seed_000_push_and_rest, seed_000_tokens, seed_000_sse, server_drop, seed_001, seed_002]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! The wire types of docs/ipc.md, field for field (snake_case, RFC 3339 times).
 
 export type ConnState = "connecting" | "live" | "polling" | "backoff" | "needs_login" | "stopped";
-export type Transport = "websocket" | "socketio" | "polling" | null;
+export type Transport = "websocket" | "socketio" | "sse" | "polling" | null;
 
 export interface Notification {
   account: string;

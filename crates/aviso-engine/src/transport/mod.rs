@@ -4,8 +4,11 @@
 //!
 //! - [`websocket`]: plain WebSocket (seeds 000, 001, 002, 004).
 //! - [`socketio`]: Socket.IO v4 over Engine.IO (seed 003); each event becomes a JSON frame.
+//! - [`sse`]: Server-Sent Events (seed 000 over django-eventstream); each event becomes a
+//!   frame, its `id:` is kept for `Last-Event-ID`.
 
 pub mod socketio;
+pub mod sse;
 pub mod websocket;
 
 use tokio::sync::mpsc;
@@ -24,8 +27,13 @@ pub enum Inbound {
         code: &'static str,
         message: String,
     },
-    /// Any sign of life that carries no data (a pong).
+    /// Any sign of life that carries no data (a pong, an SSE comment).
     Alive,
+    /// SSE: the stream's position after the frames before it (`id:`), to be stored once
+    /// they are and sent back as `Last-Event-ID`.
+    EventId(String),
+    /// SSE: the server's `retry:`, its wish for the reconnect delay.
+    Retry(std::time::Duration),
     Closed {
         failure: Failure,
         message: String,

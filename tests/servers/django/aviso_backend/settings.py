@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "rest_framework",
     "channels",
+    "django_eventstream",
     "smartsales",
     "wearable",
     "dashboard",
@@ -78,6 +79,11 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": os.environ.get("JWT_ROTATE_REFRESH", "0") == "1",
     "UPDATE_LAST_LOGIN": False,
 }
+
+# Server-Sent Events (smartsales-sse): events stored in the database so Last-Event-ID replays them;
+# a staff user reads only their own channel (smartsales/sse.py).
+EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
+EVENTSTREAM_CHANNELMANAGER_CLASS = "smartsales.sse.ChannelManager"
 
 DASHBOARD_REJECT = os.environ.get("DASHBOARD_REJECT", "close_before_accept")
 

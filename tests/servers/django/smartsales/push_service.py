@@ -18,23 +18,27 @@ def send_admin_notification(user, tipo, titulo, mensaje, url="", datos=None):
 
     # Enviar por WebSocket (note: the seed sends `datos` as given, so None stays null in the frame
     # while the database, and therefore REST, holds {})
+    payload = {
+        "id": notification.id,
+        "tipo": tipo,
+        "titulo": titulo,
+        "mensaje": mensaje,
+        "url": url,
+        "datos": datos,
+        "creada": notification.creada.isoformat(),
+        "leida": False,
+    }
     channel_layer = get_channel_layer()
     async_to_sync(channel_layer.group_send)(
         f"admin_notifications_{user.id}",
-        {
-            "type": "send_notification",
-            "notification": {
-                "id": notification.id,
-                "tipo": tipo,
-                "titulo": titulo,
-                "mensaje": mensaje,
-                "url": url,
-                "datos": datos,
-                "creada": notification.creada.isoformat(),
-                "leida": False,
-            },
-        },
+        {"type": "send_notification", "notification": payload},
     )
+
+    # Added for the smartsales-sse preset (not in the seed): the same object to the admin's SSE
+    # channel, stored by django-eventstream so Last-Event-ID can replay it.
+    from .sse import publish
+
+    publish(user.id, payload)
 
     return notification
 

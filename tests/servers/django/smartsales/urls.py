@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import sse, views
 
 urlpatterns = [
+    path("eventos/", sse.eventos),
     path("", views.NotificationList.as_view()),
     path("<int:pk>/marcar-leida/", views.MarkRead.as_view()),
     path("marcar-todas-leidas/", views.MarkAllRead.as_view()),

@@ -11,7 +11,15 @@ from django.conf import settings
 
 _lock = threading.Lock()
 
-DEFAULT_CONFIG = {"ws_404": False, "dashboard_reject": settings.DASHBOARD_REJECT}
+DEFAULT_CONFIG = {
+    "ws_404": False,
+    "sse_stall": False,
+    "sse_keepalive": None,
+    "dashboard_reject": settings.DASHBOARD_REJECT,
+}
+
+# Bumped by /__test/sse/drop/: every open SSE stream started under an older value ends.
+sse_generation = 0
 REJECT_MODES = ("close_before_accept", "accept_then_close")
 config = dict(DEFAULT_CONFIG)
 
@@ -48,6 +56,9 @@ def _new_stats():
         "token_obtain": {"total": 0, "ok": 0, "failed": 0},
         "token_refresh": {"total": 0, "ok": 0, "failed": 0},
         "rest": {"total": 0, "by_path": defaultdict(lambda: defaultdict(int))},
+        # SSE requests (smartsales/sse.py) by outcome, and the Last-Event-ID header of each, in order.
+        "sse": {"total": 0, "accepted": 0, "rejected": 0, "not_found": 0, "stalled": 0},
+        "sse_last_event_ids": [],
     }
 
 
@@ -60,6 +71,14 @@ def count_handshake(path, outcome):
         key = outcome or "total"
         stats["handshakes"][key] += 1
         stats["handshakes_by_path"][path][key] += 1
+
+
+def count_sse(outcome, last_event_id=None):
+    """outcome: None for the request itself (with its Last-Event-ID), else accepted/rejected/..."""
+    with _lock:
+        stats["sse"][outcome or "total"] += 1
+        if outcome is None:
+            stats["sse_last_event_ids"].append(last_event_id)
 
 
 def count_server_close(code):

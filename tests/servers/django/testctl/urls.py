@@ -17,6 +17,7 @@ urlpatterns = [
     path("tokens/revoke/", views.tokens_revoke),
     path("tokens/issued/", views.tokens_issued),
     path("ws/drop/", views.ws_drop),
+    path("sse/drop/", views.sse_drop),
     path("stats/", views.stats),
     path("reset/", views.reset),
 ]

@@ -176,11 +176,16 @@ def dashboard_push_view(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def config(request):
-    """GET/POST {"ws_404"?: bool, "dashboard_reject"?: "close_before_accept"|"accept_then_close"}."""
+    """GET/POST {"ws_404"?: bool, "sse_stall"?: bool, "dashboard_reject"?: "close_before_accept"|"accept_then_close"}."""
     if request.method == "POST":
         body = _body(request)
         if "ws_404" in body:
             state.config["ws_404"] = bool(body["ws_404"])
+        if "sse_stall" in body:
+            state.config["sse_stall"] = bool(body["sse_stall"])
+        if "sse_keepalive" in body:
+            value = body["sse_keepalive"]
+            state.config["sse_keepalive"] = float(value) if value else None
         if "dashboard_reject" in body:
             if body["dashboard_reject"] not in state.REJECT_MODES:
                 return _bad(f"dashboard_reject must be one of {state.REJECT_MODES}")
@@ -226,6 +231,14 @@ async def ws_drop(request):
         state.count_server_close(code)
         await send({"type": "websocket.close", "code": code})
     return JsonResponse({"dropped": len(sockets)})
+
+
+@csrf_exempt
+@require_POST
+def sse_drop(request):
+    """End every open SSE stream (they notice within a second) -> {"generation": N}."""
+    state.sse_generation += 1
+    return JsonResponse({"generation": state.sse_generation})
 
 
 @csrf_exempt

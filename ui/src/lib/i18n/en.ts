@@ -56,6 +56,7 @@ export const en: Dictionary = {
 
   "transport.websocket": "WebSocket",
   "transport.socketio": "Socket.IO",
+  "transport.sse": "SSE",
   "transport.polling": "polling",
 
   "reason.auth_failed": "The server rejected the saved session. Please sign in again.",

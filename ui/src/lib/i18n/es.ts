@@ -56,6 +56,7 @@ export const es = {
 
   "transport.websocket": "WebSocket",
   "transport.socketio": "Socket.IO",
+  "transport.sse": "SSE",
   "transport.polling": "sondeo",
 
   "reason.auth_failed": "El servidor rechazó la sesión guardada. Vuelve a iniciar sesión.",

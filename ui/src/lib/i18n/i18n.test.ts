@@ -39,6 +39,7 @@ describe("dictionaries", () => {
         "lang.en",
         "lang.es",
         "transport.socketio",
+        "transport.sse",
         "transport.websocket",
       ].sort(),
     );
