@@ -17,7 +17,9 @@
 //! - [`rest`]: the REST side (list after cursor, mark read, unread count).
 //! - [`catchup`]: REST catch-up after the persisted cursor.
 //! - [`outbox`]: queued mark-reads, retried until the server confirms.
-//! - [`store`]: SQLite: notifications, read state, cursors, outbox.
+//! - [`store`]: SQLite: notifications, read state, cursors, outbox, snoozes.
+//! - [`policy`]: the pure attention policy (rules, quiet hours, bursts, digests, snooze,
+//!   silence alarms) whose decisions the shell and the CLI render as toasts.
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.
 //! - [`markup`]: escaping text for notification daemons.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
@@ -36,6 +38,7 @@ pub mod link;
 pub mod markup;
 pub mod model;
 pub mod outbox;
+pub mod policy;
 pub mod profile;
 pub mod rest;
 pub mod resume;
