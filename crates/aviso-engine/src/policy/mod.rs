@@ -30,11 +30,11 @@ pub mod silence;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use clock::Clock;
+/// The time types of the policy's API, so embedders use the same `jiff`.
+pub use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 pub use digest::{Tally, Vocabulary};
 pub use error::{Lang, Place, PolicyError, Problem};
 pub use rules::{Effect, Paths, Rules};
@@ -450,6 +450,11 @@ impl Policy {
 
     fn account(&self, name: &str) -> &Compiled {
         self.accounts.get(name).unwrap_or(&self.fallback)
+    }
+
+    /// The time zone of an account's quiet hours and alarms.
+    pub fn time_zone(&self, account: &str) -> &TimeZone {
+        &self.account(account).tz
     }
 
     pub fn lang(&self) -> Lang {

@@ -217,6 +217,49 @@ pub fn parse_duration(text: &str) -> Option<SignedDuration> {
     (digits.is_empty() && total > 0).then(|| SignedDuration::from_secs(total))
 }
 
+/// When a snooze ends, from what a user types: a duration from now (`1h`, `30m`), a time
+/// of day (`9:00`: the next one), tomorrow at a time (`mañana 9:00`, `tomorrow 09:00`,
+/// `mañana a las 9:00`), a date and time in `tz` (`2026-12-08 09:00`) or an RFC 3339
+/// instant. `None` when it is none of these, or not in the future.
+pub fn parse_when(text: &str, now: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+    let t = text.trim().to_lowercase();
+    let at = |date: jiff::civil::Date, minutes: u16| -> Option<Timestamp> {
+        if minutes >= 1440 {
+            return None;
+        }
+        let dt = date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
+        dt.to_zoned(tz.clone()).ok().map(|z| z.timestamp())
+    };
+    let today = now.to_zoned(tz.clone()).date();
+    let when = if let Some(d) = parse_duration(&t) {
+        now.checked_add(d).ok()
+    } else if let Some(minutes) = parse_time(&t) {
+        let candidate = at(today, minutes)?;
+        if candidate > now {
+            Some(candidate)
+        } else {
+            at(today.tomorrow().ok()?, minutes)
+        }
+    } else if let Some(rest) = ["mañana", "manana", "tomorrow"]
+        .iter()
+        .find_map(|w| t.strip_prefix(w))
+    {
+        let rest = rest.trim();
+        let rest = ["a las", "a la", "at"]
+            .iter()
+            .find_map(|w| rest.strip_prefix(w))
+            .unwrap_or(rest)
+            .trim();
+        at(today.tomorrow().ok()?, parse_time(rest)?)
+    } else if let Ok(instant) = text.trim().parse::<Timestamp>() {
+        Some(instant)
+    } else {
+        let civil: jiff::civil::DateTime = t.replace(' ', "T").parse().ok()?;
+        civil.to_zoned(tz.clone()).ok().map(|z| z.timestamp())
+    }?;
+    (when > now).then_some(when)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +411,27 @@ hasta = "07:00""#,
             Err(Problem::BadTimeZone(_))
         ));
         assert!(time_zone(Some("America/La_Paz")).is_ok());
+    }
+
+    #[test]
+    fn snooze_times_as_users_type_them() {
+        let z = "America/La_Paz";
+        let (now, tz) = at(z, "2026-12-07T21:30:00");
+        let w = |s: &str| parse_when(s, now, &tz).map(|t| t.to_zoned(tz.clone()).datetime().to_string());
+        assert_eq!(w("1h").as_deref(), Some("2026-12-07T22:30:00"));
+        assert_eq!(w("30 min").as_deref(), Some("2026-12-07T22:00:00"));
+        assert_eq!(w("22:15").as_deref(), Some("2026-12-07T22:15:00"));
+        assert_eq!(w("9:00").as_deref(), Some("2026-12-08T09:00:00"), "the next 9:00");
+        assert_eq!(w("Mañana a las 9:00").as_deref(), Some("2026-12-08T09:00:00"));
+        assert_eq!(w("tomorrow 07:30").as_deref(), Some("2026-12-08T07:30:00"));
+        assert_eq!(w("2026-12-10 08:00").as_deref(), Some("2026-12-10T08:00:00"));
+        assert_eq!(
+            w("2026-12-10T12:00:00Z").as_deref(),
+            Some("2026-12-10T08:00:00")
+        );
+        assert_eq!(w("2026-12-01 08:00"), None, "in the past");
+        assert_eq!(w("pronto"), None);
+        assert_eq!(w("mañana"), None);
     }
 
     #[test]
