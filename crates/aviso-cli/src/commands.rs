@@ -521,8 +521,11 @@ pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
         .time_zones
         .get(&account)
         .unwrap_or(&config.policy.time_zone);
-    let tz = policy::schedule::time_zone(Some(zone))
-        .map_err(|p| anyhow::anyhow!(policy::PolicyError::new(policy::Place::Policy, "time_zone", p).message(lang)))?;
+    let tz = policy::schedule::time_zone(Some(zone)).map_err(|p| {
+        anyhow::anyhow!(
+            policy::PolicyError::new(policy::Place::Policy, "time_zone", p).message(lang)
+        )
+    })?;
     let Some(until) = policy::schedule::parse_when(when, clock.now(), &tz) else {
         match lang {
             Lang::Es => bail!(
@@ -536,7 +539,9 @@ pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
     if !store.snooze(&account, id, until)? {
         match lang {
             Lang::Es => bail!("la notificación `{id}` de `{account}` no existe o ya está leída"),
-            Lang::En => bail!("notification `{id}` of `{account}` does not exist or is already read"),
+            Lang::En => {
+                bail!("notification `{id}` of `{account}` does not exist or is already read")
+            }
         }
     }
     let local = until.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string();

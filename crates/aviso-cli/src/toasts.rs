@@ -43,7 +43,7 @@ pub async fn run(
                 let mut out = Vec::new();
                 if last_sync.is_none_or(|t| t.elapsed() >= SNOOZE_SYNC) {
                     last_sync = Some(std::time::Instant::now());
-                    out.extend(sync_snoozes(&mut policy, &store, &mut snoozed, &lines));
+                    out.extend(sync_snoozes(&mut policy, &store, &mut snoozed));
                 }
                 out.extend(policy.tick(clock.now()));
                 out
@@ -57,7 +57,8 @@ pub async fn run(
                 }
             }
             send(&lines, &d);
-            if let Decision::Released { account, .. } = &d {
+            // The unread count changed: snoozed ones are not counted.
+            if let Decision::Released { account, .. } | Decision::Snoozed { account, .. } = &d {
                 unread(&store, account, &lines);
             }
             if let Decision::Toast(t) = d {
@@ -91,7 +92,6 @@ fn sync_snoozes(
     policy: &mut Policy,
     store: &Store,
     known: &mut HashMap<(String, String), Timestamp>,
-    lines: &mpsc::UnboundedSender<String>,
 ) -> Vec<Decision> {
     let stored = match store.snoozes() {
         Ok(s) => s,
@@ -106,7 +106,6 @@ fn sync_snoozes(
         let key = (n.account.clone(), n.id.clone());
         if known.get(&key) != Some(&until) {
             out.push(policy.snooze(&n, until));
-            unread(store, &n.account, lines);
         }
         now_known.insert(key, until);
     }

@@ -33,10 +33,10 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 pub use clock::Clock;
-/// The time types of the policy's API, so embedders use the same `jiff`.
-pub use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 pub use digest::{Tally, Vocabulary};
 pub use error::{Lang, Place, PolicyError, Problem};
+/// The time types of the policy's API, so embedders use the same `jiff`.
+pub use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 pub use rules::{Effect, Paths, Rules};
 pub use schedule::Schedule;
 

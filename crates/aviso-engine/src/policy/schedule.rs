@@ -417,14 +417,26 @@ hasta = "07:00""#,
     fn snooze_times_as_users_type_them() {
         let z = "America/La_Paz";
         let (now, tz) = at(z, "2026-12-07T21:30:00");
-        let w = |s: &str| parse_when(s, now, &tz).map(|t| t.to_zoned(tz.clone()).datetime().to_string());
+        let w = |s: &str| {
+            parse_when(s, now, &tz).map(|t| t.to_zoned(tz.clone()).datetime().to_string())
+        };
         assert_eq!(w("1h").as_deref(), Some("2026-12-07T22:30:00"));
         assert_eq!(w("30 min").as_deref(), Some("2026-12-07T22:00:00"));
         assert_eq!(w("22:15").as_deref(), Some("2026-12-07T22:15:00"));
-        assert_eq!(w("9:00").as_deref(), Some("2026-12-08T09:00:00"), "the next 9:00");
-        assert_eq!(w("Mañana a las 9:00").as_deref(), Some("2026-12-08T09:00:00"));
+        assert_eq!(
+            w("9:00").as_deref(),
+            Some("2026-12-08T09:00:00"),
+            "the next 9:00"
+        );
+        assert_eq!(
+            w("Mañana a las 9:00").as_deref(),
+            Some("2026-12-08T09:00:00")
+        );
         assert_eq!(w("tomorrow 07:30").as_deref(), Some("2026-12-08T07:30:00"));
-        assert_eq!(w("2026-12-10 08:00").as_deref(), Some("2026-12-10T08:00:00"));
+        assert_eq!(
+            w("2026-12-10 08:00").as_deref(),
+            Some("2026-12-10T08:00:00")
+        );
         assert_eq!(
             w("2026-12-10T12:00:00Z").as_deref(),
             Some("2026-12-10T08:00:00")
