@@ -694,24 +694,19 @@ impl Policy {
             }
             return;
         }
-        // A burst: one toast, updated in place while it lasts, counting the ones already
-        // shown one by one in this window too.
+        // A burst: one toast of its own (the ones shown one by one may have been dismissed
+        // already), updated in place while it lasts, counting what it announces.
         let mut burst = match self.burst.take() {
             Some(b) => b,
             None => {
-                let mut b = Burst {
+                self.recent.clear();
+                Burst {
                     slot: self.slot(),
                     tallies: Vec::new(),
                     count: 0,
                     last: now,
                     silent: true,
-                };
-                let earlier: Vec<Notification> = self.recent.drain(..).map(|(_, n)| n).collect();
-                for n in &earlier {
-                    self.tally(&mut b.tallies, n);
-                    b.count += 1;
                 }
-                b
             }
         };
         let all_quiet = batch.iter().all(|(_, e)| e.quiet);
