@@ -50,7 +50,7 @@ pub fn money(cents: i64, currency: &str, lang: Lang) -> String {
     let units = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && matches!((units.len() - i) % 3, 0) {
             grouped.push(thousands);
         }
         grouped.push(c);
