@@ -505,12 +505,20 @@ pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            match owners.as_slice() {
-                [one] => one.clone(),
-                [] => bail!("no notification `{id}` in the local store (see `aviso-cli list`)"),
-                _ => bail!(
-                    "several accounts have a notification `{id}` ({}): choose one with --account",
-                    owners.join(", ")
+            let several = owners.join(", ");
+            match (owners.as_slice(), lang) {
+                ([one], _) => one.clone(),
+                ([], Lang::Es) => {
+                    bail!("no hay ninguna notificación `{id}` guardada (mira `aviso-cli list`)")
+                }
+                ([], Lang::En) => {
+                    bail!("no notification `{id}` in the local store (see `aviso-cli list`)")
+                }
+                (_, Lang::Es) => bail!(
+                    "varias cuentas tienen una notificación `{id}` ({several}): elige una con --account"
+                ),
+                (_, Lang::En) => bail!(
+                    "several accounts have a notification `{id}` ({several}): choose one with --account"
                 ),
             }
         }
