@@ -1,13 +1,13 @@
-//! `watch --toasts`: the engine's policy decides (see `aviso_engine::policy`); this module
-//! feeds it, keeps the store's snoozes in step with it, prints its decisions as JSON lines
-//! and renders its toasts through the desktop's notification daemon. A burst's summary is
-//! one toast updated in place (freedesktop `replaces_id`).
+//! `watch --toasts`: the engine's policy decides (`aviso_engine::policy::Feed`, which also
+//! keeps the store's snoozes in step); this module prints its decisions as JSON lines and
+//! renders its toasts through the desktop's notification daemon. A burst's summary is one
+//! toast updated in place (freedesktop `replaces_id`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aviso_engine::policy::{Clock, Decision, Policy, Timestamp, Toast, Urgency};
+use aviso_engine::policy::{Clock, Decision, Feed, Policy, Toast, Urgency};
 use aviso_engine::store::Store;
 use aviso_engine::{EngineEvent, Notification};
 use tokio::sync::mpsc;
@@ -15,47 +15,28 @@ use tokio::sync::mpsc;
 /// How often time moves for the policy (in real time): short enough that a burst's gather
 /// (400 ms by default) and a due snooze are seen promptly, long enough to cost nothing.
 const TICK: Duration = Duration::from_millis(100);
-/// How often the store's snoozes are read: `aviso-cli snooze` writes them from another
-/// process.
-const SNOOZE_SYNC: Duration = Duration::from_millis(500);
 
 /// Runs until the sender is dropped. Decisions go out on `lines` as JSON lines.
 pub async fn run(
-    mut policy: Policy,
+    policy: Policy,
     clock: Clock,
     store: Arc<Store>,
     mut rx: mpsc::Receiver<Notification>,
     lines: mpsc::UnboundedSender<String>,
 ) {
+    let mut feed = Feed::new(policy, clock, store.clone());
     let mut renderer = Renderer::default();
-    let mut snoozed: HashMap<(String, String), Timestamp> = HashMap::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_sync: Option<std::time::Instant> = None;
     loop {
         let decisions = tokio::select! {
             n = rx.recv() => {
                 let Some(n) = n else { break };
-                let late = policy.is_late(&n, Timestamp::now());
-                policy.notification(&n, clock.now(), late)
+                feed.notification(&n)
             }
-            _ = tick.tick() => {
-                let mut out = Vec::new();
-                if last_sync.is_none_or(|t| t.elapsed() >= SNOOZE_SYNC) {
-                    last_sync = Some(std::time::Instant::now());
-                    out.extend(sync_snoozes(&mut policy, &store, &mut snoozed));
-                }
-                out.extend(policy.tick(clock.now()));
-                out
-            }
+            _ = tick.tick() => feed.tick(),
         };
         for d in decisions {
-            if let Decision::Released { account, id } = &d {
-                snoozed.remove(&(account.clone(), id.clone()));
-                if let Err(e) = store.unsnooze(account, id) {
-                    tracing::warn!("cannot end the snooze of {account}#{id}: {e}");
-                }
-            }
             send(&lines, &d);
             // The unread count changed: snoozed ones are not counted.
             if let Decision::Released { account, .. } | Decision::Snoozed { account, .. } = &d {
@@ -84,38 +65,6 @@ fn unread(store: &Store, account: &str, lines: &mpsc::UnboundedSender<String>) {
             },
         );
     }
-}
-
-/// Gives the policy the snoozes `aviso-cli snooze` (or an earlier run) stored, and takes
-/// back those that ended elsewhere (read meanwhile).
-fn sync_snoozes(
-    policy: &mut Policy,
-    store: &Store,
-    known: &mut HashMap<(String, String), Timestamp>,
-) -> Vec<Decision> {
-    let stored = match store.snoozes() {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("cannot read snoozes: {e}");
-            return Vec::new();
-        }
-    };
-    let mut out = Vec::new();
-    let mut now_known = HashMap::new();
-    for (n, until) in stored {
-        let key = (n.account.clone(), n.id.clone());
-        if known.get(&key) != Some(&until) {
-            out.push(policy.snooze(&n, until));
-        }
-        now_known.insert(key, until);
-    }
-    for (account, id) in known.keys() {
-        if !now_known.contains_key(&(account.clone(), id.clone())) {
-            policy.unsnooze(account, id);
-        }
-    }
-    *known = now_known;
-    out
 }
 
 /// Shows toasts; remembers the daemon's id of each slot so an update replaces it.

@@ -11,19 +11,23 @@
 //! - [`digest`]: counts per kind and amount totals per store, in words.
 //! - [`silence`]: "no sale for 2 h" alarms.
 //! - [`clock`]: the embedder's clock (real, or compressed for tests).
+//! - [`feed`]: the policy fed from the engine and the store (time, snoozes): what an
+//!   embedder holds.
 //! - [`error`]: errors naming the item and key, in Spanish and English; [`Lang`].
 //!
 //! # How an embedder drives it
 //!
 //! Build it with [`Policy::new`] from `config.toml`'s `[policy]` and the accounts
-//! ([`Account::from_profile`]); feed each new notification to [`Policy::notification`] and
-//! call [`Policy::tick`] often (every ~250 ms: bursts, quiet hours, snoozes and alarms move
-//! on ticks); render the [`Decision::Toast`]s (a toast with `replaces` updates the toast of
-//! the same `slot` in place) and print or forward the rest.
+//! ([`Account::from_profile`]), wrap it in a [`Feed`] with a [`Clock`] and the store; give
+//! each new notification to [`Feed::notification`] and call [`Feed::tick`] often (every
+//! ~100-250 ms: bursts, quiet hours, snoozes and alarms move on ticks); render the
+//! [`Decision::Toast`]s (a toast with `replaces` updates the toast of the same `slot` in
+//! place) and print or forward the rest. `aviso-cli watch --toasts` does exactly this.
 
 pub mod clock;
 pub mod digest;
 pub mod error;
+pub mod feed;
 pub mod rules;
 pub mod schedule;
 pub mod silence;
@@ -35,6 +39,7 @@ use serde::{Deserialize, Serialize};
 pub use clock::Clock;
 pub use digest::{Tally, Vocabulary};
 pub use error::{Lang, Place, PolicyError, Problem};
+pub use feed::Feed;
 /// The time types of the policy's API, so embedders use the same `jiff`.
 pub use jiff::{tz::TimeZone, SignedDuration, Timestamp};
 pub use rules::{Effect, Paths, Rules};
