@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aviso_engine::dnd::DoNotDisturb;
 use aviso_engine::policy::{Clock, Decision, Feed, Policy, Toast, Urgency};
 use aviso_engine::store::Store;
 use aviso_engine::{EngineEvent, Notification};
@@ -15,6 +16,9 @@ use tokio::sync::mpsc;
 /// How often time moves for the policy (in real time): short enough that a burst's gather
 /// (400 ms by default) and a due snooze are seen promptly, long enough to cost nothing.
 const TICK: Duration = Duration::from_millis(100);
+/// How often the desktop's do-not-disturb is read: a D-Bus property, cheap; a toast held a
+/// second late is no harm.
+const DND_EVERY: Duration = Duration::from_secs(1);
 
 /// Runs until the sender is dropped. Decisions go out on `lines` as JSON lines.
 pub async fn run(
@@ -28,6 +32,9 @@ pub async fn run(
     let mut renderer = Renderer::default();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let dnd = DoNotDisturb::connect().await;
+    let mut dnd_on = false;
+    let mut dnd_tick = tokio::time::interval(DND_EVERY);
     loop {
         let decisions = tokio::select! {
             n = rx.recv() => {
@@ -35,6 +42,17 @@ pub async fn run(
                 feed.notification(&n)
             }
             _ = tick.tick() => feed.tick(),
+            _ = dnd_tick.tick(), if dnd.is_some() => {
+                let on = match &dnd {
+                    Some(d) => d.get().await.unwrap_or(false),
+                    None => false,
+                };
+                if on == dnd_on {
+                    continue;
+                }
+                dnd_on = on;
+                feed.set_do_not_disturb(on)
+            }
         };
         for d in decisions {
             send(&lines, &d);

@@ -1,8 +1,9 @@
 //! A store's scripted evening through `aviso-cli watch --toasts`, on a clock compressed 60
 //! times (a virtual minute is a real second): a sale, quiet hours holding two events, an
 //! urgent sale breaking through, the digest at their end, a burst as one toast updated in
-//! place, a snoozed sale coming back, and a silence alarm. Checked twice: the exact JSON
-//! lines of the policy's decisions, and the exact toasts dunst received (its history).
+//! place, a snoozed sale coming back, a silence alarm, and dunst's own do-not-disturb
+//! holding a sale until it is lifted. Checked twice: the exact JSON lines of the policy's
+//! decisions, and the exact toasts dunst received (its history).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -317,7 +318,27 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     watch.wait_for(8, "the reminder", |l| l["kind"] == "reminder");
     // The last sale was the burst's: ten minutes later the silence alarm fires, once.
     let alarm = watch.wait_for(20, "the silence alarm", |l| l["type"] == "silence");
-    std::thread::sleep(Duration::from_secs(2));
+    // dunst's own do-not-disturb holds the next sale; lifting it gives the digest.
+    let dunstctl = |paused: &str| {
+        let ok = Command::new("dunstctl")
+            .args(["set-paused", paused])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "dunstctl set-paused {paused}");
+    };
+    dunstctl("true");
+    std::thread::sleep(Duration::from_millis(2500));
+    let d = emit(&control, "nueva_compra", "Compra D", "20.00");
+    let held = watch.wait_for(5, "D held", |l| {
+        l["type"] == "held" && l["id"] == d.as_str()
+    });
+    dunstctl("false");
+    assert_eq!(held["reason"], "do_not_disturb");
+    watch.wait_for(5, "the digest after do-not-disturb", |l| {
+        l["type"] == "digest" && l["reason"] == "do_not_disturb"
+    });
+    std::thread::sleep(Duration::from_secs(1));
     let lines = watch.stop();
 
     let policy: Vec<Value> = lines
@@ -410,6 +431,18 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
             ),
             json!({"type": "silence", "account": "tienda", "kind": "nueva_compra"}),
             toast("silence", &silence_title, silence_body, "normal", false),
+            json!({"type": "held", "id": d, "reason": "do_not_disturb"}),
+            json!({"type": "digest", "reason": "do_not_disturb", "stores": [{
+                "account": "tienda",
+                "kinds": [{"kind": "nueva_compra", "count": 1, "total": "20.00"}],
+                "currency": "$", "ids": [d]}]}),
+            toast(
+                "digest",
+                "Mientras no estabas",
+                "1 compra · $20,00",
+                "normal",
+                false
+            ),
         ],
         "all lines: {lines:#?}"
     );
@@ -419,9 +452,9 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     );
 
     // What the notification daemon received: one toast per decision, the burst's update in
-    // place (seven toasts shown, six in the daemon).
+    // place (eight toasts shown, seven in the daemon).
     let total = dunst_total();
-    assert_eq!(total - total_before, 7 - 1, "toasts in dunst");
+    assert_eq!(total - total_before, 8 - 1, "toasts in dunst");
     let history = dunst_history();
     let mut got: Vec<(String, String)> = history[..history.len() - history_before].to_vec();
     got.sort();
@@ -435,6 +468,7 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
         ("7 notificaciones nuevas", "7 compras · $70,00"),
         ("Recordatorio: Compra A", "Compra A: total 150.00"),
         (silence_title.as_str(), silence_body),
+        ("Mientras no estabas", "1 compra · $20,00"),
     ]
     .iter()
     .map(|(s, b)| (s.to_string(), b.to_string()))

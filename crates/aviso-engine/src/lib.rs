@@ -22,6 +22,7 @@
 //!   silence alarms) whose decisions the shell and the CLI render as toasts.
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.
 //! - [`markup`]: escaping text for notification daemons.
+//! - [`dnd`]: the desktop's own do-not-disturb, where it can be read.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
 //! - [`tls`]: rustls client configuration; [`config`]: the accounts file.
 //! - [`engine`]: the handle embedders hold.
@@ -32,6 +33,7 @@ pub mod backoff;
 pub mod catchup;
 pub mod config;
 pub mod credentials;
+pub mod dnd;
 pub mod engine;
 pub mod frame;
 pub mod link;

@@ -51,6 +51,13 @@ impl Feed {
         self.clock.now()
     }
 
+    /// The desktop's do-not-disturb changed (see `crate::dnd`): held while on, the digest
+    /// when it ends.
+    pub fn set_do_not_disturb(&mut self, on: bool) -> Vec<Decision> {
+        let now = self.clock.now();
+        self.policy.set_do_not_disturb(on, now)
+    }
+
     /// A new notification from the engine.
     pub fn notification(&mut self, n: &Notification) -> Vec<Decision> {
         let late = self.policy.is_late(n, Timestamp::now());
