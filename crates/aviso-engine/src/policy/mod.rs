@@ -276,7 +276,6 @@ struct Burst {
     tallies: Vec<Tally>,
     count: u64,
     last: Timestamp,
-    silent: bool,
 }
 
 struct Snooze {
@@ -300,8 +299,8 @@ pub struct Policy {
     pending: Vec<(Notification, Effect)>,
     pending_first: Option<Timestamp>,
     pending_last: Option<Timestamp>,
-    /// Toasted recently (within the burst window), for the burst rule.
-    recent: VecDeque<(Timestamp, Notification)>,
+    /// When recent toasts were shown (within the burst window), for the burst rule.
+    recent: VecDeque<Timestamp>,
     burst: Option<Burst>,
     held: BTreeMap<String, (Reason, Vec<Notification>)>,
     away: Vec<Notification>,
@@ -309,6 +308,9 @@ pub struct Policy {
     snoozes: Vec<Snooze>,
     next_slot: u64,
 }
+
+/// The most notifications a summary toast names (its count is exact).
+const MAX_ITEMS: usize = 200;
 
 fn secs(x: f64) -> SignedDuration {
     SignedDuration::from_secs_f64(if x.is_finite() { x.max(0.0) } else { 0.0 })
@@ -686,7 +688,7 @@ impl Policy {
         while self
             .recent
             .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) >= self.burst_window)
+            .is_some_and(|t| now.duration_since(*t) >= self.burst_window)
         {
             self.recent.pop_front();
         }
@@ -695,7 +697,7 @@ impl Policy {
             for (n, effect) in batch {
                 let toast = self.single(&n, &effect, ToastKind::Single);
                 out.push(Decision::Toast(toast));
-                self.recent.push_back((now, n));
+                self.recent.push_back(now);
             }
             return;
         }
@@ -710,7 +712,6 @@ impl Policy {
                     tallies: Vec::new(),
                     count: 0,
                     last: now,
-                    silent: true,
                 }
             }
         };
@@ -719,7 +720,6 @@ impl Policy {
             self.tally(&mut burst.tallies, n);
             burst.count += 1;
         }
-        burst.silent = burst.silent && all_quiet;
         burst.last = now;
         let title = match self.lang {
             Lang::Es => format!("{} notificaciones nuevas", burst.count),
@@ -740,6 +740,8 @@ impl Policy {
             silent: burst_on || all_quiet,
             sound: None,
             url: None,
+            // Bounded: a burst of thousands is updated many times, and a click opens the
+            // panel's unread list, where the rest are too.
             items: burst
                 .tallies
                 .iter()
@@ -749,6 +751,7 @@ impl Policy {
                         id: id.clone(),
                     })
                 })
+                .take(MAX_ITEMS)
                 .collect(),
         };
         out.push(Decision::Toast(toast));

@@ -282,6 +282,15 @@ fn ten_at_once_are_one_summary_from_the_start() {
     let out = p.tick(ms(t0, 800));
     assert_eq!(titles(&out), ["10 new notifications"]);
     assert_eq!(toasts(&out)[0].body, "10 purchases · $1,000.00");
+    // A large burst names a bounded number of items; its count stays exact.
+    let mut big = policy("");
+    let t3 = t("2026-12-08T15:00:00");
+    for i in 0..300 {
+        let _ = big.notification(&sale(i, "1"), t3, false);
+    }
+    let out = big.tick(ms(t3, 500));
+    assert_eq!(titles(&out), ["300 notificaciones nuevas"]);
+    assert_eq!(toasts(&out)[0].items.len(), MAX_ITEMS);
     // A trickle that never pauses for the gather time is still shown within the window.
     let mut p = policy("");
     let t1 = t("2026-12-08T13:00:00");
