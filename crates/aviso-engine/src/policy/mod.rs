@@ -633,7 +633,14 @@ impl Policy {
             .is_some_and(|t| now.duration_since(t) >= self.burst_window)
         {
             self.away_last = None;
-            let items = std::mem::take(&mut self.away);
+            let mut items = Vec::new();
+            for n in std::mem::take(&mut self.away) {
+                // Caught up in quiet hours (or a pause): told in their digest, not now.
+                match self.held_by(&n.account, now) {
+                    Some(reason) => self.hold(&n, reason, &mut out),
+                    None => items.push(n),
+                }
+            }
             self.digest(Reason::Away, items, &mut out);
         }
         let ended: Vec<String> = self

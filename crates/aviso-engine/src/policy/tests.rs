@@ -350,6 +350,25 @@ fn caught_up_notifications_become_one_digest() {
 }
 
 #[test]
+fn a_catch_up_in_quiet_hours_waits_for_their_digest() {
+    let start = t("2026-12-07T23:00:00");
+    let mut p = policy_at(QUIET, Lang::Es, start);
+    let out = p.notification(&sale(1, "5.00"), start, true);
+    assert!(out.is_empty());
+    let settled = p.tick(ms(start, 2500));
+    assert_eq!(
+        settled,
+        [Decision::Held {
+            account: "tienda".into(),
+            id: "1".into(),
+            reason: Reason::QuietHours
+        }]
+    );
+    let morning = p.tick(t("2026-12-08T07:00:00"));
+    assert_eq!(toasts(&morning)[0].body, "1 compra · $5,00");
+}
+
+#[test]
 fn a_snooze_is_due_after_a_restart() {
     let n = sale(7, "10");
     let mut before = policy("");
