@@ -1,5 +1,6 @@
 //! A store's scripted evening through `aviso-cli watch --toasts`, on a clock compressed 60
-//! times (a virtual minute is a real second): a sale, quiet hours holding two events, an
+//! times (a virtual minute is a real second): the digest of two sales made while Aviso was
+//! not running, a sale, quiet hours holding two events, an
 //! urgent sale breaking through, the digest at their end, a burst as one toast updated in
 //! place, a snoozed sale coming back, a silence alarm, and dunst's own do-not-disturb
 //! holding a sale until it is lifted. Checked twice: the exact JSON lines of the policy's
@@ -26,6 +27,8 @@ const CONFIG: &str = r#"
 time_zone = "America/La_Paz"
 burst_window_secs = 120
 gather_secs = 30
+# Real seconds (created_at is the server's real time): older at arrival = caught up.
+late_after_secs = 1.5
 quiet_hours = [{ from = "22:00", to = "22:05" }]
 
 [[policy.silence]]
@@ -252,6 +255,10 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     };
     let history_before = dunst_history().len();
     let total_before = dunst_total();
+    // Two sales while Aviso was not running: caught up at start, told in one digest.
+    emit(&control, "nueva_compra", "Previa 1", "10.00");
+    emit(&control, "nueva_compra", "Previa 2", "20.00");
+    std::thread::sleep(Duration::from_millis(2500));
     let mut watch = Watch::start(
         &mut script,
         &[
@@ -266,6 +273,9 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
         ],
     );
     watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    watch.wait_for(5, "the away digest", |l| {
+        l["type"] == "digest" && l["reason"] == "away"
+    });
 
     // 21:5x: a sale, shown as it comes.
     let a = emit(&control, "nueva_compra", "Compra A", "150.00");
@@ -350,7 +360,7 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
         json!({"type": "toast", "kind": kind, "title": title, "body": body,
                "urgency": urgency, "replaces": replaces})
     };
-    // The unread count: 11 stored, 10 while A is snoozed, 11 once it is back.
+    // The unread count: 13 stored, 12 while A is snoozed, 13 once it is back.
     let after = |kind: &str| -> u64 {
         let at = lines
             .iter()
@@ -364,7 +374,7 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     };
     assert_eq!(
         (after("snoozed"), after("released")),
-        (10, 11),
+        (12, 13),
         "all lines: {lines:#?}"
     );
     let since = alarm["since"].as_str().unwrap();
@@ -378,6 +388,17 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     assert_eq!(
         policy,
         vec![
+            json!({"type": "digest", "reason": "away", "stores": [{
+                "account": "tienda",
+                "kinds": [{"kind": "nueva_compra", "count": 2, "total": "30.00"}],
+                "currency": "$", "ids": ["1", "2"]}]}),
+            toast(
+                "digest",
+                "Mientras no estabas",
+                "2 compras · $30,00",
+                "normal",
+                false
+            ),
             toast(
                 "single",
                 "Compra A",
@@ -452,13 +473,14 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     );
 
     // What the notification daemon received: one toast per decision, the burst's update in
-    // place (eight toasts shown, seven in the daemon).
+    // place (nine toasts shown, eight in the daemon).
     let total = dunst_total();
-    assert_eq!(total - total_before, 8 - 1, "toasts in dunst");
+    assert_eq!(total - total_before, 9 - 1, "toasts in dunst");
     let history = dunst_history();
     let mut got: Vec<(String, String)> = history[..history.len() - history_before].to_vec();
     got.sort();
     let mut want: Vec<(String, String)> = [
+        ("Mientras no estabas", "2 compras · $30,00"),
         ("Compra A", "Compra A: total 150.00"),
         ("Compra grande", "Compra grande: total 5000.00"),
         (
