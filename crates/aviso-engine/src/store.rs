@@ -22,9 +22,11 @@
 //!   directory, I/O error), the batch is kept in memory, still de-duplicated, listed and
 //!   counted, and written with the next write that succeeds ([`Store::retry_held`]).
 //! - **Snoozed notifications** (`snoozes`: until when, per notification) leave the unread
-//!   count and the unread list until the embedder releases them ([`Store::unsnooze`], when
-//!   the policy says they are due); they stay in the full list, and `unread_ids` (what is
-//!   compared with the server) still holds them. Marking one read drops its snooze.
+//!   count and the unread list until their time, whether or not anything runs then; the
+//!   row stays until the embedder's policy has announced the return ([`Store::unsnooze`]),
+//!   so a return due while nothing ran is still toasted at the next start. They stay in the
+//!   full list, and `unread_ids` (what is compared with the server) still holds them.
+//!   Marking one read drops its snooze.
 //! - **Migrations** are numbered by SQLite's `user_version`; an older file is upgraded in
 //!   place when opened ([`migrate`]).
 //! - **A corrupt file is moved aside** (`aviso.db.corrupt-<unix time>`) and a new one is
@@ -86,9 +88,13 @@ CREATE TABLE IF NOT EXISTS snoozes (
 );
 "];
 
-/// Not snoozed, for a row aliased `n`.
-const NOT_SNOOZED: &str =
-    "NOT EXISTS (SELECT 1 FROM snoozes s WHERE s.account = n.account AND s.id = n.id)";
+/// Now, in the microseconds `snoozes.until_us` holds.
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
 
 /// Unread, for a row aliased `n`: not read, and stored after its account's mark.
 const UNREAD: &str =
@@ -488,12 +494,11 @@ impl Store {
         let conn = self.conn();
         let n: i64 = match account {
             Some(a) => conn.query_row(
-                &format!(
-                    "SELECT COUNT(*) FROM notifications AS n WHERE n.account = ?1 AND n.read = 0
-                       AND n.rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)
-                       AND {NOT_SNOOZED}"
-                ),
-                [a],
+                "SELECT COUNT(*) FROM notifications AS n WHERE n.account = ?1 AND n.read = 0
+                   AND n.rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)
+                   AND NOT EXISTS (SELECT 1 FROM snoozes s
+                                   WHERE s.account = n.account AND s.id = n.id AND s.until_us > ?2)",
+                params![a, now_us()],
                 |r| r.get(0),
             )?,
             // Every unread row, less those under a mark: two index range counts per
@@ -506,9 +511,9 @@ impl Store {
                          FROM read_marks AS r)
                       - (SELECT COUNT(*) FROM snoozes AS s JOIN notifications AS n
                            ON n.account = s.account AND n.id = s.id
-                         WHERE n.read = 0 AND n.rowid > IFNULL(
+                         WHERE s.until_us > ?1 AND n.read = 0 AND n.rowid > IFNULL(
                            (SELECT upto FROM read_marks r WHERE r.account = n.account), 0))",
-                [],
+                [now_us()],
                 |r| r.get(0),
             )?,
         };
@@ -543,7 +548,8 @@ impl Store {
              WHERE (?1 IS NULL OR n.account = ?1)
                AND (?2 = 0 OR (n.read = 0 AND n.rowid > IFNULL(m.upto, 0)
                                AND NOT EXISTS (SELECT 1 FROM snoozes s
-                                               WHERE s.account = n.account AND s.id = n.id)))
+                                               WHERE s.account = n.account AND s.id = n.id
+                                                 AND s.until_us > ?6)))
                AND (?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))
              ORDER BY n.created_us DESC, n.id DESC LIMIT ?5",
         )?;
@@ -553,7 +559,8 @@ impl Store {
                 q.unread_only,
                 before_us,
                 before_id,
-                q.limit as i64
+                q.limit as i64,
+                now_us()
             ],
             row_to_notification,
         )?;
@@ -1170,7 +1177,7 @@ mod tests {
     fn snoozed_notifications_leave_the_unread_count_and_list_until_released() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("aviso.db");
-        let until: jiff::Timestamp = "2026-12-08T13:00:00Z".parse().unwrap();
+        let until: jiff::Timestamp = "2099-12-08T13:00:00Z".parse().unwrap();
         {
             let s = Store::open(&path).unwrap();
             s.ingest(&[
@@ -1220,6 +1227,15 @@ mod tests {
         s.snooze("a", "2", until).unwrap();
         s.mark_all_read("a", false).unwrap();
         assert!(s.snoozes().unwrap().is_empty());
+        // Due while nothing ran: back in the count and list at its time, and still listed
+        // as a snooze until the policy announces it.
+        s.ingest(&[n("4", "2025-01-01T00:00:03Z", false)]).unwrap();
+        s.snooze("a", "4", "2020-01-01T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 1);
+        assert_eq!(s.unread_count(None).unwrap(), 1);
+        assert_eq!(unread(&s), ["4"]);
+        assert_eq!(s.snoozes().unwrap().len(), 1);
     }
 
     #[test]
@@ -1244,7 +1260,7 @@ mod tests {
             .unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
         assert!(s
-            .snooze("a", "1", "2026-01-01T00:00:00Z".parse().unwrap())
+            .snooze("a", "1", "2099-01-01T00:00:00Z".parse().unwrap())
             .unwrap());
         assert_eq!(s.unread_count(Some("a")).unwrap(), 0);
         drop(s);

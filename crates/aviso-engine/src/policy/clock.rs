@@ -5,6 +5,8 @@
 //! the real instant `AVISO_CLOCK_ANCHOR` (Unix seconds, default: when the clock was made);
 //! from there virtual time runs `AVISO_CLOCK_SCALE` times faster (default 1). Processes
 //! given the same three values (the watcher and `aviso-cli snooze`) share one virtual clock.
+//! Start it in the future: the store hides a snoozed notification until its time by the
+//! real clock, so a virtual snooze time in the past would show it at once.
 
 use jiff::{SignedDuration, Timestamp};
 

@@ -151,7 +151,7 @@ mod tests {
             title: format!("Compra {id}"),
             body: "b".into(),
             url: None,
-            created_at: "2026-12-08T12:00:00Z".into(),
+            created_at: "2099-12-08T12:00:00Z".into(),
             read: false,
             data: serde_json::json!({}),
         }
@@ -178,10 +178,10 @@ mod tests {
     fn snoozes_written_elsewhere_come_back_and_end_in_the_store() {
         let store = Arc::new(Store::open_in_memory().unwrap());
         store.ingest(&[n("1"), n("2")]).unwrap();
-        let t0: Timestamp = "2026-12-08T12:00:00Z".parse().unwrap();
+        let t0: Timestamp = "2099-12-08T12:00:00Z".parse().unwrap();
         let mut f = feed(&store, t0);
         // Another process snoozes 1 for an hour.
-        let until: Timestamp = "2026-12-08T13:00:00Z".parse().unwrap();
+        let until: Timestamp = "2099-12-08T13:00:00Z".parse().unwrap();
         store.snooze("tienda", "1", until).unwrap();
         let out = f.tick_at(t0);
         assert!(
@@ -196,7 +196,7 @@ mod tests {
         // 2 is read elsewhere meanwhile: its snooze ends without a reminder.
         store.mark_read("tienda", &["2".into()], false).unwrap();
         f.synced = None;
-        let out = f.tick_at("2026-12-08T13:00:00Z".parse().unwrap());
+        let out = f.tick_at("2099-12-08T13:00:00Z".parse().unwrap());
         let reminders: Vec<_> = out
             .iter()
             .filter_map(|d| match d {
