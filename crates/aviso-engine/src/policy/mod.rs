@@ -728,9 +728,11 @@ impl Policy {
             burst.count += 1;
         }
         burst.last = now;
-        let title = match self.lang {
-            Lang::Es => format!("{} notificaciones nuevas", burst.count),
-            Lang::En => format!("{} new notifications", burst.count),
+        let title = match (self.lang, burst.count) {
+            (Lang::Es, 1) => "1 notificación nueva".to_string(),
+            (Lang::Es, n) => format!("{n} notificaciones nuevas"),
+            (Lang::En, 1) => "1 new notification".to_string(),
+            (Lang::En, n) => format!("{n} new notifications"),
         };
         let toast = Toast {
             slot: burst.slot,

@@ -291,6 +291,26 @@ fn ten_at_once_are_one_summary_from_the_start() {
     let out = big.tick(ms(t3, 500));
     assert_eq!(titles(&out), ["300 notificaciones nuevas"]);
     assert_eq!(toasts(&out)[0].items.len(), MAX_ITEMS);
+    // A burst's summary may start with one (the demo's steady trickle): in the singular.
+    let mut one = policy("");
+    let t4 = t("2026-12-08T16:00:00");
+    let mut shown = Vec::new();
+    for i in 0..4 {
+        let _ = one.notification(&sale(i, "1"), ms(t4, i as i64 * 500), false);
+        shown.extend(one.tick(ms(t4, i as i64 * 500 + 450)));
+    }
+    assert_eq!(
+        titles(&shown),
+        [
+            "Compra #0",
+            "Compra #1",
+            "Compra #2",
+            "1 notificación nueva"
+        ]
+    );
+    let _ = one.notification(&sale(9, "1"), ms(t4, 2000), false);
+    let out = one.tick(ms(t4, 2450));
+    assert_eq!(titles(&out), ["2 notificaciones nuevas"]);
     // A trickle that never pauses for the gather time is still shown within the window.
     let mut p = policy("");
     let t1 = t("2026-12-08T13:00:00");
