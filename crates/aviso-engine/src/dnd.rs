@@ -47,16 +47,22 @@ impl DoNotDisturb {
         }
     }
 
+    /// One `Properties.Get` call: no proxy, so nothing is cached or subscribed to between
+    /// the reads.
     #[cfg(target_os = "linux")]
     async fn property(&self, interface: &str, property: &str) -> Option<bool> {
-        let proxy = zbus::Proxy::new(
-            &self.conn,
-            "org.freedesktop.Notifications",
-            "/org/freedesktop/Notifications",
-            interface,
-        )
-        .await
-        .ok()?;
-        proxy.get_property::<bool>(property).await.ok()
+        let reply = self
+            .conn
+            .call_method(
+                Some("org.freedesktop.Notifications"),
+                "/org/freedesktop/Notifications",
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &(interface, property),
+            )
+            .await
+            .ok()?;
+        let value: zbus::zvariant::OwnedValue = reply.body().deserialize().ok()?;
+        bool::try_from(value).ok()
     }
 }
