@@ -65,7 +65,8 @@ pub struct PolicyConfig {
     /// How long to wait for more before showing, so a burst is seen as one from its start.
     pub gather_secs: f64,
     /// A notification created longer than this before it arrived was caught up (start-up,
-    /// a long disconnect, a wake): it goes into the "while you were away" digest.
+    /// a long disconnect, a wake): it goes into the "while you were away" digest. Real
+    /// seconds, unlike the others: it is compared with the server's `created_at`.
     pub late_after_secs: f64,
     /// The time zone of quiet hours and alarms (IANA name); empty: the system's.
     pub time_zone: String,
