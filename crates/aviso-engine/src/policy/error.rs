@@ -25,12 +25,48 @@ impl Lang {
     /// The language of messages as POSIX picks it: `LC_ALL`, then `LC_MESSAGES`, then
     /// `LANG` (the first one set and not empty wins).
     pub fn from_env() -> Lang {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|k| std::env::var(k).ok())
+        let var = |k: &str| std::env::var(k).ok();
+        Lang::from_vars(var("LC_ALL"), var("LC_MESSAGES"), var("LANG"))
+    }
+
+    /// [`Lang::from_env`] given the three values.
+    pub fn from_vars(
+        lc_all: Option<String>,
+        lc_messages: Option<String>,
+        lang: Option<String>,
+    ) -> Lang {
+        [lc_all, lc_messages, lang]
+            .into_iter()
+            .flatten()
             .find(|v| !v.is_empty())
             .map(|v| Lang::from_locale(&v))
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_follows_lc_all_then_lc_messages_then_lang() {
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(Lang::from_vars(None, None, s("es_BO.UTF-8")), Lang::Es);
+        assert_eq!(
+            Lang::from_vars(None, s("en_US.UTF-8"), s("es_BO.UTF-8")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_vars(s("es_ES"), s("en_US"), s("en_US")),
+            Lang::Es
+        );
+        assert_eq!(
+            Lang::from_vars(s(""), None, s("es-MX")),
+            Lang::Es,
+            "empty is unset"
+        );
+        assert_eq!(Lang::from_vars(None, None, s("C")), Lang::En);
+        assert_eq!(Lang::from_vars(None, None, None), Lang::En);
     }
 }
 
