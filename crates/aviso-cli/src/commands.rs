@@ -9,6 +9,7 @@ use aviso_engine::config::{parse_server, AccountConfig, Config};
 use aviso_engine::credentials::Credentials;
 use aviso_engine::dirs::Dirs;
 use aviso_engine::engine::{flush_outbox_once, http_client};
+use aviso_engine::policy::{self, Account, Clock, Lang, Policy, PolicyConfig};
 use aviso_engine::store::{ListQuery, Store};
 use aviso_engine::{AccountSpec, Engine, EngineEvent, EngineOptions, Profile, Secret};
 use tokio::sync::mpsc;
@@ -144,7 +145,8 @@ pub async fn watch(target: Target, with_toasts: bool) -> Result<()> {
         data_dir: Dirs::from_env().data,
         extra_ca: config.extra_ca.clone(),
     };
-    run_watch(options, Credentials::from_env(), specs, with_toasts).await
+    let toasts = with_toasts.then_some(config.policy);
+    run_watch(options, Credentials::from_env(), specs, toasts).await
 }
 
 /// `watch --demo`: the embedded demo backend on a free loopback port, logged in as its
@@ -185,29 +187,53 @@ pub async fn watch_demo(with_toasts: bool, interval: f64, profile: Option<String
         data_dir,
         extra_ca: None,
     };
-    let result = run_watch(
-        options,
-        Credentials::in_memory(tokens),
-        vec![spec],
-        with_toasts,
-    )
-    .await;
+    // The user's own rules and quiet hours apply to the demo too.
+    let toasts = with_toasts.then(|| load_config().map(|c| c.policy).unwrap_or_default());
+    let result = run_watch(options, Credentials::in_memory(tokens), vec![spec], toasts).await;
     demo.stop().await;
     result
 }
 
+/// The policy for these accounts, in the language of LANG/LC_MESSAGES. Settings that do
+/// not parse are reported (as `error` lines with code `bad_policy`) and left out.
+fn policy_for(
+    config: &PolicyConfig,
+    specs: &[AccountSpec],
+    clock: &Clock,
+) -> (Policy, Vec<EngineEvent>) {
+    let lang = Lang::from_env();
+    let accounts = specs
+        .iter()
+        .map(|s| Account::from_profile(&s.name, &s.profile, lang))
+        .collect();
+    let (policy, errors) = Policy::new(config, accounts, lang, clock.now());
+    let errors = errors
+        .into_iter()
+        .map(|e| EngineEvent::Error {
+            account: String::new(),
+            code: "bad_policy".into(),
+            message: e.message(lang),
+        })
+        .collect();
+    (policy, errors)
+}
+
+/// `toasts`: with `--toasts`, the `[policy]` that shapes them.
 async fn run_watch(
     options: EngineOptions,
     creds: Credentials,
     specs: Vec<AccountSpec>,
-    with_toasts: bool,
+    toasts: Option<PolicyConfig>,
 ) -> Result<()> {
+    let clock = Clock::from_env().map_err(anyhow::Error::msg)?;
+    let policy = toasts.map(|config| policy_for(&config, &specs, &clock));
     let (engine, mut events) = Engine::open(options, creds)?;
     for spec in specs {
         engine.add(spec);
     }
     let (toast_tx, toast_rx) = mpsc::channel(1024);
-    let toaster = with_toasts.then(|| tokio::spawn(toasts::run(toast_rx)));
+    // The policy's decisions, as JSON lines, printed by this loop with the engine's.
+    let (line_tx, mut line_rx) = mpsc::unbounded_channel::<String>();
     // Buffered: a burst goes out in one write per batch of queued events (stdout alone
     // would write each line as it ends).
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -216,6 +242,23 @@ async fn run_watch(
      -> Result<()> {
         writeln!(out, "{}", serde_json::to_string(event)?)?;
         Ok(())
+    };
+    let with_toasts = policy.is_some();
+    let toaster = match policy {
+        Some((policy, errors)) => {
+            for e in &errors {
+                print(&mut stdout, e)?;
+            }
+            stdout.flush()?;
+            Some(tokio::spawn(toasts::run(
+                policy,
+                clock,
+                engine.store().clone(),
+                toast_rx,
+                line_tx.clone(),
+            )))
+        }
+        None => None,
     };
     // Made once: a signal future made anew per event would register a handler each time.
     let ctrl_c = tokio::signal::ctrl_c();
@@ -229,14 +272,17 @@ async fn run_watch(
                 let mut next = Some(event);
                 while let Some(event) = next.take() {
                     print(&mut stdout, &event)?;
-                    // Notifications the server reports as already read (seed 001's initial
-                    // list) are history, not news: listed, never toasted.
                     if let (EngineEvent::Notification(n), true) = (&event, with_toasts) {
-                        if !n.read {
-                            let _ = toast_tx.try_send(n.clone());
-                        }
+                        let _ = toast_tx.try_send(n.clone());
                     }
                     next = events.try_recv().ok();
+                }
+                stdout.flush()?;
+            }
+            Some(line) = line_rx.recv() => {
+                writeln!(stdout, "{line}")?;
+                while let Ok(line) = line_rx.try_recv() {
+                    writeln!(stdout, "{line}")?;
                 }
                 stdout.flush()?;
             }
@@ -249,11 +295,15 @@ async fn run_watch(
     while let Ok(event) = events.try_recv() {
         print(&mut stdout, &event)?;
     }
-    stdout.flush()?;
     drop(toast_tx);
+    drop(line_tx);
     if let Some(t) = toaster {
         let _ = t.await;
     }
+    while let Ok(line) = line_rx.try_recv() {
+        writeln!(stdout, "{line}")?;
+    }
+    stdout.flush()?;
     Ok(())
 }
 
@@ -385,4 +435,146 @@ pub async fn demo_server(port: u16, interval: f64) -> Result<()> {
     })
     .await?;
     Ok(())
+}
+
+/// `rules check [FILE]`: compiles the `[policy]` of a `config.toml` (default: the user's)
+/// against its accounts' profiles, or the `[[rules]]` of a profile file, and says what is
+/// wrong, item by item, in the user's language.
+pub fn rules_check(file: Option<std::path::PathBuf>) -> Result<()> {
+    let lang = Lang::from_env();
+    let path = file.clone().unwrap_or_else(dirs::config_file);
+    if file.is_some() && !path.exists() {
+        bail!("cannot read {}: the file does not exist", path.display());
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let is_profile = table.contains_key("rules") || table.contains_key("fields");
+    let (config, accounts) = if is_profile && !table.contains_key("policy") {
+        let profile = Profile::load(&path.display().to_string())?;
+        let name = profile.name.clone();
+        (
+            PolicyConfig::default(),
+            vec![Account::from_profile(&name, &profile, lang)],
+        )
+    } else {
+        let config = Config::load(&path)?;
+        let mut accounts = Vec::new();
+        for a in &config.accounts {
+            let profile = Profile::load(&a.profile)?;
+            accounts.push(Account::from_profile(&a.name, &profile, lang));
+        }
+        (config.policy, accounts)
+    };
+    let rules = config.rules.len() + accounts.iter().map(|a| a.preset_rules.len()).sum::<usize>();
+    let (_, errors) = Policy::new(&config, accounts, lang, policy::Timestamp::now());
+    if errors.is_empty() {
+        match lang {
+            Lang::Es => println!(
+                "{}: correcto ({rules} reglas, {} franjas de silencio, {} alarmas de silencio)",
+                path.display(),
+                config.quiet_hours.len(),
+                config.silence.len()
+            ),
+            Lang::En => println!(
+                "{}: ok ({rules} rules, {} quiet-hours windows, {} silence alarms)",
+                path.display(),
+                config.quiet_hours.len(),
+                config.silence.len()
+            ),
+        }
+        return Ok(());
+    }
+    for e in &errors {
+        println!("{}: {}", path.display(), e.message(lang));
+    }
+    match lang {
+        Lang::Es => bail!("{} error(es) en {}", errors.len(), path.display()),
+        Lang::En => bail!("{} error(s) in {}", errors.len(), path.display()),
+    }
+}
+
+/// `snooze ID WHEN`: the notification leaves the unread list until WHEN (a duration, a
+/// time of day, "mañana 9:00", a date and time); `watch --toasts` brings it back with a
+/// toast. The time is read on the policy's clock, in the account's time zone.
+pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
+    let lang = Lang::from_env();
+    let store = open_store()?;
+    let config = load_config()?;
+    let account = match account {
+        Some(a) => a,
+        None => {
+            let owners: Vec<String> = config
+                .accounts
+                .iter()
+                .map(|a| a.name.clone())
+                .chain(store_accounts(&store)?)
+                .filter(|a| store.get(a, id).ok().flatten().is_some())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let several = owners.join(", ");
+            match (owners.as_slice(), lang) {
+                ([one], _) => one.clone(),
+                ([], Lang::Es) => {
+                    bail!("no hay ninguna notificación `{id}` guardada (mira `aviso-cli list`)")
+                }
+                ([], Lang::En) => {
+                    bail!("no notification `{id}` in the local store (see `aviso-cli list`)")
+                }
+                (_, Lang::Es) => bail!(
+                    "varias cuentas tienen una notificación `{id}` ({several}): elige una con --account"
+                ),
+                (_, Lang::En) => bail!(
+                    "several accounts have a notification `{id}` ({several}): choose one with --account"
+                ),
+            }
+        }
+    };
+    let clock = Clock::from_env().map_err(anyhow::Error::msg)?;
+    let zone = config
+        .policy
+        .time_zones
+        .get(&account)
+        .unwrap_or(&config.policy.time_zone);
+    let tz = policy::schedule::time_zone(Some(zone)).map_err(|p| {
+        anyhow::anyhow!(
+            policy::PolicyError::new(policy::Place::Policy, "time_zone", p).message(lang)
+        )
+    })?;
+    let Some(until) = policy::schedule::parse_when(when, clock.now(), &tz) else {
+        match lang {
+            Lang::Es => bail!(
+                "`{when}` no es un momento futuro: usa una duración (1h, 30m), una hora (9:00), «mañana 9:00» o una fecha (2026-12-08 09:00)"
+            ),
+            Lang::En => bail!(
+                "`{when}` is not a time in the future: use a duration (1h, 30m), a time (9:00), \"tomorrow 9:00\" or a date (2026-12-08 09:00)"
+            ),
+        }
+    };
+    if !store.snooze(&account, id, until)? {
+        match lang {
+            Lang::Es => bail!("la notificación `{id}` de `{account}` no existe o ya está leída"),
+            Lang::En => {
+                bail!("notification `{id}` of `{account}` does not exist or is already read")
+            }
+        }
+    }
+    let local = until.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string();
+    match lang {
+        Lang::Es => println!("{account}#{id} pospuesta hasta {local}"),
+        Lang::En => println!("{account}#{id} snoozed until {local}"),
+    }
+    Ok(())
+}
+
+/// The accounts the local store holds notifications of (ad-hoc `--server` accounts too).
+fn store_accounts(store: &Store) -> Result<Vec<String>> {
+    let items = store.list(&ListQuery {
+        limit: 10_000,
+        ..ListQuery::default()
+    })?;
+    let names: std::collections::BTreeSet<String> = items.into_iter().map(|n| n.account).collect();
+    Ok(names.into_iter().collect())
 }

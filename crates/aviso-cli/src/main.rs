@@ -110,6 +110,21 @@ enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
+    /// Notification rules, quiet hours and silence alarms (`[policy]` in config.toml).
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Snooze a notification: it leaves the unread list and comes back with a toast
+    /// (from `watch --toasts`) at WHEN: 1h, 30m, 9:00, "mañana 9:00", 2026-12-08 09:00.
+    Snooze {
+        id: String,
+        #[arg(required = true, num_args = 1.., value_name = "DURATION|TIME")]
+        when: Vec<String>,
+        /// The notification's account (needed only when several have this id).
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Run the embedded demo backend (SmartSales365 dialect: WebSocket and SSE).
     DemoServer {
         #[arg(long, default_value_t = 8765)]
@@ -118,6 +133,13 @@ enum Command {
         #[arg(long, default_value_t = 8.0)]
         interval: f64,
     },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Check the rules, quiet hours and silence alarms of a config.toml (default: yours)
+    /// or the [[rules]] of a profile file.
+    Check { file: Option<std::path::PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +184,10 @@ fn main() {
             params,
         } => block_on(commands::login(server, profile, username, name, params)),
         Command::Logout { account } => block_on(commands::logout(account)),
+        Command::Rules {
+            command: RulesCommand::Check { file },
+        } => commands::rules_check(file),
+        Command::Snooze { id, when, account } => commands::snooze(&id, &when.join(" "), account),
         Command::DemoServer { port, interval } => block_on(commands::demo_server(port, interval)),
     };
     if let Err(e) = result {

@@ -695,7 +695,15 @@ async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
     );
 
     let before = dunst_total();
-    let burst = emit(&control, 10);
+    // Low stock: no default rule makes any of them urgent (a random sale of 1000 or more
+    // would break out of the burst as a toast of its own, by the smartsales preset).
+    let burst = control.emit(
+        10,
+        &EmitSpec {
+            tipo: Some("stock_bajo".into()),
+            ..Default::default()
+        },
+    );
     watch.wait_ids(10, &burst);
     let after = wait_dunst_total(before + 1, 10);
     std::thread::sleep(Duration::from_millis(1500));

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::link::AccountSpec;
+use crate::policy::PolicyConfig;
 use crate::profile::{Profile, ProfileError};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,10 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// Settings of the desktop app, kept as they are by the CLI.
     pub desktop: toml::Table,
+    /// Rules, quiet hours, bursts and silence alarms (see `policy`); shared by the app and
+    /// `aviso-cli watch --toasts`.
+    #[serde(skip_serializing_if = "PolicyConfig::is_default")]
+    pub policy: PolicyConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

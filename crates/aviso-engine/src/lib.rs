@@ -17,9 +17,12 @@
 //! - [`rest`]: the REST side (list after cursor, mark read, unread count).
 //! - [`catchup`]: REST catch-up after the persisted cursor.
 //! - [`outbox`]: queued mark-reads, retried until the server confirms.
-//! - [`store`]: SQLite: notifications, read state, cursors, outbox.
+//! - [`store`]: SQLite: notifications, read state, cursors, outbox, snoozes.
+//! - [`policy`]: the pure attention policy (rules, quiet hours, bursts, digests, snooze,
+//!   silence alarms) whose decisions the shell and the CLI render as toasts.
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.
 //! - [`markup`]: escaping text for notification daemons.
+//! - [`dnd`]: the desktop's own do-not-disturb, where it can be read.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
 //! - [`tls`]: rustls client configuration; [`config`]: the accounts file; [`dirs`]: where
 //!   embedders keep the config and the store on each platform.
@@ -32,12 +35,14 @@ pub mod catchup;
 pub mod config;
 pub mod credentials;
 pub mod dirs;
+pub mod dnd;
 pub mod engine;
 pub mod frame;
 pub mod link;
 pub mod markup;
 pub mod model;
 pub mod outbox;
+pub mod policy;
 pub mod profile;
 pub mod rest;
 pub mod resume;

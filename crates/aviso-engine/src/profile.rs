@@ -89,6 +89,19 @@ pub struct Profile {
     pub close_codes: CloseCodesSection,
     /// Rules that turn a stream value into a notification (`[[alerts]]`).
     pub alerts: Vec<AlertRule>,
+    /// Default attention rules (`[[rules]]`, see `policy::rules`), applied after the user's
+    /// own. Kept as tables: the policy compiles and reports them one by one.
+    pub rules: Vec<toml::Table>,
+    /// Words for each kind, in digests and summaries (`[kinds.nueva_compra]`).
+    pub kinds: BTreeMap<String, KindLabel>,
+}
+
+/// How a kind is counted in words: `"compra|compras"` (singular|plural) per language.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KindLabel {
+    pub es: String,
+    pub en: String,
 }
 
 impl Default for Profile {
@@ -112,6 +125,8 @@ impl Default for Profile {
             reconnect: ReconnectSection::default(),
             close_codes: CloseCodesSection::default(),
             alerts: Vec::new(),
+            rules: Vec::new(),
+            kinds: BTreeMap::new(),
         }
     }
 }
@@ -407,6 +422,8 @@ impl FieldsOverride {
             created_at: pick(&self.created_at, &base.created_at),
             read: pick(&self.read, &base.read),
             data: pick(&self.data, &base.data),
+            amount: base.amount.clone(),
+            currency: base.currency.clone(),
         }
     }
 }
@@ -440,6 +457,11 @@ pub struct FieldsSection {
     pub created_at: String,
     pub read: String,
     pub data: String,
+    /// A path to the amount of money a notification is about (`datos.total`), summed in
+    /// digests; empty: none.
+    pub amount: String,
+    /// How that amount is written (`$`, `Bs`, `EUR`).
+    pub currency: String,
 }
 
 impl Default for FieldsSection {
@@ -453,6 +475,8 @@ impl Default for FieldsSection {
             created_at: "created_at".into(),
             read: "read".into(),
             data: "data".into(),
+            amount: String::new(),
+            currency: String::new(),
         }
     }
 }

@@ -21,6 +21,14 @@
 //! - **An unwritable disk loses nothing.** When a write fails (disk full, read-only data
 //!   directory, I/O error), the batch is kept in memory, still de-duplicated, listed and
 //!   counted, and written with the next write that succeeds ([`Store::retry_held`]).
+//! - **Snoozed notifications** (`snoozes`: until when, per notification) leave the unread
+//!   count and the unread list until their time, whether or not anything runs then; the
+//!   row stays until the embedder's policy has announced the return ([`Store::unsnooze`]),
+//!   so a return due while nothing ran is still toasted at the next start. They stay in the
+//!   full list, and `unread_ids` (what is compared with the server) still holds them.
+//!   Marking one read drops its snooze.
+//! - **Migrations** are numbered by SQLite's `user_version`; an older file is upgraded in
+//!   place when opened ([`migrate`]).
 //! - **A corrupt file is moved aside** (`aviso.db.corrupt-<unix time>`) and a new one is
 //!   created; the catch-up then refills it from the server, since the cursor went with it.
 
@@ -77,6 +85,25 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 ";
+
+/// Schema upgrades, in order: `MIGRATIONS[i]` takes a file from `user_version` i to i + 1.
+/// Version 0 is the schema above as it was before snoozes (issue #13).
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE IF NOT EXISTS snoozes (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    until_us INTEGER NOT NULL,
+    PRIMARY KEY (account, id)
+);
+"];
+
+/// Now, in the microseconds `snoozes.until_us` holds.
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
 
 /// Unread, for a row aliased `n`: not read, and stored after its account's mark.
 const UNREAD: &str =
@@ -394,10 +421,14 @@ impl Store {
             let mut enqueue = tx.prepare_cached(
                 "INSERT INTO outbox (account, op, target) VALUES (?1, 'read', ?2)",
             )?;
+            // Read: nothing left to be reminded of.
+            let mut unsnooze =
+                tx.prepare_cached("DELETE FROM snoozes WHERE account = ?1 AND id = ?2")?;
             for id in ids {
                 if update.execute(params![account, id])? == 1 {
                     changed.push(id.clone());
                 }
+                unsnooze.execute(params![account, id])?;
                 if queue {
                     enqueue.execute(params![account, id])?;
                 }
@@ -430,6 +461,7 @@ impl Store {
                     [account],
                 )?;
             }
+            tx.execute("DELETE FROM snoozes WHERE account = ?1", [account])?;
             Ok(unread as u64)
         })
     }
@@ -472,8 +504,10 @@ impl Store {
         let n: i64 = match account {
             Some(a) => conn.query_row(
                 "SELECT COUNT(*) FROM notifications AS n WHERE n.account = ?1 AND n.read = 0
-                   AND n.rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)",
-                [a],
+                   AND n.rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)
+                   AND NOT EXISTS (SELECT 1 FROM snoozes s
+                                   WHERE s.account = n.account AND s.id = n.id AND s.until_us > ?2)",
+                params![a, now_us()],
                 |r| r.get(0),
             )?,
             // Every unread row, less those under a mark: two index range counts per
@@ -483,8 +517,12 @@ impl Store {
                       - (SELECT IFNULL(SUM((SELECT COUNT(*) FROM notifications AS n
                                             WHERE n.account = r.account AND n.read = 0
                                               AND n.rowid <= r.upto)), 0)
-                         FROM read_marks AS r)",
-                [],
+                         FROM read_marks AS r)
+                      - (SELECT COUNT(*) FROM snoozes AS s JOIN notifications AS n
+                           ON n.account = s.account AND n.id = s.id
+                         WHERE s.until_us > ?1 AND n.read = 0 AND n.rowid > IFNULL(
+                           (SELECT upto FROM read_marks r WHERE r.account = n.account), 0))",
+                [now_us()],
                 |r| r.get(0),
             )?,
         };
@@ -517,7 +555,10 @@ impl Store {
                     n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
              FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
              WHERE (?1 IS NULL OR n.account = ?1)
-               AND (?2 = 0 OR (n.read = 0 AND n.rowid > IFNULL(m.upto, 0)))
+               AND (?2 = 0 OR (n.read = 0 AND n.rowid > IFNULL(m.upto, 0)
+                               AND NOT EXISTS (SELECT 1 FROM snoozes s
+                                               WHERE s.account = n.account AND s.id = n.id
+                                                 AND s.until_us > ?6)))
                AND (?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))
              ORDER BY n.created_us DESC, n.id DESC LIMIT ?5",
         )?;
@@ -527,7 +568,8 @@ impl Store {
                 q.unread_only,
                 before_us,
                 before_id,
-                q.limit as i64
+                q.limit as i64,
+                now_us()
             ],
             row_to_notification,
         )?;
@@ -665,6 +707,68 @@ impl Store {
         Ok(())
     }
 
+    /// Snoozes an unread notification until `until`: it leaves the unread count and list
+    /// until [`Store::unsnooze`]. False when there is no such unread notification. A
+    /// second snooze of the same one moves its time.
+    pub fn snooze(&self, account: &str, id: &str, until: jiff::Timestamp) -> Result<bool> {
+        let mut held = self.held();
+        self.write(&mut held, |tx| {
+            let unread = tx
+                .query_row(
+                    &format!(
+                        "SELECT 1 FROM notifications AS n WHERE account = ?1 AND id = ?2 AND {UNREAD}"
+                    ),
+                    [account, id],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if unread {
+                tx.execute(
+                    "INSERT INTO snoozes (account, id, until_us) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (account, id) DO UPDATE SET until_us = ?3",
+                    params![account, id, until.as_microsecond()],
+                )?;
+            }
+            Ok(unread)
+        })
+    }
+
+    /// Ends a snooze (due, or cancelled): back in the unread count and list. False when
+    /// it was not snoozed.
+    pub fn unsnooze(&self, account: &str, id: &str) -> Result<bool> {
+        let mut held = self.held();
+        self.write(&mut held, |tx| {
+            Ok(tx.execute(
+                "DELETE FROM snoozes WHERE account = ?1 AND id = ?2",
+                [account, id],
+            )? == 1)
+        })
+    }
+
+    /// Every snoozed notification with its time, soonest first.
+    pub fn snoozes(&self) -> Result<Vec<(Notification, jiff::Timestamp)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
+                    NOT ({UNREAD}), n.data, s.until_us
+             FROM snoozes AS s JOIN notifications AS n ON n.account = s.account AND n.id = s.id
+             ORDER BY s.until_us, n.rowid"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            let until: i64 = r.get(9)?;
+            Ok((row_to_notification(r)?, until))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (n, until) = row?;
+            let until = jiff::Timestamp::from_microsecond(until)
+                .map_err(|e| StoreError::Other(format!("bad snooze time: {e}")))?;
+            out.push((n, until));
+        }
+        Ok(out)
+    }
+
     /// Forgets an account's notifications, cursor, read mark and outbox (logout).
     pub fn forget_account(&self, account: &str) -> Result<()> {
         let mut held = self.held();
@@ -683,6 +787,7 @@ impl Store {
                 "read_marks",
                 "outbox",
                 "event_ids",
+                "snoozes",
             ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE account = ?1"),
@@ -709,6 +814,19 @@ fn open_read_only(path: &Path) -> Result<Connection> {
         conn.query_row("SELECT COUNT(*) FROM read_marks", [], |_| Ok(()))
             .is_ok()
     };
+    // A file from before snoozes cannot be migrated read-only: an empty temporary table
+    // stands in (temp tables live in memory, so this works on a read-only file).
+    let usable = |conn: &Connection| {
+        usable(conn)
+            && (conn
+                .query_row("SELECT COUNT(*) FROM main.snoozes", [], |_| Ok(()))
+                .is_ok()
+                || conn
+                    .execute_batch(
+                        "CREATE TEMP TABLE snoozes (account TEXT, id TEXT, until_us INTEGER)",
+                    )
+                    .is_ok())
+    };
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if let Ok(conn) = Connection::open_with_flags(path, flags) {
         if usable(&conn) {
@@ -734,6 +852,20 @@ fn init(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.execute_batch(SCHEMA)?;
+    migrate(conn)?;
+    Ok(())
+}
+
+/// Brings a database to the newest schema, one numbered step at a time, each in its own
+/// transaction with its version bump (a crash leaves the file at a whole version).
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        conn.execute_batch(&format!(
+            "BEGIN; {step} PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
+    }
     Ok(())
 }
 
@@ -1090,6 +1222,102 @@ mod tests {
         );
         s.forget_account("a").unwrap();
         assert_eq!(s.unread_count(None).unwrap(), 1);
+    }
+
+    #[test]
+    fn snoozed_notifications_leave_the_unread_count_and_list_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aviso.db");
+        let until: jiff::Timestamp = "2099-12-08T13:00:00Z".parse().unwrap();
+        {
+            let s = Store::open(&path).unwrap();
+            s.ingest(&[
+                n("1", "2025-01-01T00:00:00Z", false),
+                n("2", "2025-01-01T00:00:01Z", false),
+                n("3", "2025-01-01T00:00:02Z", true),
+            ])
+            .unwrap();
+            assert!(s.snooze("a", "1", until).unwrap());
+            assert!(
+                !s.snooze("a", "3", until).unwrap(),
+                "read: nothing to snooze"
+            );
+            assert!(!s.snooze("a", "9", until).unwrap(), "no such notification");
+            assert_eq!(s.unread_count(Some("a")).unwrap(), 1);
+            assert_eq!(s.unread_count(None).unwrap(), 1);
+        }
+        // Across a restart.
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 1);
+        let unread = |s: &Store| -> Vec<String> {
+            s.list(&ListQuery {
+                unread_only: true,
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|n| n.id)
+            .collect()
+        };
+        assert_eq!(unread(&s), ["2"]);
+        // Still in the full list, and still unread for the server comparison.
+        assert_eq!(s.total_count(None).unwrap(), 3);
+        assert_eq!(s.unread_ids("a").unwrap(), ["1", "2"]);
+        let snoozed = s.snoozes().unwrap();
+        assert_eq!(snoozed.len(), 1);
+        assert_eq!((snoozed[0].0.id.as_str(), snoozed[0].1), ("1", until));
+        assert!(s.unsnooze("a", "1").unwrap());
+        assert!(!s.unsnooze("a", "1").unwrap());
+        assert_eq!(unread(&s), ["2", "1"]);
+        assert_eq!(s.unread_count(None).unwrap(), 2);
+        // Reading a snoozed notification ends its snooze; so does mark all read.
+        s.snooze("a", "1", until).unwrap();
+        s.mark_read("a", &["1".into()], false).unwrap();
+        assert!(s.snoozes().unwrap().is_empty());
+        s.snooze("a", "2", until).unwrap();
+        s.mark_all_read("a", false).unwrap();
+        assert!(s.snoozes().unwrap().is_empty());
+        // Due while nothing ran: back in the count and list at its time, and still listed
+        // as a snooze until the policy announces it.
+        s.ingest(&[n("4", "2025-01-01T00:00:03Z", false)]).unwrap();
+        s.snooze("a", "4", "2020-01-01T00:00:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 1);
+        assert_eq!(s.unread_count(None).unwrap(), 1);
+        assert_eq!(unread(&s), ["4"]);
+        assert_eq!(s.snoozes().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_database_from_before_snoozes_is_upgraded_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aviso.db");
+        {
+            // The schema as the previous release wrote it: no snoozes, user_version 0.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute(
+                "INSERT INTO notifications VALUES ('a', '1', 'k', 't', 'b', NULL,
+                 '2025-01-01T00:00:00Z', 0, 0, '{}')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let version: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert!(s
+            .snooze("a", "1", "2099-01-01T00:00:00Z".parse().unwrap())
+            .unwrap());
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 0);
+        drop(s);
+        // Opening again runs nothing twice.
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.snoozes().unwrap().len(), 1);
     }
 
     /// Caps the database at its current size: the next write that needs a page fails with

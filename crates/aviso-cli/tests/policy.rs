@@ -1,0 +1,607 @@
+//! A store's scripted evening through `aviso-cli watch --toasts`, on a clock compressed 60
+//! times (a virtual minute is a real second): the digest of two sales made while Aviso was
+//! not running, a sale, quiet hours holding two events, an
+//! urgent sale breaking through, the digest at their end, a burst as one toast updated in
+//! place, a snoozed sale coming back, a silence alarm, and dunst's own do-not-disturb
+//! holding a sale until it is lifted. Checked twice: the exact JSON lines of the policy's
+//! decisions, and the exact toasts dunst received (its history).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aviso_demo::testkit::{dunst_history, dunst_total, record_issued_tokens, ArtifactDir};
+use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
+/// The virtual evening starts on 7 December 2099 at 21:55 in La Paz (UTC-4, no DST): in the
+/// future, since the store hides a snooze until its time by the real clock.
+const START: &str = "2099-12-07T21:55:00-04:00";
+const SCALE: f64 = 60.0;
+
+/// Windows are in virtual seconds: a 2 s burst window and a 0.5 s gather in real time.
+const CONFIG: &str = r#"
+[policy]
+time_zone = "America/La_Paz"
+burst_window_secs = 120
+gather_secs = 30
+# Real seconds (created_at is the server's real time): older at arrival = caught up.
+late_after_secs = 1.5
+quiet_hours = [{ from = "22:00", to = "22:05" }]
+
+[[policy.silence]]
+name = "ventas"
+kind = "nueva_compra"
+after = "10m"
+from = "21:00"
+to = "23:59"
+"#;
+
+fn session() -> bool {
+    if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
+        return true;
+    }
+    eprintln!("skipped: needs the desktop session of scripts/test (D-Bus + dunst)");
+    false
+}
+
+struct Script {
+    dir: ArtifactDir,
+    anchor: f64,
+    tokens: (String, String),
+    runs: usize,
+}
+
+impl Script {
+    fn command(&mut self, args: &[&str]) -> Command {
+        self.runs += 1;
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
+            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
+            .env("AVISO_LOG", "debug")
+            .env("AVISO_TOKEN", &self.tokens.0)
+            .env("AVISO_REFRESH_TOKEN", &self.tokens.1)
+            .env("AVISO_CLOCK_START", START)
+            .env("AVISO_CLOCK_ANCHOR", self.anchor.to_string())
+            .env("AVISO_CLOCK_SCALE", SCALE.to_string())
+            .env("LANG", "es_BO.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stderr(
+                std::fs::File::create(self.dir.path().join(format!("stderr-{}.log", self.runs)))
+                    .unwrap(),
+            );
+        cmd
+    }
+
+    /// Sleeps until the virtual clock shows `hh:mm:ss` of the evening.
+    fn until(&self, hms: &str) {
+        let parts: Vec<f64> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+        let virtual_secs = (parts[0] - 21.0) * 3600.0 + (parts[1] - 55.0) * 60.0 + parts[2];
+        let real_at = self.anchor + virtual_secs / SCALE;
+        let now = unix_now();
+        if real_at > now {
+            std::thread::sleep(Duration::from_secs_f64(real_at - now));
+        }
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+struct Watch {
+    child: Child,
+    rx: mpsc::Receiver<Value>,
+    lines: Vec<Value>,
+}
+
+impl Watch {
+    fn start(script: &mut Script, args: &[&str]) -> Watch {
+        let mut child = script.command(args).stdout(Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let log = script.dir.path().join("watch-stdout.log");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut file = std::fs::File::create(log).unwrap();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                writeln!(file, "{line}").unwrap();
+                let value: Value =
+                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child,
+            rx,
+            lines: Vec::new(),
+        }
+    }
+
+    fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(v) = self.lines.iter().find(|l| pred(l)) {
+            return v.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(v) => {
+                    self.lines.push(v.clone());
+                    if pred(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => panic!("no {what} within {secs} s; lines: {:#?}", self.lines),
+            }
+        }
+    }
+
+    fn stop(mut self) -> Vec<Value> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "watch exited with {status}");
+        while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
+            self.lines.push(v);
+        }
+        self.lines
+    }
+}
+
+async fn login_tokens(url: &str) -> (String, String) {
+    let url = format!("{url}/api/token/");
+    let resp: Value = tokio::task::spawn_blocking(move || {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-XPOST",
+                &url,
+                "-H",
+                "content-type: application/json",
+                "-d",
+                r#"{"username":"admin","password":"admin"}"#,
+            ])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    })
+    .await
+    .unwrap();
+    (
+        resp["access"].as_str().unwrap().into(),
+        resp["refresh"].as_str().unwrap().into(),
+    )
+}
+
+fn emit(control: &DemoControl, kind: &str, title: &str, total: &str) -> String {
+    control.emit(
+        1,
+        &EmitSpec {
+            tipo: Some(kind.into()),
+            titulo: Some(title.into()),
+            mensaje: Some(format!("{title}: total {total}")),
+            datos: Some(if total.is_empty() {
+                json!({})
+            } else {
+                json!({ "total": total })
+            }),
+            ..Default::default()
+        },
+    )[0]
+    .to_string()
+}
+
+fn is_policy_line(l: &Value) -> bool {
+    matches!(
+        l["type"].as_str(),
+        Some("toast" | "held" | "muted" | "digest" | "snoozed" | "released" | "silence")
+    )
+}
+
+/// The parts of a policy line this script is about (times and slots vary).
+fn shape(l: &Value) -> Value {
+    match l["type"].as_str().unwrap() {
+        "toast" => json!({
+            "type": "toast", "kind": l["kind"], "title": l["title"], "body": l["body"],
+            "urgency": l["urgency"], "replaces": l["replaces"],
+        }),
+        "held" => json!({"type": "held", "id": l["id"], "reason": l["reason"]}),
+        "digest" => json!({"type": "digest", "reason": l["reason"], "stores": l["stores"]}),
+        "snoozed" | "released" => json!({"type": l["type"], "id": l["id"]}),
+        "silence" => json!({"type": "silence", "account": l["account"], "kind": l["kind"]}),
+        _ => l.clone(),
+    }
+}
+
+fn write_config(dir: &Path) {
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(dir.join("config/config.toml"), CONFIG).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
+    if !session() {
+        return;
+    }
+    let server = DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            event_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let control = server.control();
+    let url = server.http_url();
+    let dir = ArtifactDir::new("cli-policy");
+    write_config(dir.path());
+    let mut script = Script {
+        dir,
+        anchor: unix_now(),
+        tokens: login_tokens(&url).await,
+        runs: 0,
+    };
+    let history_before = dunst_history().len();
+    let total_before = dunst_total();
+    // Two sales while Aviso was not running: caught up at start, told in one digest.
+    emit(&control, "nueva_compra", "Previa 1", "10.00");
+    emit(&control, "nueva_compra", "Previa 2", "20.00");
+    std::thread::sleep(Duration::from_millis(2500));
+    let mut watch = Watch::start(
+        &mut script,
+        &[
+            "watch",
+            "--server",
+            &url,
+            "--profile",
+            "smartsales",
+            "--name",
+            "tienda",
+            "--toasts",
+        ],
+    );
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    watch.wait_for(5, "the away digest", |l| {
+        l["type"] == "digest" && l["reason"] == "away"
+    });
+
+    // 21:5x: a sale, shown as it comes.
+    let a = emit(&control, "nueva_compra", "Compra A", "150.00");
+    watch.wait_for(5, "A's toast", |l| {
+        l["type"] == "toast" && l["title"] == "Compra A"
+    });
+    // 22:00-22:05 are quiet hours: held; a sale of 5000 is urgent and breaks through.
+    script.until("22:00:30");
+    let b = emit(&control, "nueva_compra", "Compra B", "100.00");
+    let c = emit(&control, "stock_bajo", "Stock bajo C", "");
+    watch.wait_for(5, "C held", |l| {
+        l["type"] == "held" && l["id"] == c.as_str()
+    });
+    emit(&control, "nueva_compra", "Compra grande", "5000.00");
+    watch.wait_for(5, "the urgent toast", |l| {
+        l["type"] == "toast" && l["urgency"] == "critical"
+    });
+    // 22:05: the digest of what was held.
+    script.until("22:05:00");
+    watch.wait_for(5, "the digest", |l| {
+        l["type"] == "toast" && l["kind"] == "digest"
+    });
+    // A burst: four sales, then three more within its window: one toast, updated.
+    for i in 1..=4 {
+        emit(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
+    }
+    let first = watch.wait_for(5, "the summary", |l| l["kind"] == "summary");
+    std::thread::sleep(Duration::from_millis(800));
+    for i in 5..=7 {
+        emit(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
+    }
+    let update = watch.wait_for(5, "the summary's update", |l| {
+        l["kind"] == "summary" && l["replaces"] == true
+    });
+    assert_eq!(first["slot"], update["slot"]);
+    // A is snoozed for 3 minutes from another process: it leaves the unread count, and
+    // comes back with a toast.
+    let snooze = script
+        .command(&["snooze", &a, "3m"])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&snooze.stdout).into_owned();
+    assert!(snooze.status.success(), "{said}");
+    assert!(
+        said.starts_with(&format!("tienda#{a} pospuesta hasta 2099-12-07 22:")),
+        "{said}"
+    );
+    watch.wait_for(5, "snoozed", |l| l["type"] == "snoozed");
+    watch.wait_for(8, "the reminder", |l| l["kind"] == "reminder");
+    // The last sale was the burst's: ten minutes later the silence alarm fires, once.
+    let alarm = watch.wait_for(20, "the silence alarm", |l| l["type"] == "silence");
+    // dunst's own do-not-disturb holds the next sale; lifting it gives the digest.
+    let dunstctl = |paused: &str| {
+        let ok = Command::new("dunstctl")
+            .args(["set-paused", paused])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "dunstctl set-paused {paused}");
+    };
+    dunstctl("true");
+    std::thread::sleep(Duration::from_millis(2500));
+    let d = emit(&control, "nueva_compra", "Compra D", "20.00");
+    let held = watch.wait_for(5, "D held", |l| {
+        l["type"] == "held" && l["id"] == d.as_str()
+    });
+    dunstctl("false");
+    assert_eq!(held["reason"], "do_not_disturb");
+    watch.wait_for(5, "the digest after do-not-disturb", |l| {
+        l["type"] == "digest" && l["reason"] == "do_not_disturb"
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let lines = watch.stop();
+
+    let policy: Vec<Value> = lines
+        .iter()
+        .filter(|l| is_policy_line(l))
+        .map(shape)
+        .collect();
+    let toast = |kind: &str, title: &str, body: &str, urgency: &str, replaces: bool| {
+        json!({"type": "toast", "kind": kind, "title": title, "body": body,
+               "urgency": urgency, "replaces": replaces})
+    };
+    // The unread count: 13 stored, 12 while A is snoozed, 13 once it is back.
+    let after = |kind: &str| -> u64 {
+        let at = lines
+            .iter()
+            .position(|l| l["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"));
+        lines[at..]
+            .iter()
+            .find(|l| l["type"] == "unread")
+            .and_then(|l| l["count"].as_u64())
+            .unwrap_or_else(|| panic!("no count after {kind}"))
+    };
+    assert_eq!(
+        (after("snoozed"), after("released")),
+        (12, 13),
+        "all lines: {lines:#?}"
+    );
+    let since = alarm["since"].as_str().unwrap();
+    let since_local: aviso_engine::policy::Timestamp = since.parse().unwrap();
+    let hhmm = since_local
+        .to_zoned(aviso_engine::policy::TimeZone::get("America/La_Paz").unwrap())
+        .strftime("%H:%M")
+        .to_string();
+    let silence_title = format!("tienda: sin compras desde las {hhmm}");
+    let silence_body = "Nada en 10 min. ¿Funcionan el checkout y el webhook?";
+    assert_eq!(
+        policy,
+        vec![
+            json!({"type": "digest", "reason": "away", "stores": [{
+                "account": "tienda",
+                "kinds": [{"kind": "nueva_compra", "count": 2, "total": "30.00"}],
+                "currency": "$", "ids": ["1", "2"]}]}),
+            toast(
+                "digest",
+                "Mientras no estabas",
+                "2 compras · $30,00",
+                "normal",
+                false
+            ),
+            toast(
+                "single",
+                "Compra A",
+                "Compra A: total 150.00",
+                "normal",
+                false
+            ),
+            json!({"type": "held", "id": b, "reason": "quiet_hours"}),
+            json!({"type": "held", "id": c, "reason": "quiet_hours"}),
+            toast(
+                "single",
+                "Compra grande",
+                "Compra grande: total 5000.00",
+                "critical",
+                false
+            ),
+            json!({"type": "digest", "reason": "quiet_hours", "stores": [{
+                "account": "tienda",
+                "kinds": [{"kind": "nueva_compra", "count": 1, "total": "100.00"},
+                          {"kind": "stock_bajo", "count": 1}],
+                "currency": "$", "ids": [b, c]}]}),
+            toast(
+                "digest",
+                "Mientras no estabas",
+                "1 compra · $100,00 · 1 aviso de stock bajo",
+                "normal",
+                false
+            ),
+            toast(
+                "summary",
+                "4 notificaciones nuevas",
+                "4 compras · $40,00",
+                "normal",
+                false
+            ),
+            toast(
+                "summary",
+                "7 notificaciones nuevas",
+                "7 compras · $70,00",
+                "normal",
+                true
+            ),
+            json!({"type": "snoozed", "id": a}),
+            json!({"type": "released", "id": a}),
+            toast(
+                "reminder",
+                "Recordatorio: Compra A",
+                "Compra A: total 150.00",
+                "normal",
+                false
+            ),
+            json!({"type": "silence", "account": "tienda", "kind": "nueva_compra"}),
+            toast("silence", &silence_title, silence_body, "normal", false),
+            json!({"type": "held", "id": d, "reason": "do_not_disturb"}),
+            json!({"type": "digest", "reason": "do_not_disturb", "stores": [{
+                "account": "tienda",
+                "kinds": [{"kind": "nueva_compra", "count": 1, "total": "20.00"}],
+                "currency": "$", "ids": [d]}]}),
+            toast(
+                "digest",
+                "Mientras no estabas",
+                "1 compra · $20,00",
+                "normal",
+                false
+            ),
+        ],
+        "all lines: {lines:#?}"
+    );
+    assert!(
+        since.starts_with("2099-12-08T02:0"),
+        "silent since the burst (22:0x in La Paz): {since}"
+    );
+
+    // What the notification daemon received: one toast per decision, the burst's update in
+    // place (nine toasts shown, eight in the daemon).
+    let total = dunst_total();
+    assert_eq!(total - total_before, 9 - 1, "toasts in dunst");
+    let history = dunst_history();
+    let mut got: Vec<(String, String)> = history[..history.len() - history_before].to_vec();
+    got.sort();
+    let mut want: Vec<(String, String)> = [
+        ("Mientras no estabas", "2 compras · $30,00"),
+        ("Compra A", "Compra A: total 150.00"),
+        ("Compra grande", "Compra grande: total 5000.00"),
+        (
+            "Mientras no estabas",
+            "1 compra · $100,00 · 1 aviso de stock bajo",
+        ),
+        ("7 notificaciones nuevas", "7 compras · $70,00"),
+        ("Recordatorio: Compra A", "Compra A: total 150.00"),
+        (silence_title.as_str(), silence_body),
+        ("Mientras no estabas", "1 compra · $20,00"),
+    ]
+    .iter()
+    .map(|(s, b)| (s.to_string(), b.to_string()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+    record_issued_tokens(&control);
+}
+
+/// Bad rules, impossible schedules and unknown fields: each a clear error naming the item
+/// and the key, in the language of LANG, and `rules check` fails; a good file passes.
+#[test]
+fn rules_check_names_each_bad_item_in_spanish_and_english() {
+    let dir = ArtifactDir::new("cli-rules-check");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        r#"
+[[accounts]]
+name = "tienda"
+server = "http://127.0.0.1:8000"
+profile = "smartsales"
+
+[policy]
+quiet_hours = [{ days = ["lunes", "feriado"], from = "22:00", to = "07:00" },
+               { from = "23:00", to = "23:00" }]
+[[policy.rules]]
+name = "grandes"
+kind = "nueva_compra"
+when = "datos.total >= mucho"
+action = "urgent"
+[[policy.rules]]
+name = "campo"
+when = "precio > 3"
+action = "quiet"
+[[policy.rules]]
+name = "bien"
+kind = "pago_*"
+acction = "quiet"
+[[policy.silence]]
+name = "ventas"
+kind = "nueva_compra"
+after = "dos horas"
+"#,
+    )
+    .unwrap();
+    let check = |lang: &str, file: &Path| {
+        let out = Command::new(BIN)
+            .args(["rules", "check"])
+            .arg(file)
+            .env("LANG", lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("AVISO_CONFIG_DIR", dir.path().join("config"))
+            .env("AVISO_DATA_DIR", dir.path().join("data"))
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| {
+            String::from_utf8_lossy(b)
+                .replace(&format!("{}: ", file.display()), "")
+                .replace(&file.display().to_string(), "FILE")
+        };
+        (out.status.success(), text(&out.stdout), text(&out.stderr))
+    };
+    let (ok, stdout, stderr) = check("es_BO.UTF-8", &bad);
+    assert!(!ok);
+    assert_eq!(
+        stdout,
+        "la regla «grandes», clave `when`: `>=` compara números, y `mucho` no es un número
+la regla «campo», clave `when`: campo desconocido `precio` (usa datos.CAMPO, kind, title, body, url o id)
+la regla «bien», clave `acction`: clave desconocida (¿un error de escritura?)
+el horario de silencio n.º 1, clave `days`: día desconocido `feriado` (lun, mar, mie, jue, vie, sab, dom, laborables, fin_de_semana, todos; o mon…sun)
+el horario de silencio n.º 2, clave `to`: `from` y `to` son la misma hora: el horario no dura nada (para todo el día: 00:00 a 24:00)
+la alarma de silencio «ventas», clave `after`: `dos horas` no es una duración (p. ej. 90s, 30m, 2h, 1h30m)
+"
+    );
+    assert_eq!(stderr, "aviso-cli: 6 error(es) en FILE\n");
+    let (ok, stdout, _) = check("en_US.UTF-8", &bad);
+    assert!(!ok);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("rule `grandes`, key `when`: `>=` compares numbers, and `mucho` is not a number")
+    );
+    assert_eq!(stdout.lines().count(), 6);
+    // The preset's own rules are valid.
+    let preset = dir.path().join("smartsales.toml");
+    std::fs::write(
+        &preset,
+        aviso_engine::Profile::preset_source("smartsales").unwrap(),
+    )
+    .unwrap();
+    let (ok, stdout, _) = check("en_US.UTF-8", &preset);
+    assert!(ok);
+    assert_eq!(
+        stdout,
+        "ok (2 rules, 0 quiet-hours windows, 0 silence alarms)\n"
+    );
+    // An unusable snooze time is refused, in words.
+    let out = Command::new(BIN)
+        .args(["snooze", "1", "pronto"])
+        .env("LANG", "es_ES.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("AVISO_CONFIG_DIR", dir.path().join("config"))
+        .env("AVISO_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "aviso-cli: no hay ninguna notificación `1` guardada (mira `aviso-cli list`)\n"
+    );
+}

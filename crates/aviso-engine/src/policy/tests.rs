@@ -1,0 +1,538 @@
+//! The policy's fold, with time passed in: a store's day, one situation at a time.
+
+use super::*;
+use serde_json::json;
+
+const TZ: &str = "America/La_Paz";
+
+fn t(civil: &str) -> Timestamp {
+    let dt: jiff::civil::DateTime = civil.parse().unwrap();
+    dt.to_zoned(TimeZone::get(TZ).unwrap()).unwrap().timestamp()
+}
+
+fn ms(base: Timestamp, millis: i64) -> Timestamp {
+    base + SignedDuration::from_millis(millis)
+}
+
+fn sale(id: u32, total: &str) -> Notification {
+    Notification {
+        account: "tienda".into(),
+        id: id.to_string(),
+        kind: "nueva_compra".into(),
+        title: format!("Compra #{id}"),
+        body: format!("Total {total}"),
+        url: Some(format!("/admin/orders/{id}/")),
+        created_at: "2026-12-07T12:00:00Z".into(),
+        read: false,
+        data: json!({ "compra_id": id, "total": total }),
+    }
+}
+
+fn of_kind(id: u32, kind: &str) -> Notification {
+    Notification {
+        kind: kind.into(),
+        title: format!("{kind} {id}"),
+        data: json!({}),
+        ..sale(id, "0")
+    }
+}
+
+fn config(src: &str) -> PolicyConfig {
+    let mut c: PolicyConfig = toml::from_str(src).unwrap();
+    if c.time_zone.is_empty() {
+        c.time_zone = TZ.into();
+    }
+    c
+}
+
+fn policy_at(src: &str, lang: Lang, now: Timestamp) -> Policy {
+    let profile = Profile::load("smartsales").unwrap();
+    let account = Account::from_profile("tienda", &profile, lang);
+    let (p, errors) = Policy::new(&config(src), vec![account], lang, now);
+    assert!(errors.is_empty(), "{errors:?}");
+    p
+}
+
+fn policy(src: &str) -> Policy {
+    policy_at(src, Lang::Es, t("2026-12-07T08:00:00"))
+}
+
+fn toasts(out: &[Decision]) -> Vec<&Toast> {
+    out.iter()
+        .filter_map(|d| match d {
+            Decision::Toast(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+fn titles(out: &[Decision]) -> Vec<String> {
+    toasts(out).iter().map(|t| t.title.clone()).collect()
+}
+
+const QUIET: &str = r#"
+quiet_hours = [{ days = ["todos"], from = "22:00", to = "07:00" }]
+"#;
+
+#[test]
+fn quiet_hours_hold_toasts_and_end_with_one_digest_per_store() {
+    let mut p = policy(QUIET);
+    let night = t("2026-12-07T23:10:00");
+    let mut out = p.notification(&sale(1, "150.00"), night, false);
+    out.extend(p.notification(&sale(2, "90.50"), ms(night, 10), false));
+    out.extend(p.notification(&of_kind(3, "devolucion_solicitada"), ms(night, 20), false));
+    out.extend(p.tick(ms(night, 5000)));
+    assert!(toasts(&out).is_empty(), "{out:?}");
+    assert_eq!(
+        out[0],
+        Decision::Held {
+            account: "tienda".into(),
+            id: "1".into(),
+            reason: Reason::QuietHours
+        }
+    );
+    assert_eq!(out.len(), 3);
+    assert_eq!(p.held_by("tienda", night), Some(Reason::QuietHours));
+    // Still quiet a second before 07:00 (the next day: across midnight).
+    assert!(p.tick(t("2026-12-08T06:59:59")).is_empty());
+    let morning = p.tick(t("2026-12-08T07:00:00"));
+    let Decision::Digest { reason, stores } = &morning[0] else {
+        panic!("{morning:?}")
+    };
+    assert_eq!(*reason, Reason::QuietHours);
+    assert_eq!(stores[0].kinds[0].total.as_deref(), Some("240.50"));
+    assert_eq!(stores[0].ids, ["1", "2", "3"]);
+    let digest = toasts(&morning);
+    assert_eq!(digest.len(), 1);
+    assert_eq!(digest[0].kind, ToastKind::Digest);
+    assert_eq!(digest[0].title, "Mientras no estabas");
+    assert_eq!(digest[0].body, "2 compras · $240,50 · 1 devolución");
+    assert_eq!(digest[0].items.len(), 3);
+    // Once.
+    assert!(p.tick(t("2026-12-08T07:00:01")).is_empty());
+}
+
+#[test]
+fn an_urgent_sale_breaks_through_quiet_hours_pause_and_do_not_disturb() {
+    let mut p = policy(QUIET);
+    let night = t("2026-12-07T23:10:00");
+    // The smartsales preset: a sale of 1000 or more is urgent; the amount is a string.
+    let out = p.notification(&sale(1, "1500.00"), night, false);
+    let shown = toasts(&out);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].urgency, Urgency::Critical);
+    assert_eq!(shown[0].title, "Compra #1");
+    assert_eq!(shown[0].url.as_deref(), Some("/admin/orders/1/"));
+    let small = p.notification(&sale(2, "999.99"), night, false);
+    assert!(matches!(small[0], Decision::Held { .. }));
+    let day = t("2026-12-08T12:00:00");
+    p.pause(t("2026-12-08T13:00:00"));
+    assert_eq!(
+        toasts(&p.notification(&sale(3, "1000"), day, false))[0].urgency,
+        Urgency::Critical
+    );
+    let _ = p.set_do_not_disturb(true, day);
+    assert_eq!(
+        toasts(&p.notification(&sale(4, "5000"), day, false)).len(),
+        1
+    );
+}
+
+#[test]
+fn a_pause_holds_until_it_ends_or_is_lifted_then_gives_a_digest() {
+    let mut p = policy("");
+    let noon = t("2026-12-08T12:00:00");
+    p.pause(t("2026-12-08T13:00:00"));
+    let out = p.notification(&sale(1, "10"), noon, false);
+    assert_eq!(
+        out,
+        [Decision::Held {
+            account: "tienda".into(),
+            id: "1".into(),
+            reason: Reason::Pause
+        }]
+    );
+    assert!(toasts(&p.tick(t("2026-12-08T12:59:59"))).is_empty());
+    let end = p.tick(t("2026-12-08T13:00:00"));
+    assert_eq!(titles(&end), ["Mientras no estabas"]);
+    assert!(matches!(
+        end[0],
+        Decision::Digest {
+            reason: Reason::Pause,
+            ..
+        }
+    ));
+    // Lifted by hand.
+    p.pause(t("2026-12-08T18:00:00"));
+    let _ = p.notification(&of_kind(2, "stock_bajo"), t("2026-12-08T14:00:00"), false);
+    let lifted = p.resume(t("2026-12-08T14:05:00"));
+    assert_eq!(toasts(&lifted)[0].body, "1 aviso de stock bajo");
+    // The OS's do-not-disturb holds the same way.
+    let _ = p.set_do_not_disturb(true, t("2026-12-08T15:00:00"));
+    let held = p.notification(&sale(3, "10"), t("2026-12-08T15:00:00"), false);
+    assert!(matches!(
+        held[0],
+        Decision::Held {
+            reason: Reason::DoNotDisturb,
+            ..
+        }
+    ));
+    let off = p.set_do_not_disturb(false, t("2026-12-08T15:30:00"));
+    assert_eq!(toasts(&off)[0].body, "1 compra · $10,00");
+}
+
+#[test]
+fn quiet_hours_follow_the_accounts_own_time_zone() {
+    let src = r#"
+quiet_hours = [{ from = "22:00", to = "07:00" }]
+[time_zones]
+tienda = "Europe/Madrid"
+"#;
+    let mut p = policy(src);
+    // 18:30 in La Paz is 23:30 in Madrid: quiet for this store.
+    let out = p.notification(&sale(1, "10"), t("2026-12-08T18:30:00"), false);
+    assert!(matches!(out[0], Decision::Held { .. }), "{out:?}");
+}
+
+#[test]
+fn muted_kinds_are_never_toasted_and_the_first_matching_rule_wins() {
+    let src = r#"
+[[rules]]
+name = "sin devoluciones"
+kind = "devolucion_*"
+action = "mute"
+[[rules]]
+name = "compras tranquilas"
+kind = "nueva_compra"
+when = "datos.total < 5000"
+action = ["quiet", "no_badge"]
+"#;
+    let mut p = policy(src);
+    let noon = t("2026-12-08T12:00:00");
+    let out = p.notification(&of_kind(1, "devolucion_solicitada"), noon, false);
+    assert_eq!(
+        out,
+        [Decision::Muted {
+            account: "tienda".into(),
+            id: "1".into(),
+            rule: Some("sin devoluciones".into())
+        }]
+    );
+    assert!(p.tick(ms(noon, 1000)).is_empty());
+    // The user's rule comes before the preset's "venta grande": 1500 is quiet here.
+    let quiet = sale(2, "1500.00");
+    assert!(p.effect(&quiet).no_badge);
+    let _ = p.notification(&quiet, noon, false);
+    let shown = p.tick(ms(noon, 1000));
+    assert_eq!(toasts(&shown)[0].urgency, Urgency::Low);
+    assert!(toasts(&shown)[0].silent);
+    // Above the user's limit the preset's rule applies.
+    let big = p.notification(&sale(3, "5000"), noon, false);
+    assert_eq!(toasts(&big)[0].urgency, Urgency::Critical);
+}
+
+#[test]
+fn a_burst_is_one_toast_updated_in_place_while_it_lasts() {
+    let mut p = policy("");
+    let t0 = t("2026-12-08T12:00:00");
+    // Two arrive together: shown one by one.
+    let _ = p.notification(&sale(1, "10"), t0, false);
+    let _ = p.notification(&sale(2, "20"), ms(t0, 100), false);
+    assert!(p.tick(ms(t0, 300)).is_empty(), "gathering");
+    let first = p.tick(ms(t0, 500));
+    assert_eq!(titles(&first), ["Compra #1", "Compra #2"]);
+    // Two more within the window: four in two seconds is a burst; the summary is a toast
+    // of its own for what it announces.
+    let _ = p.notification(&sale(3, "30"), ms(t0, 800), false);
+    let _ = p.notification(&of_kind(4, "stock_bajo"), ms(t0, 900), false);
+    let burst = p.tick(ms(t0, 1300));
+    let summary = toasts(&burst);
+    assert_eq!(summary.len(), 1);
+    let slot = summary[0].slot;
+    assert!(!summary[0].replaces);
+    assert_eq!(summary[0].kind, ToastKind::Summary);
+    assert_eq!(summary[0].title, "2 notificaciones nuevas");
+    assert_eq!(summary[0].body, "1 compra · $30,00 · 1 aviso de stock bajo");
+    assert_eq!(summary[0].items.len(), 2);
+    // It keeps coming: the same toast grows, silently.
+    let _ = p.notification(&sale(5, "40"), ms(t0, 2500), false);
+    let grown = p.tick(ms(t0, 3000));
+    let update = toasts(&grown);
+    assert_eq!(
+        (update[0].slot, update[0].replaces, update[0].silent),
+        (slot, true, true)
+    );
+    assert_eq!(update[0].title, "3 notificaciones nuevas");
+    assert_eq!(update[0].body, "2 compras · $70,00 · 1 aviso de stock bajo");
+    // Two quiet seconds end it: the next one is a toast of its own again.
+    assert!(p.tick(ms(t0, 5000)).is_empty());
+    let _ = p.notification(&sale(6, "1"), ms(t0, 6000), false);
+    let after = p.tick(ms(t0, 6500));
+    assert_eq!(titles(&after), ["Compra #6"]);
+    assert_ne!(toasts(&after)[0].slot, slot);
+}
+
+#[test]
+fn ten_at_once_are_one_summary_from_the_start() {
+    let mut p = policy_at("", Lang::En, t("2026-12-08T12:00:00"));
+    let t0 = t("2026-12-08T12:00:00");
+    for i in 0..10 {
+        let _ = p.notification(&sale(i, "100"), ms(t0, i as i64 * 30), false);
+    }
+    let out = p.tick(ms(t0, 800));
+    assert_eq!(titles(&out), ["10 new notifications"]);
+    assert_eq!(toasts(&out)[0].body, "10 purchases · $1,000.00");
+    // A large burst names a bounded number of items; its count stays exact.
+    let mut big = policy("");
+    let t3 = t("2026-12-08T15:00:00");
+    for i in 0..300 {
+        let _ = big.notification(&sale(i, "1"), t3, false);
+    }
+    let out = big.tick(ms(t3, 500));
+    assert_eq!(titles(&out), ["300 notificaciones nuevas"]);
+    assert_eq!(toasts(&out)[0].items.len(), MAX_ITEMS);
+    // A burst's summary may start with one (the demo's steady trickle): in the singular.
+    let mut one = policy("");
+    let t4 = t("2026-12-08T16:00:00");
+    let mut shown = Vec::new();
+    for i in 0..4 {
+        let _ = one.notification(&sale(i, "1"), ms(t4, i as i64 * 500), false);
+        shown.extend(one.tick(ms(t4, i as i64 * 500 + 450)));
+    }
+    assert_eq!(
+        titles(&shown),
+        [
+            "Compra #0",
+            "Compra #1",
+            "Compra #2",
+            "1 notificación nueva"
+        ]
+    );
+    let _ = one.notification(&sale(9, "1"), ms(t4, 2000), false);
+    let out = one.tick(ms(t4, 2450));
+    assert_eq!(titles(&out), ["2 notificaciones nuevas"]);
+    // A trickle that never pauses for the gather time is still shown within the window.
+    let mut p = policy("");
+    let t1 = t("2026-12-08T13:00:00");
+    let mut shown = Vec::new();
+    for i in 0..30 {
+        let now = ms(t1, i * 300);
+        let _ = p.notification(&sale(i as u32, "1"), now, false);
+        shown.extend(p.tick(now));
+    }
+    assert!(!toasts(&shown).is_empty(), "shown while it lasts");
+    let slots: std::collections::BTreeSet<u64> = toasts(&shown).iter().map(|t| t.slot).collect();
+    assert_eq!(
+        slots.len(),
+        1,
+        "one toast for the whole trickle: {shown:#?}"
+    );
+}
+
+#[test]
+fn caught_up_notifications_become_one_digest() {
+    let start = t("2026-12-08T09:00:00");
+    let mut p = policy_at("", Lang::Es, start);
+    let mut old = sale(1, "100.00");
+    old.created_at = "2026-12-08T11:00:00Z".into(); // 07:00 in La Paz, two hours before
+    assert!(p.is_late(&old, start));
+    let mut fresh = sale(9, "1");
+    fresh.created_at = "2026-12-08T12:59:30Z".into();
+    assert!(!p.is_late(&fresh, start));
+    let mut out = Vec::new();
+    for (i, kind) in ["nueva_compra", "nueva_compra", "pago_procesado"]
+        .iter()
+        .enumerate()
+    {
+        let n = Notification {
+            kind: kind.to_string(),
+            ..sale(i as u32 + 1, "100.00")
+        };
+        out.extend(p.notification(&n, ms(start, i as i64 * 100), true));
+    }
+    out.extend(p.tick(ms(start, 1000)));
+    assert!(
+        out.is_empty(),
+        "nothing while the catch-up goes on: {out:?}"
+    );
+    let done = p.tick(ms(start, 2500));
+    assert!(matches!(
+        done[0],
+        Decision::Digest {
+            reason: Reason::Away,
+            ..
+        }
+    ));
+    assert_eq!(
+        toasts(&done)[0].body,
+        "2 compras · $200,00 · 1 pago · $100,00"
+    );
+}
+
+#[test]
+fn a_catch_up_in_quiet_hours_waits_for_their_digest() {
+    let start = t("2026-12-07T23:00:00");
+    let mut p = policy_at(QUIET, Lang::Es, start);
+    let out = p.notification(&sale(1, "5.00"), start, true);
+    assert!(out.is_empty());
+    let settled = p.tick(ms(start, 2500));
+    assert_eq!(
+        settled,
+        [Decision::Held {
+            account: "tienda".into(),
+            id: "1".into(),
+            reason: Reason::QuietHours
+        }]
+    );
+    let morning = p.tick(t("2026-12-08T07:00:00"));
+    assert_eq!(toasts(&morning)[0].body, "1 compra · $5,00");
+}
+
+#[test]
+fn a_snooze_is_due_after_a_restart() {
+    let n = sale(7, "10");
+    let mut before = policy("");
+    let snoozed = before.snooze(&n, t("2026-12-08T09:00:00"));
+    assert_eq!(
+        snoozed,
+        Decision::Snoozed {
+            account: "tienda".into(),
+            id: "7".into(),
+            until: "2026-12-08T13:00:00Z".into()
+        }
+    );
+    assert!(before.tick(t("2026-12-08T08:59:59")).is_empty());
+    drop(before);
+    // A new process, long after: the store gives the snooze back, due at the first tick.
+    let mut after = policy_at("", Lang::En, t("2026-12-08T10:00:00"));
+    let _ = after.snooze(&n, t("2026-12-08T09:00:00"));
+    assert!(after.is_snoozed("tienda", "7"));
+    let out = after.tick(t("2026-12-08T10:00:00"));
+    assert_eq!(
+        out[0],
+        Decision::Released {
+            account: "tienda".into(),
+            id: "7".into()
+        }
+    );
+    let reminder = toasts(&out);
+    assert_eq!(reminder[0].kind, ToastKind::Reminder);
+    assert_eq!(reminder[0].title, "Reminder: Compra #7");
+    assert_eq!(reminder[0].items[0].id, "7");
+    assert!(!after.is_snoozed("tienda", "7"));
+    assert!(after.tick(t("2026-12-08T10:00:01")).is_empty());
+    // Due in quiet hours: held, and in the morning's digest.
+    let mut night = policy(QUIET);
+    let _ = night.snooze(&n, t("2026-12-08T23:00:00"));
+    let out = night.tick(t("2026-12-08T23:00:00"));
+    assert!(matches!(out[1], Decision::Held { .. }), "{out:?}");
+    assert_eq!(
+        toasts(&night.tick(t("2026-12-09T07:00:00")))[0].body,
+        "1 compra · $10,00"
+    );
+    // Unsnoozed (read meanwhile): never comes back.
+    let mut p = policy("");
+    let _ = p.snooze(&n, t("2026-12-08T09:00:00"));
+    p.unsnooze("tienda", "7");
+    assert!(p.tick(t("2026-12-08T10:00:00")).is_empty());
+}
+
+#[test]
+fn a_silence_alarm_fires_once_and_the_next_sale_rearms_it() {
+    let src = r#"
+[[silence]]
+name = "ventas"
+kind = "nueva_compra"
+after = "2h"
+days = ["laborables"]
+from = "09:00"
+to = "21:00"
+"#;
+    // Monday 08:00: the app starts.
+    let mut p = policy(src);
+    assert!(p.tick(t("2026-12-07T10:59:59")).is_empty());
+    let fired = p.tick(t("2026-12-07T11:00:00"));
+    assert_eq!(
+        fired[0],
+        Decision::Silence {
+            account: "tienda".into(),
+            alarm: "ventas".into(),
+            kind: "nueva_compra".into(),
+            since: "2026-12-07T13:00:00Z".into()
+        }
+    );
+    assert_eq!(titles(&fired), ["tienda: sin compras desde las 09:00"]);
+    assert_eq!(
+        toasts(&fired)[0].body,
+        "Nada en 2 h. ¿Funcionan el checkout y el webhook?"
+    );
+    assert_eq!(p.silent_alarms(), [("tienda".into(), "ventas".into())]);
+    assert!(p.tick(t("2026-12-07T12:00:00")).is_empty(), "once");
+    // Other kinds do not re-arm it; a sale does.
+    let other = p.notification(&of_kind(1, "stock_bajo"), t("2026-12-07T12:10:00"), false);
+    assert!(!other
+        .iter()
+        .any(|d| matches!(d, Decision::SilenceCleared { .. })));
+    let back = p.notification(&sale(2, "10"), t("2026-12-07T12:30:00"), false);
+    assert_eq!(
+        back[0],
+        Decision::SilenceCleared {
+            account: "tienda".into(),
+            alarm: "ventas".into()
+        }
+    );
+    assert!(p.silent_alarms().is_empty());
+    assert!(p
+        .tick(t("2026-12-07T14:29:59"))
+        .iter()
+        .all(|d| !matches!(d, Decision::Silence { .. })));
+    let again = p.tick(t("2026-12-07T14:30:00"));
+    assert_eq!(titles(&again), ["tienda: sin compras desde las 12:30"]);
+    // Saturday: not watched.
+    let mut weekend = policy_at(src, Lang::Es, t("2026-12-05T08:00:00"));
+    assert!(weekend.tick(t("2026-12-05T20:00:00")).is_empty());
+}
+
+#[test]
+fn the_presets_defaults_and_bad_settings() {
+    let profile = Profile::load("smartsales").unwrap();
+    let account = Account::from_profile("tienda", &profile, Lang::Es);
+    assert_eq!(account.preset_rules.len(), 2);
+    let src = r#"
+burst_maximo = 3
+time_zone = "Luna/Tycho"
+quiet_hours = [{ from = "22:00", to = "22:00" }, { from = "23:00", to = "06:00" }]
+[time_zones]
+otra = "America/La_Paz"
+[[rules]]
+name = "de otra"
+account = "otra"
+action = "mute"
+[[rules]]
+name = "mala"
+when = "datos.total >>= 3"
+action = "urgent"
+[[silence]]
+kind = "nueva_compra"
+after = "nunca"
+"#;
+    let c: PolicyConfig = toml::from_str(src).unwrap();
+    let (mut p, errors) = Policy::new(&c, vec![account], Lang::Es, t("2026-12-08T12:00:00"));
+    let es: Vec<String> = errors.iter().map(|e| e.message(Lang::Es)).collect();
+    assert_eq!(
+        es,
+        [
+            "[policy], clave `burst_maximo`: clave desconocida (¿un error de escritura?)",
+            "[policy], clave `time_zone`: zona horaria desconocida `Luna/Tycho` (un nombre IANA como America/La_Paz)",
+            "[policy], clave `time_zones.otra`: no hay ninguna cuenta `otra`",
+            "la regla «mala», clave `when`: `>` compara números, y `>= 3` no es un número",
+            "la regla «de otra», clave `account`: no hay ninguna cuenta `otra`",
+            "el horario de silencio n.º 1, clave `to`: `from` y `to` son la misma hora: el horario no dura nada (para todo el día: 00:00 a 24:00)",
+            "la alarma de silencio «#1», clave `after`: `nunca` no es una duración (p. ej. 90s, 30m, 2h, 1h30m)",
+        ]
+    );
+    // The rest works: the preset's urgent rule still applies, the good rule too.
+    assert!(p.effect(&sale(1, "1500.00")).urgent);
+    let out = p.notification(&sale(2, "10"), t("2026-12-08T12:00:00"), false);
+    assert!(out.is_empty(), "gathered: {out:?}");
+}
