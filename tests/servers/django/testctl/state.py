@@ -138,6 +138,20 @@ def next_cutoff(kind, user_id=None):
     return cutoff, cutoff - now
 
 
+def wait_for_pending_cutoff():
+    """Seconds until the latest cutoff set by next_cutoff, if it is still ahead.
+
+    A token issued between a /__test/tokens/expire|revoke/ call and its cutoff would carry the
+    previous second as iat and be refused although it was issued after the call; the token
+    views wait this long first (testctl.middleware), so it carries iat >= cutoff.
+    """
+    with _lock:
+        latest = max(
+            [c for kind in cutoffs.values() for c in kind.values()] or [0]
+        )
+    return max(0.0, latest - time.time())
+
+
 def check_token(payload):
     from rest_framework_simplejwt.exceptions import TokenError
 
