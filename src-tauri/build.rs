@@ -19,6 +19,9 @@ const COMMANDS: &[&str] = &[
     "get_streams",
     "get_locale",
     "take_pending_focus",
+    "get_policy",
+    "set_policy",
+    "snooze",
 ];
 
 fn npm(args: &[&str]) {

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 
 use aviso_engine::auth::AuthError;
+use aviso_engine::policy::PolicyConfig;
 use aviso_engine::store::ListQuery;
 use aviso_engine::{EngineError, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
+use crate::policy::PolicyProblem;
 use crate::settings::Settings;
 use crate::shell::{AccountView, FocusTarget, Shell};
 
@@ -16,6 +18,9 @@ use crate::shell::{AccountView, FocusTarget, Shell};
 pub struct IpcError {
     pub code: &'static str,
     pub message: String,
+    /// `bad_policy`: each problem of the policy, with the engine's code and sentences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<PolicyProblem>,
 }
 
 impl IpcError {
@@ -23,6 +28,7 @@ impl IpcError {
         IpcError {
             code,
             message: message.into(),
+            problems: Vec::new(),
         }
     }
 }
@@ -125,6 +131,7 @@ pub fn list_profiles() -> Vec<ProfileInfo> {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn login(
+    app: AppHandle,
     shell: Shared<'_>,
     server: String,
     profile: String,
@@ -133,13 +140,20 @@ pub async fn login(
     name: Option<String>,
 ) -> Result<AccountView, IpcError> {
     shell
-        .login(&server, &profile, &username, Secret::new(password), name)
+        .login(
+            &app,
+            &server,
+            &profile,
+            &username,
+            Secret::new(password),
+            name,
+        )
         .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn logout(shell: Shared<'_>, account: String) -> Result<(), IpcError> {
-    shell.logout(&account).await
+pub async fn logout(app: AppHandle, shell: Shared<'_>, account: String) -> Result<(), IpcError> {
+    shell.logout(&app, &account).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -170,4 +184,39 @@ pub fn get_locale() -> String {
 #[tauri::command(rename_all = "snake_case")]
 pub fn take_pending_focus(shell: Shared<'_>) -> Option<FocusTarget> {
     shell.take_pending_focus()
+}
+
+/// `[policy]` of config.toml: rules, quiet hours, silence alarms (docs/policy.md).
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_policy(shell: Shared<'_>) -> PolicyConfig {
+    shell.policy_config()
+}
+
+/// Saves `[policy]` when the engine reads all of it; `bad_policy` with its problems if not.
+#[tauri::command(rename_all = "snake_case")]
+pub fn set_policy(
+    app: AppHandle,
+    shell: Shared<'_>,
+    policy: PolicyConfig,
+) -> Result<PolicyConfig, IpcError> {
+    shell.set_policy(&app, policy)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Snoozed {
+    until: String,
+}
+
+/// Snoozes an unread notification until `when` (`1h`, `mañana 9:00`, `2026-12-08 09:00`).
+#[tauri::command(rename_all = "snake_case")]
+pub fn snooze(
+    app: AppHandle,
+    shell: Shared<'_>,
+    account: String,
+    id: String,
+    when: String,
+) -> Result<Snoozed, IpcError> {
+    shell
+        .snooze(&app, &account, &id, &when)
+        .map(|until| Snoozed { until })
 }

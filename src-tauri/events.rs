@@ -26,6 +26,10 @@ pub const CONNECTION_STATE_CHANGED: &str = "connection://state-changed";
 pub const PANEL_FOCUS_ITEM: &str = "panel://focus-item";
 pub const STREAMS_UPDATED: &str = "streams://updated";
 pub const SETTINGS_CHANGED: &str = "settings://changed";
+/// A notification was snoozed (`{account, id, until}`): it leaves the unread list.
+pub const NOTIFICATION_SNOOZED: &str = "notifications://snoozed";
+/// A snoozed notification is due (`Notification`): back in the unread list.
+pub const NOTIFICATION_RELEASED: &str = "notifications://released";
 
 /// Most engine events taken into one round.
 const ROUND_MAX: usize = 2_000;
@@ -63,11 +67,9 @@ impl Round {
                 if shell.touch(&n.account).is_some() {
                     self.touched.insert(n.account.clone());
                 }
-                // History the server already marks read (seed 001's initial list) is shown
-                // in the panel, not announced.
-                if !n.read {
-                    shell.toast(n.clone());
-                }
+                // The policy decides what to announce (history the server already marks
+                // read, such as seed 001's initial list, never is).
+                shell.notification_arrived(app, &n);
                 self.received.push(n);
             }
             EngineEvent::Read { account, ids, all } => {

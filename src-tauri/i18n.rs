@@ -30,6 +30,8 @@ pub struct Texts {
     pub quit: &'static str,
     pub mark_read_action: &'static str,
     pub open_action: &'static str,
+    pub snooze_hour_action: &'static str,
+    pub snooze_tomorrow_action: &'static str,
 }
 
 pub fn texts(lang: Lang) -> Texts {
@@ -41,6 +43,8 @@ pub fn texts(lang: Lang) -> Texts {
             quit: "Salir",
             mark_read_action: "Marcar como leída",
             open_action: "Abrir",
+            snooze_hour_action: "Recordar en 1 h",
+            snooze_tomorrow_action: "Mañana a las 9:00",
         },
         Lang::En => Texts {
             open_panel: "Open panel",
@@ -49,6 +53,8 @@ pub fn texts(lang: Lang) -> Texts {
             quit: "Quit",
             mark_read_action: "Mark as read",
             open_action: "Open",
+            snooze_hour_action: "Remind me in 1 h",
+            snooze_tomorrow_action: "Tomorrow at 9:00",
         },
     }
 }
@@ -88,14 +94,21 @@ fn transport_name(t: Option<TransportKind>) -> &'static str {
     }
 }
 
-/// The summary toast for a burst: "5 compras nuevas" when all are purchases, else
-/// "5 notificaciones nuevas".
-pub fn burst_summary(lang: Lang, count: usize, all_purchases: bool) -> String {
-    match (lang, all_purchases) {
-        (Lang::Es, true) => format!("{count} compras nuevas"),
-        (Lang::Es, false) => format!("{count} notificaciones nuevas"),
-        (Lang::En, true) => format!("{count} new purchases"),
-        (Lang::En, false) => format!("{count} new notifications"),
+/// The tray's status line while silence alarms are fired: the first one, and how many more.
+pub fn silence_line(lang: Lang, account: &str, alarm: &str, more: usize) -> String {
+    match (lang, more) {
+        (Lang::Es, 0) => format!("Alarma de silencio: {alarm} ({account})"),
+        (Lang::Es, n) => format!("Alarma de silencio: {alarm} ({account}) y {n} más"),
+        (Lang::En, 0) => format!("Silence alarm: {alarm} ({account})"),
+        (Lang::En, n) => format!("Silence alarm: {alarm} ({account}) and {n} more"),
+    }
+}
+
+/// The policy's language for the shell's.
+pub fn policy_lang(lang: Lang) -> aviso_engine::policy::Lang {
+    match lang {
+        Lang::Es => aviso_engine::policy::Lang::Es,
+        Lang::En => aviso_engine::policy::Lang::En,
     }
 }
 
@@ -132,7 +145,13 @@ mod tests {
             status_line(Lang::Es, Some(ConnState::NeedsLogin), None, 15),
             "Inicia sesión"
         );
-        assert_eq!(burst_summary(Lang::Es, 5, true), "5 compras nuevas");
-        assert_eq!(burst_summary(Lang::En, 20, false), "20 new notifications");
+        assert_eq!(
+            silence_line(Lang::Es, "tienda", "ventas", 0),
+            "Alarma de silencio: ventas (tienda)"
+        );
+        assert_eq!(
+            silence_line(Lang::En, "tienda", "ventas", 2),
+            "Silence alarm: ventas (tienda) and 2 more"
+        );
     }
 }

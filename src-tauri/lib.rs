@@ -4,6 +4,8 @@
 //! - `shell`: the state (engine handle, account views, settings) and the operations.
 //! - `commands`: the UI's commands (docs/ipc.md); `events`: engine events → tray/toasts/UI.
 //! - `tray` and `icon`: the tray icon with its badge; `toasts`: native notifications.
+//! - `policy`: the engine's notification policy (rules, quiet hours, bursts, digests,
+//!   snoozes, silence alarms) driven for the shell, whose decisions the shell renders.
 //! - `panel`: the window, created on demand and destroyed when closed.
 //! - `urls`: which notification URLs may open; `i18n`: the shell's words (es, en).
 //! - `settings`, `autostart`; `app_id`: the AppUserModelID toasts carry on Windows.
@@ -15,6 +17,7 @@ mod events;
 pub mod i18n;
 pub mod icon;
 mod panel;
+mod policy;
 mod settings;
 mod shell;
 mod toasts;
@@ -118,6 +121,9 @@ pub fn run() {
             commands::get_streams,
             commands::get_locale,
             commands::take_pending_focus,
+            commands::get_policy,
+            commands::set_policy,
+            commands::snooze,
         ])
         .setup(move |app| {
             setup(app, &args).map_err(|e| {
@@ -198,6 +204,7 @@ fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
         move |action| action_shell.on_toast_action(&action_app, action),
     ));
     tauri::async_runtime::spawn(events::pump(handle.clone(), shell.clone(), events));
+    tauri::async_runtime::spawn(policy::drive(handle.clone(), shell.clone()));
     autostart::apply(&handle, shell.settings().autostart);
     if args.show || shell.account_configs().is_empty() {
         panel::show(&handle)?;

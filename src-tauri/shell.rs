@@ -1,24 +1,30 @@
 //! The shell's state: the engine handle, the accounts as the UI sees them, settings, the
-//! tray and the toaster. Commands and engine events both go through here.
+//! notification policy's feed, the tray and the toaster. Commands, engine events and the
+//! policy's decisions all go through here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use aviso_engine::config::{parse_server, AccountConfig, Config};
 use aviso_engine::credentials::Credentials;
+use aviso_engine::policy::{Clock, Decision, Feed, PolicyConfig, Timestamp, Toast};
 use aviso_engine::{ConnState, Engine, Notification, Secret, TransportKind};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tauri::{AppHandle, Emitter, Runtime, Wry};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::commands::IpcError;
-use crate::events::SETTINGS_CHANGED;
+use crate::events::{
+    NOTIFICATION_RELEASED, NOTIFICATION_SNOOZED, SETTINGS_CHANGED, UNREAD_CHANGED,
+};
 use crate::i18n::{self, Lang};
 use crate::icon::Look;
 use crate::panel;
+use crate::policy;
 use crate::settings::Settings;
 use crate::toasts::{self, Action};
 use crate::tray::Tray;
@@ -51,13 +57,38 @@ pub struct Shell {
     config: Mutex<Config>,
     views: Mutex<BTreeMap<String, AccountView>>,
     pending_focus: Mutex<Option<FocusTarget>>,
-    toasts: OnceLock<Mutex<Sender<Notification>>>,
+    /// The engine's policy, fed by the engine's events, the tray, the panel and the clock.
+    feed: Mutex<Feed>,
+    /// The policy's clock: the real one, or the compressed one of `AVISO_CLOCK_*` (tests).
+    clock: Clock,
+    /// The desktop's do-not-disturb as last read, given again to a rebuilt policy.
+    dnd: Mutex<bool>,
+    /// Fired silence alarms, (account, alarm): the tray's status line says so.
+    silences: Mutex<BTreeSet<(String, String)>>,
+    toasts: OnceLock<Mutex<Sender<Toast>>>,
     tray: OnceLock<Tray<Wry>>,
     pub icon_path: Option<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The app's language for a config (its `[desktop]` setting, else the OS's).
+fn lang_of(config: &Config) -> Lang {
+    Lang::resolve(
+        &Settings::from_table(&config.desktop).language,
+        sys_locale::get_locale().as_deref(),
+    )
+}
+
+/// The end of the settings' pause while it lasts (real time).
+fn pause_of(settings: &Settings) -> Option<Timestamp> {
+    settings
+        .paused_until
+        .as_deref()
+        .and_then(|t| t.parse::<Timestamp>().ok())
+        .filter(|until| *until > Timestamp::now())
 }
 
 fn view_of(account: &AccountConfig) -> AccountView {
@@ -90,12 +121,28 @@ impl Shell {
             .iter()
             .map(|a| (a.name.clone(), view_of(a)))
             .collect();
+        let clock = Clock::from_env().unwrap_or_else(|e| {
+            tracing::warn!("ignoring the test clock: {e}");
+            Clock::real()
+        });
+        let lang = lang_of(&config);
+        let (mut feed, errors) = policy::feed(&config, lang, clock, engine.store().clone());
+        for e in &errors {
+            tracing::warn!("config.toml: {e}");
+        }
+        if let Some(until) = pause_of(&Settings::from_table(&config.desktop)) {
+            feed.policy_mut().pause(clock.at(until));
+        }
         Shell {
             engine,
             config_path,
             config: Mutex::new(config),
             views: Mutex::new(views),
             pending_focus: Mutex::new(None),
+            feed: Mutex::new(feed),
+            clock,
+            dnd: Mutex::new(false),
+            silences: Mutex::new(BTreeSet::new()),
             toasts: OnceLock::new(),
             tray: OnceLock::new(),
             icon_path,
@@ -107,7 +154,7 @@ impl Shell {
         self.refresh_tray();
     }
 
-    pub fn set_toaster(&self, tx: Sender<Notification>) {
+    pub fn set_toaster(&self, tx: Sender<Toast>) {
         let _ = self.toasts.set(Mutex::new(tx));
     }
 
@@ -120,20 +167,204 @@ impl Shell {
     }
 
     pub fn lang(&self) -> Lang {
-        Lang::resolve(
-            &self.settings().language,
-            sys_locale::get_locale().as_deref(),
-        )
+        lang_of(&lock(&self.config))
     }
 
     pub fn toast_context(&self) -> toasts::Context {
         let s = self.settings();
         toasts::Context {
             lang: Lang::resolve(&s.language, sys_locale::get_locale().as_deref()),
-            enabled: s.toasts && !s.paused(OffsetDateTime::now_utc()),
+            // A pause holds toasts in the policy (and its digest follows it); this is the
+            // "show pop-ups" switch only.
+            enabled: s.toasts,
             sound: s.sound,
             icon: self.icon_path.clone(),
         }
+    }
+
+    /// A notification from the engine, given to the policy.
+    pub fn notification_arrived<R: Runtime>(&self, app: &AppHandle<R>, n: &Notification) {
+        let decisions = lock(&self.feed).notification(n);
+        self.apply(app, decisions);
+    }
+
+    /// Lets the policy's time pass (`policy::drive` calls it every 100 ms).
+    pub fn policy_tick<R: Runtime>(&self, app: &AppHandle<R>) {
+        let decisions = lock(&self.feed).tick();
+        self.apply(app, decisions);
+    }
+
+    /// The desktop's do-not-disturb changed.
+    pub fn set_do_not_disturb<R: Runtime>(&self, app: &AppHandle<R>, on: bool) {
+        *lock(&self.dnd) = on;
+        let decisions = lock(&self.feed).set_do_not_disturb(on);
+        self.apply(app, decisions);
+    }
+
+    /// Gives the policy the pause of the settings (the tray's and the panel's "pause 1 h"),
+    /// or ends it: the digest of what it held follows.
+    fn sync_pause<R: Runtime>(&self, app: &AppHandle<R>) {
+        let decisions = {
+            let mut feed = lock(&self.feed);
+            match pause_of(&self.settings()) {
+                Some(until) => {
+                    feed.policy_mut().pause(self.clock.at(until));
+                    Vec::new()
+                }
+                None => {
+                    let now = feed.now();
+                    feed.policy_mut().resume(now)
+                }
+            }
+        };
+        self.apply(app, decisions);
+    }
+
+    /// Snoozes a notification until `when` (the engine's words: `1h`, `mañana 9:00`,
+    /// `2026-12-08 09:00`, in the account's time zone); the same store row as `aviso-cli
+    /// snooze`. Returns the time it comes back (RFC 3339).
+    pub fn snooze<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        account: &str,
+        id: &str,
+        when: &str,
+    ) -> Result<String, IpcError> {
+        let decision = {
+            let mut feed = lock(&self.feed);
+            let tz = feed.policy().time_zone(account).clone();
+            let until = aviso_engine::policy::schedule::parse_when(when, feed.now(), &tz)
+                .ok_or_else(|| {
+                    IpcError::new("bad_when", format!("`{when}` is not a time in the future"))
+                })?;
+            feed.snooze(account, id, until)
+                .map_err(|e| IpcError::new("storage", e.to_string()))?
+                .ok_or_else(|| {
+                    IpcError::new(
+                        "not_found",
+                        format!("no unread notification {id} in {account}"),
+                    )
+                })?
+        };
+        let until = match &decision {
+            Decision::Snoozed { until, .. } => until.clone(),
+            _ => String::new(),
+        };
+        self.apply(app, vec![decision]);
+        Ok(until)
+    }
+
+    /// Renders the policy's decisions: toasts to the toaster, snoozes and releases to the
+    /// panel and the count, silence alarms to the tray. The rest (held, muted, the digest's
+    /// data) only explains what the toasts say, and is logged.
+    fn apply<R: Runtime>(&self, app: &AppHandle<R>, decisions: Vec<Decision>) {
+        let mut tray = false;
+        for d in decisions {
+            match d {
+                Decision::Toast(t) => {
+                    if let Some(tx) = self.toasts.get() {
+                        let _ = lock(tx).send(t);
+                    }
+                }
+                Decision::Snoozed { account, id, until } => {
+                    let payload = json!({"account": account, "id": id, "until": until});
+                    let _ = app.emit(NOTIFICATION_SNOOZED, payload);
+                    self.recount(app, &account);
+                }
+                Decision::Released { account, id } => {
+                    match self.engine.store().get(&account, &id) {
+                        Ok(Some(n)) => {
+                            let _ = app.emit(NOTIFICATION_RELEASED, n);
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!("cannot read a released notification: {e}"),
+                    }
+                    self.recount(app, &account);
+                }
+                Decision::Silence { account, alarm, .. } => {
+                    lock(&self.silences).insert((account, alarm));
+                    tray = true;
+                }
+                Decision::SilenceCleared { account, alarm } => {
+                    lock(&self.silences).remove(&(account, alarm));
+                    tray = true;
+                }
+                other => tracing::info!(decision = ?other, "policy"),
+            }
+        }
+        if tray {
+            self.refresh_tray();
+        }
+    }
+
+    /// An account's unread count changed outside the engine (a snooze began or ended).
+    fn recount<R: Runtime>(&self, app: &AppHandle<R>, account: &str) {
+        match self.engine.store().unread_count(Some(account)) {
+            Ok(count) => {
+                let total = self.set_unread(account, count);
+                let payload = json!({"account": account, "count": count, "total": total});
+                let _ = app.emit(UNREAD_CHANGED, payload);
+                self.refresh_tray();
+            }
+            Err(e) => tracing::warn!("cannot count unread notifications: {e}"),
+        }
+    }
+
+    /// Compiles the policy anew (its settings, the accounts or the language changed). What
+    /// it held or was gathering is dropped; snoozes are read back from the store, the pause
+    /// and do-not-disturb given again.
+    fn rebuild_policy<R: Runtime>(&self, app: &AppHandle<R>) {
+        let (mut feed, errors) = {
+            let config = lock(&self.config);
+            policy::feed(
+                &config,
+                lang_of(&config),
+                self.clock,
+                self.engine.store().clone(),
+            )
+        };
+        for e in &errors {
+            tracing::warn!("config.toml: {e}");
+        }
+        let _ = feed.set_do_not_disturb(*lock(&self.dnd));
+        *lock(&self.feed) = feed;
+        lock(&self.silences).clear();
+        self.sync_pause(app);
+        self.refresh_tray();
+    }
+
+    pub fn policy_config(&self) -> PolicyConfig {
+        lock(&self.config).policy.clone()
+    }
+
+    /// Checks `[policy]` as the engine reads it and saves it when nothing is wrong; the
+    /// problems otherwise (code `bad_policy`), each in Spanish and English.
+    pub fn set_policy<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        next_policy: PolicyConfig,
+    ) -> Result<PolicyConfig, IpcError> {
+        {
+            let mut config = lock(&self.config);
+            let lang = lang_of(&config);
+            let (_, errors) = policy::compile(&next_policy, &config, lang, self.clock);
+            if !errors.is_empty() {
+                let message = errors
+                    .iter()
+                    .map(|e| e.message(i18n::policy_lang(lang)))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let mut error = IpcError::new("bad_policy", message);
+                error.problems = policy::problems(&errors);
+                return Err(error);
+            }
+            let mut next = config.clone();
+            next.policy = next_policy.clone();
+            self.save_config(&next)?;
+            *config = next;
+        }
+        self.rebuild_policy(app);
+        Ok(next_policy)
     }
 
     fn save_config(&self, config: &Config) -> Result<(), IpcError> {
@@ -150,15 +381,23 @@ impl Shell {
         settings
             .validate()
             .map_err(|m| IpcError::new("internal", m))?;
-        {
+        let before = {
             let mut config = lock(&self.config);
+            let before = Settings::from_table(&config.desktop);
             let mut next = config.clone();
             next.desktop = settings.to_table();
             self.save_config(&next)?;
             *config = next;
-        }
+            before
+        };
         crate::autostart::apply(app, settings.autostart);
         let _ = app.emit(SETTINGS_CHANGED, &settings);
+        if before.language != settings.language {
+            // The policy speaks the app's language (toasts, digests, alarms).
+            self.rebuild_policy(app);
+        } else if before.paused_until != settings.paused_until {
+            self.sync_pause(app);
+        }
         self.refresh_tray();
         Ok(settings)
     }
@@ -260,19 +499,17 @@ impl Shell {
         let (count, look, state, transport, poll) = self.overall();
         let lang = self.lang();
         let paused = self.settings().paused(OffsetDateTime::now_utc());
-        tray.show(
-            count,
-            look,
-            i18n::status_line(lang, state, transport, poll),
-            lang,
-            paused,
-        );
-    }
-
-    pub fn toast(&self, n: Notification) {
-        if let Some(tx) = self.toasts.get() {
-            let _ = lock(tx).send(n);
-        }
+        // A fired silence alarm is what the person must see first ("no sale for 2 h").
+        let status = {
+            let silences = lock(&self.silences);
+            match silences.iter().next() {
+                Some((account, alarm)) => {
+                    i18n::silence_line(lang, account, alarm, silences.len() - 1)
+                }
+                None => i18n::status_line(lang, state, transport, poll),
+            }
+        };
+        tray.show(count, look, status, lang, paused);
     }
 
     pub fn take_pending_focus(&self) -> Option<FocusTarget> {
@@ -364,6 +601,11 @@ impl Shell {
                     let _ = shell.mark_read(&account, vec![id]).await;
                 });
             }
+            Action::Snooze { account, id, when } => {
+                if let Err(e) = self.snooze(app, &account, &id, when) {
+                    tracing::warn!("toast snooze: {}", e.message);
+                }
+            }
             Action::OpenPanel => {
                 if let Err(e) = panel::show(app) {
                     tracing::warn!("cannot show the panel: {e}");
@@ -372,8 +614,9 @@ impl Shell {
         }
     }
 
-    pub async fn login(
+    pub async fn login<R: Runtime>(
         &self,
+        app: &AppHandle<R>,
         server: &str,
         profile: &str,
         username: &str,
@@ -413,11 +656,16 @@ impl Shell {
         }
         let view = view_of(&account);
         lock(&self.views).insert(name, view.clone());
-        self.refresh_tray();
+        // The policy knows accounts by their profiles (payload paths, words per kind).
+        self.rebuild_policy(app);
         Ok(view)
     }
 
-    pub async fn logout(&self, account: &str) -> Result<(), IpcError> {
+    pub async fn logout<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        account: &str,
+    ) -> Result<(), IpcError> {
         self.engine.remove(account).await;
         let name = account.to_string();
         tokio::task::spawn_blocking(move || Credentials::keyring().delete(&name))
@@ -436,7 +684,7 @@ impl Shell {
             *config = next;
         }
         lock(&self.views).remove(account);
-        self.refresh_tray();
+        self.rebuild_policy(app);
         Ok(())
     }
 }

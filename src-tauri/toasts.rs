@@ -1,29 +1,18 @@
 //! Native notifications (notify-rust: the freedesktop daemon on Linux, the notification
-//! centre on macOS, toasts on Windows), one per new notification, bursts folded.
-//!
-//! Rules: more than 3 new within 2 s become one summary toast; notifications that were
-//! caught up (created more than a minute before they arrived: start-up, a long disconnect)
-//! go into at most one summary, never one toast each. A click shows the panel on the item,
-//! marks it read and opens its URL; "Mark as read" only marks it.
+//! centre on macOS, toasts on Windows). This module decides nothing: the engine's policy
+//! (`aviso_engine::policy::Feed`, driven by `crate::policy`) says what to show, and this
+//! module renders each of its toasts — a burst's summary updated in place, quiet toasts
+//! without sound, urgent ones at critical urgency — and reports clicks: the body opens the
+//! item in the panel (marks it read, opens its URL), "Marcar como leída" marks it,
+//! "Recordar en 1 h" / "Mañana a las 9:00" snooze it; a toast about several items (a
+//! summary, a digest, a silence alarm) opens the panel.
 
-use std::collections::VecDeque;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender};
 
-use aviso_engine::Notification;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use aviso_engine::policy::{Toast, ToastKind, Urgency};
 
 use crate::i18n::{self, Lang};
-
-/// Collect until nothing new arrived for this long (at most the burst window), so a burst
-/// is seen as one.
-const GATHER: Duration = Duration::from_millis(400);
-/// The window and the limit of the burst rule.
-const BURST_WINDOW: Duration = Duration::from_secs(2);
-const BURST_MAX: usize = 3;
-/// Older than this at arrival = caught up, not live.
-const CATCH_UP_AGE: Duration = Duration::from_secs(60);
 
 /// The sound a toast plays when sounds are on: the freedesktop sound theme's name on Linux,
 /// the system's default notification sound on Windows (`ms-winsoundevent:Notification.
@@ -35,87 +24,114 @@ const SOUND: &str = "Default";
 #[cfg(target_os = "macos")]
 const SOUND: &str = "default";
 
+/// The toast buttons' action keys (the daemon sends them back on a click).
+const MARK_READ: &str = "mark_read";
+const SNOOZE_HOUR: &str = "snooze_1h";
+const SNOOZE_TOMORROW: &str = "snooze_tomorrow";
+
+/// What the toast buttons' snoozes mean, in the engine's `parse_when` words.
+pub const SNOOZE_HOUR_WHEN: &str = "1h";
+pub const SNOOZE_TOMORROW_WHEN: &str = "mañana 9:00";
+
+/// How many slots' daemon ids are kept: only a live burst's toast is ever updated, so a
+/// few dozen recent ones are plenty.
+const KEEP_SLOTS: usize = 64;
+
 /// What a toast click asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Open { account: String, id: String },
-    MarkRead { account: String, id: String },
+    Open {
+        account: String,
+        id: String,
+    },
+    MarkRead {
+        account: String,
+        id: String,
+    },
+    /// `when` in the words of `aviso_engine::policy::schedule::parse_when`.
+    Snooze {
+        account: String,
+        id: String,
+        when: &'static str,
+    },
     OpenPanel,
 }
 
 /// What the toaster needs to know at the moment it shows something.
 pub struct Context {
     pub lang: Lang,
+    /// The "show pop-ups" setting. Pauses, quiet hours and do-not-disturb are the policy's.
     pub enabled: bool,
+    /// The "play a sound" setting.
     pub sound: bool,
     pub icon: Option<String>,
 }
 
-/// One toast to show.
+/// A toast as notify-rust is given it, on any platform. Pure (no daemon), so the mapping
+/// from the policy's toast is unit-tested.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Toast {
-    Single(Notification),
-    Summary {
-        count: usize,
-        all_purchases: bool,
-        first_titles: Vec<String>,
-    },
+pub struct Look {
+    pub summary: String,
+    /// Escaped: daemons read body markup, and the server's text must reach them as text.
+    pub body: String,
+    pub urgency: Urgency,
+    /// The sound to play; `None` is silent.
+    pub sound: Option<String>,
+    /// (key, label) of each action; `default` is a click on the body.
+    pub actions: Vec<(&'static str, &'static str)>,
+    /// The item a click is about; `None`: the click opens the panel.
+    pub target: Option<(String, String)>,
 }
 
-fn caught_up(n: &Notification, now: OffsetDateTime) -> bool {
-    OffsetDateTime::parse(&n.created_at, &Rfc3339)
-        .map(|t| now - t > CATCH_UP_AGE)
-        .unwrap_or(false)
+/// How the policy's toast looks with these settings.
+pub fn look(toast: &Toast, ctx: &Context) -> Look {
+    let texts = i18n::texts(ctx.lang);
+    // One item (a notification, a reminder): its click opens it, its buttons act on it.
+    let target = match (toast.kind, toast.items.as_slice()) {
+        (ToastKind::Single | ToastKind::Reminder, [item]) => {
+            Some((item.account.clone(), item.id.clone()))
+        }
+        _ => None,
+    };
+    let mut actions = vec![("default", texts.open_action)];
+    if target.is_some() {
+        actions.push((MARK_READ, texts.mark_read_action));
+        actions.push((SNOOZE_HOUR, texts.snooze_hour_action));
+        actions.push((SNOOZE_TOMORROW, texts.snooze_tomorrow_action));
+    }
+    // The policy's `silent` (a `quiet` rule, an update of a toast already shown) always
+    // wins. A rule's own sound was chosen for that rule, so it plays even with the app's
+    // sound setting off; everything else follows the setting.
+    let sound = if toast.silent {
+        None
+    } else if let Some(own) = &toast.sound {
+        Some(own.clone())
+    } else if ctx.sound {
+        Some(SOUND.to_string())
+    } else {
+        None
+    };
+    Look {
+        summary: toast.title.clone(),
+        body: aviso_engine::markup::escape(&toast.body),
+        urgency: toast.urgency,
+        sound,
+        actions,
+        target,
+    }
 }
 
-/// Decides what to show for one gathered batch, given when recent toasts were shown.
-pub fn plan(
-    batch: Vec<Notification>,
-    recent: &mut VecDeque<Instant>,
-    now: Instant,
-    wall: OffsetDateTime,
-) -> Vec<Toast> {
-    while recent
-        .front()
-        .is_some_and(|t| now.duration_since(*t) > BURST_WINDOW)
-    {
-        recent.pop_front();
-    }
-    let caught = batch.iter().filter(|n| caught_up(n, wall)).count();
-    let fold = batch.len() > 1 && (recent.len() + batch.len() > BURST_MAX || caught > 1);
-    if batch.is_empty() {
-        return Vec::new();
-    }
-    if fold {
-        recent.push_back(now);
-        let all_purchases = batch.iter().all(|n| n.kind == "nueva_compra");
-        let first_titles = batch.iter().take(3).map(|n| n.title.clone()).collect();
-        return vec![Toast::Summary {
-            count: batch.len(),
-            all_purchases,
-            first_titles,
-        }];
-    }
-    batch
-        .into_iter()
-        .map(|n| {
-            recent.push_back(now);
-            Toast::Single(n)
-        })
-        .collect()
-}
-
-/// Starts the toaster thread; returns the sender notifications go to.
+/// Starts the toaster thread; returns the sender the policy's toasts go to.
 pub fn start(
     context: impl Fn() -> Context + Send + 'static,
     on_action: impl Fn(Action) + Send + Sync + Clone + 'static,
-) -> Sender<Notification> {
+) -> Sender<Toast> {
     // macOS: notifications are attributed to the app bundle's identifier.
     #[cfg(target_os = "macos")]
     if let Err(e) = notify_rust::set_application("app.aviso.desktop") {
         tracing::warn!("cannot register with the notification centre: {e}");
     }
-    let (tx, rx) = std::sync::mpsc::channel::<Notification>();
+    let (tx, rx) = std::sync::mpsc::channel::<Toast>();
     std::thread::Builder::new()
         .name("aviso-toasts".into())
         .spawn(move || run(rx, context, on_action))
@@ -123,45 +139,42 @@ pub fn start(
     tx
 }
 
+/// Shows each toast as it comes (notify-rust's calls block on D-Bus, hence a thread of its
+/// own); remembers the daemon's id of each slot so an update replaces its toast.
 fn run(
-    rx: Receiver<Notification>,
+    rx: Receiver<Toast>,
     context: impl Fn() -> Context,
     on_action: impl Fn(Action) + Send + Sync + Clone + 'static,
 ) {
-    let mut recent = VecDeque::new();
-    while let Ok(first) = rx.recv() {
-        // Debounced: each arrival extends the wait by GATHER, never past the burst window,
-        // so a burst that trickles in (a busy machine, a slow link) is still seen as one.
-        let mut batch = vec![first];
-        let started = Instant::now();
-        let mut until = started + GATHER;
-        loop {
-            match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                Ok(n) => {
-                    batch.push(n);
-                    until = (Instant::now() + GATHER).min(started + BURST_WINDOW);
-                }
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        }
+    let mut ids: HashMap<u64, u32> = HashMap::new();
+    while let Ok(toast) = rx.recv() {
         let ctx = context();
         if !ctx.enabled {
             continue;
         }
-        for toast in plan(
-            batch,
-            &mut recent,
-            Instant::now(),
-            OffsetDateTime::now_utc(),
-        ) {
-            show(&ctx, toast, on_action.clone());
+        let replaces = toast
+            .replaces
+            .then(|| ids.get(&toast.slot).copied())
+            .flatten();
+        if let Some(id) = show(&ctx, &toast, replaces, on_action.clone()) {
+            ids.insert(toast.slot, id);
+        }
+        if ids.len() > KEEP_SLOTS {
+            let newest = ids.keys().max().copied().unwrap_or(0);
+            ids.retain(|slot, _| *slot + (KEEP_SLOTS as u64) / 2 > newest);
         }
     }
 }
 
-fn show(ctx: &Context, toast: Toast, on_action: impl Fn(Action) + Send + 'static) {
-    let texts = i18n::texts(ctx.lang);
+/// Shows one toast, or updates the one of `replaces`; the daemon's id where the platform has
+/// one (freedesktop).
+fn show(
+    ctx: &Context,
+    toast: &Toast,
+    replaces: Option<u32>,
+    on_action: impl Fn(Action) + Send + 'static,
+) -> Option<u32> {
+    let look = look(toast, ctx);
     let mut n = notify_rust::Notification::new();
     n.appname("Aviso");
     #[cfg(target_os = "windows")]
@@ -169,55 +182,109 @@ fn show(ctx: &Context, toast: Toast, on_action: impl Fn(Action) + Send + 'static
     if let Some(icon) = &ctx.icon {
         n.icon(icon);
     }
-    if ctx.sound {
-        n.sound_name(SOUND);
+    n.summary(&look.summary);
+    n.body(&look.body);
+    for (key, label) in &look.actions {
+        n.action(key, label);
     }
-    let target = match &toast {
-        Toast::Single(item) => {
-            n.summary(&item.title);
-            n.body(&aviso_engine::markup::escape(&item.body));
-            n.action("default", texts.open_action);
-            n.action("mark_read", texts.mark_read_action);
-            Some((item.account.clone(), item.id.clone()))
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        n.urgency(match look.urgency {
+            Urgency::Low => notify_rust::Urgency::Low,
+            Urgency::Normal => notify_rust::Urgency::Normal,
+            Urgency::Critical => notify_rust::Urgency::Critical,
+        });
+        match &look.sound {
+            Some(sound) => {
+                n.sound_name(sound);
+            }
+            None => {
+                n.hint(notify_rust::Hint::SuppressSound(true));
+            }
         }
-        Toast::Summary {
-            count,
-            all_purchases,
-            first_titles,
-        } => {
-            n.summary(&i18n::burst_summary(ctx.lang, *count, *all_purchases));
-            n.body(&aviso_engine::markup::escape(&format!(
-                "{}…",
-                first_titles.join(" · ")
-            )));
-            n.action("default", texts.open_action);
-            None
+        // freedesktop `replaces_id`: the daemon updates that toast in place.
+        if let Some(id) = replaces {
+            n.id(id);
         }
-    };
-    match n.show() {
-        Ok(handle) => wait_for_click(handle, target, on_action),
-        Err(e) => tracing::warn!("cannot show a notification: {e}"),
+        match n.show() {
+            Ok(handle) => {
+                let id = handle.id();
+                // An update keeps the daemon's id, so the click waiter of the toast it
+                // replaces (a summary's: it opens the panel) still answers for it.
+                if replaces.is_none() {
+                    wait_for_click(handle, look.target, on_action);
+                }
+                Some(id)
+            }
+            Err(e) => {
+                tracing::warn!("cannot show a notification: {e}");
+                None
+            }
+        }
+    }
+    #[cfg(target_os = "windows")]
+    {
+        // notify-rust maps Critical to the toast's Reminder scenario (it stays until
+        // dismissed). A sound name that is not one of Windows' own would make the toast
+        // silent, so a rule's freedesktop sound plays as the default sound here.
+        if look.urgency == Urgency::Critical {
+            n.urgency(notify_rust::Urgency::Critical);
+        }
+        if look.sound.is_some() {
+            n.sound_name(SOUND);
+        }
+        // Microsoft's way to update a toast in place is to show one with the same `Tag`
+        // and `Group` (ToastNotification.Tag/Group), which replaces the earlier one in
+        // the Action Center. notify-rust 4.19 builds its WinRT toast (through
+        // tauri-winrt-notification) without a tag or group and ignores `id()` on Windows,
+        // so it cannot do that: a burst's update here is a new toast (without sound: the
+        // policy marks updates silent). With tag/group exposed, `toast.slot` is the tag.
+        let _ = replaces;
+        match n.show() {
+            Ok(handle) => wait_for_click(handle, look.target, on_action),
+            Err(e) => tracing::warn!("cannot show a notification: {e}"),
+        }
+        None
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let _ = (replaces, &on_action);
+        if look.sound.is_some() {
+            n.sound_name(SOUND);
+        }
+        if let Err(e) = n.show() {
+            tracing::warn!("cannot show a notification: {e}");
+        }
+        None
     }
 }
 
 /// What a response to a toast asks for. A click on the body is `Default` (D-Bus's
-/// `"default"` action on Linux, an activation without arguments on Windows); the
-/// "Mark as read" button is the `mark_read` action on both.
+/// `"default"` action on Linux, an activation without arguments on Windows); the buttons
+/// are their action keys on both.
 fn chosen(
     response: &notify_rust::NotificationResponse,
     target: &Option<(String, String)>,
 ) -> Option<Action> {
     use notify_rust::NotificationResponse as R;
-    match (response, target) {
-        (R::Default, Some((account, id))) => Some(Action::Open {
-            account: account.clone(),
-            id: id.clone(),
+    let (account, id) = match (response, target) {
+        (R::Default, None) => return Some(Action::OpenPanel),
+        (_, None) => return None,
+        (_, Some((account, id))) => (account.clone(), id.clone()),
+    };
+    match response {
+        R::Default => Some(Action::Open { account, id }),
+        R::Action(a) if a == MARK_READ => Some(Action::MarkRead { account, id }),
+        R::Action(a) if a == SNOOZE_HOUR => Some(Action::Snooze {
+            account,
+            id,
+            when: SNOOZE_HOUR_WHEN,
         }),
-        (R::Action(a), Some((account, id))) if a == "mark_read" => Some(Action::MarkRead {
-            account: account.clone(),
-            id: id.clone(),
+        R::Action(a) if a == SNOOZE_TOMORROW => Some(Action::Snooze {
+            account,
+            id,
+            when: SNOOZE_TOMORROW_WHEN,
         }),
-        (R::Default, None) => Some(Action::OpenPanel),
         _ => None,
     }
 }
@@ -244,123 +311,130 @@ fn wait_for_click(
     });
 }
 
-/// macOS: a click activates the app, which the single-instance handler turns into
-/// showing the panel.
-#[cfg(target_os = "macos")]
-fn wait_for_click(
-    _handle: notify_rust::NotificationHandle,
-    _target: Option<(String, String)>,
-    _on_action: impl Fn(Action) + Send + 'static,
-) {
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aviso_engine::policy::Item;
 
-    fn n(id: u32, kind: &str, age_secs: i64) -> Notification {
-        let t = OffsetDateTime::now_utc() - time::Duration::seconds(age_secs);
-        Notification {
-            account: "a".into(),
-            id: id.to_string(),
-            kind: kind.into(),
-            title: format!("t{id}"),
-            body: String::new(),
+    fn toast(kind: ToastKind, items: usize) -> Toast {
+        Toast {
+            slot: 1,
+            replaces: false,
+            kind,
+            title: "Nueva compra".into(),
+            body: "Cliente <b>Ana</b>".into(),
+            urgency: Urgency::Normal,
+            silent: false,
+            sound: None,
             url: None,
-            created_at: t.format(&Rfc3339).unwrap(),
-            read: false,
-            data: serde_json::Value::Null,
+            items: (0..items)
+                .map(|i| Item {
+                    account: "tienda".into(),
+                    id: i.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn ctx(sound: bool) -> Context {
+        Context {
+            lang: Lang::Es,
+            enabled: true,
+            sound,
+            icon: None,
         }
     }
 
     #[test]
-    fn up_to_three_in_two_seconds_are_shown_one_by_one() {
-        let mut recent = VecDeque::new();
-        let t0 = Instant::now();
-        let wall = OffsetDateTime::now_utc();
-        assert_eq!(plan(vec![n(1, "x", 0)], &mut recent, t0, wall).len(), 1);
+    fn a_single_toast_is_about_its_item_with_its_buttons() {
+        let l = look(&toast(ToastKind::Single, 1), &ctx(true));
+        assert_eq!(l.target, Some(("tienda".into(), "0".into())));
         assert_eq!(
-            plan(vec![n(2, "x", 0), n(3, "x", 0)], &mut recent, t0, wall).len(),
-            2
+            l.actions,
+            [
+                ("default", "Abrir"),
+                ("mark_read", "Marcar como leída"),
+                ("snooze_1h", "Recordar en 1 h"),
+                ("snooze_tomorrow", "Mañana a las 9:00"),
+            ]
         );
-        // A fourth within the window folds into a summary... of one: shown as itself.
-        let fourth = plan(
-            vec![n(4, "x", 0)],
-            &mut recent,
-            t0 + Duration::from_millis(500),
-            wall,
-        );
-        assert!(matches!(fourth.as_slice(), [Toast::Single(_)]));
-        // Later, the window has passed.
-        let later = plan(
-            vec![n(5, "x", 0), n(6, "x", 0)],
-            &mut recent,
-            t0 + Duration::from_secs(5),
-            wall,
-        );
-        assert_eq!(later.len(), 2);
+        assert_eq!(l.body, "Cliente &lt;b&gt;Ana&lt;/b&gt;");
+        assert_eq!(l.sound.as_deref(), Some(SOUND));
+        // A reminder (a snooze come back) acts on its item too.
+        let r = look(&toast(ToastKind::Reminder, 1), &ctx(true));
+        assert_eq!(r.target, Some(("tienda".into(), "0".into())));
     }
 
     #[test]
-    fn a_burst_becomes_one_summary() {
-        let mut recent = VecDeque::new();
-        let batch: Vec<_> = (0..20).map(|i| n(i, "nueva_compra", 0)).collect();
-        let toasts = plan(
-            batch,
-            &mut recent,
-            Instant::now(),
-            OffsetDateTime::now_utc(),
-        );
-        assert_eq!(toasts.len(), 1);
-        assert!(matches!(
-            &toasts[0],
-            Toast::Summary {
-                count: 20,
-                all_purchases: true,
-                ..
-            }
-        ));
+    fn summaries_digests_and_alarms_open_the_panel() {
+        for kind in [ToastKind::Summary, ToastKind::Digest, ToastKind::Silence] {
+            let l = look(&toast(kind, 3), &ctx(true));
+            assert_eq!(l.target, None, "{kind:?}");
+            assert_eq!(l.actions, [("default", "Abrir")], "{kind:?}");
+        }
     }
 
     #[test]
-    fn caught_up_notifications_give_at_most_one_summary() {
-        let mut recent = VecDeque::new();
-        let batch = vec![n(1, "stock_bajo", 3600), n(2, "nueva_compra", 600)];
-        let toasts = plan(
-            batch,
-            &mut recent,
-            Instant::now(),
-            OffsetDateTime::now_utc(),
+    fn quiet_is_silent_urgent_is_critical_and_a_rule_sound_is_its_own() {
+        let mut quiet = toast(ToastKind::Single, 1);
+        quiet.silent = true;
+        quiet.urgency = Urgency::Low;
+        let l = look(&quiet, &ctx(true));
+        assert_eq!((l.sound, l.urgency), (None, Urgency::Low));
+
+        let mut urgent = toast(ToastKind::Single, 1);
+        urgent.urgency = Urgency::Critical;
+        assert_eq!(look(&urgent, &ctx(false)).urgency, Urgency::Critical);
+        // Sounds off: silent, unless a rule chose a sound for this one.
+        assert_eq!(look(&urgent, &ctx(false)).sound, None);
+        urgent.sound = Some("alarm-clock-elapsed".into());
+        assert_eq!(
+            look(&urgent, &ctx(false)).sound.as_deref(),
+            Some("alarm-clock-elapsed")
         );
-        assert!(matches!(
-            toasts.as_slice(),
-            [Toast::Summary {
-                count: 2,
-                all_purchases: false,
-                ..
-            }]
-        ));
+        // An update of a burst's toast never sounds again.
+        let mut update = toast(ToastKind::Summary, 5);
+        update.replaces = true;
+        update.silent = true;
+        assert_eq!(look(&update, &ctx(true)).sound, None);
     }
 
     #[test]
-    fn a_body_click_opens_the_item_and_the_button_marks_it_read() {
+    fn clicks_open_mark_read_or_snooze_the_item() {
         use notify_rust::NotificationResponse as R;
         let target = Some(("tienda".to_string(), "42".to_string()));
+        let item = |a: Action| Some(a);
         assert_eq!(
             chosen(&R::Default, &target),
-            Some(Action::Open {
+            item(Action::Open {
                 account: "tienda".into(),
                 id: "42".into()
             })
         );
         assert_eq!(
             chosen(&R::Action("mark_read".into()), &target),
-            Some(Action::MarkRead {
+            item(Action::MarkRead {
                 account: "tienda".into(),
                 id: "42".into()
             })
         );
-        // A summary toast has no item: its click opens the panel.
+        assert_eq!(
+            chosen(&R::Action("snooze_1h".into()), &target),
+            item(Action::Snooze {
+                account: "tienda".into(),
+                id: "42".into(),
+                when: "1h"
+            })
+        );
+        assert_eq!(
+            chosen(&R::Action("snooze_tomorrow".into()), &target),
+            item(Action::Snooze {
+                account: "tienda".into(),
+                id: "42".into(),
+                when: "mañana 9:00"
+            })
+        );
+        // A toast about several items opens the panel and has no item buttons.
         assert_eq!(chosen(&R::Default, &None), Some(Action::OpenPanel));
         assert_eq!(chosen(&R::Action("mark_read".into()), &None), None);
         assert_eq!(

@@ -211,6 +211,22 @@ async fn the_desktop_app_end_to_end() {
     assert_eq!(ready.trim(), "READY");
     let _watcher = Killed(watcher);
 
+    // The policy's clock runs 600 times faster (docs/policy.md, "Time for tests"): a snooze of
+    // 1 h comes back in 6 s. It starts in the future, as the store hides a snoozed item until
+    // its time by the real clock. The burst and gather windows are scaled with it, so a burst
+    // behaves as on the real clock (2 s and 0.4 s).
+    let now = time::OffsetDateTime::now_utc();
+    let clock_start = (now + time::Duration::days(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let clock_anchor = now.unix_timestamp().to_string();
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    std::fs::write(
+        root.join("config/config.toml"),
+        "[policy]\nburst_window_secs = 1200.0\ngather_secs = 240.0\n",
+    )
+    .unwrap();
+
     let (port, native) = (free_port(), free_port());
     let driver_log = std::fs::File::create(root.join("app-and-driver.log")).unwrap();
     let path = format!(
@@ -233,6 +249,9 @@ async fn the_desktop_app_end_to_end() {
         .env("HOME", root.join("home"))
         .env("AVISO_LOG", "info")
         .env("LANG", "es_ES.UTF-8")
+        .env("AVISO_CLOCK_START", &clock_start)
+        .env("AVISO_CLOCK_ANCHOR", &clock_anchor)
+        .env("AVISO_CLOCK_SCALE", "600")
         .env("PATH", path)
         .env_remove("AVISO_TOKEN")
         .stdout(driver_log.try_clone().unwrap())
@@ -376,32 +395,111 @@ async fn the_desktop_app_end_to_end() {
     .await;
     assert_tray_shows(&watcher_log, 0, Look::Live);
 
-    // A burst of 20 gives one summary toast.
-    let _ = dunst_summaries();
-    let before = dunst_total();
-    emit(
+    // "Recordar en 1 h" from the panel: the item leaves the unread list and the count, and
+    // comes back when due (6 s on the test's clock) with a reminder toast.
+    c.find(Locator::Css("button[data-tab=unread]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let snoozed = emit(
         &control,
-        20,
+        1,
         EmitSpec {
-            tipo: Some("nueva_compra".into()),
+            tipo: Some("stock_bajo".into()),
+            titulo: Some("Stock bajo: café".into()),
             ..Default::default()
         },
+    )[0];
+    let row = format!(".notification[data-id='{snoozed}']");
+    wait_until_async(10, "the item to snooze in the panel", || async {
+        exists(&c, &row).await.then_some(())
+    })
+    .await;
+    assert_tray_shows(&watcher_log, 1, Look::Live);
+    // The row's buttons show on hover; a script click is a user's click without the hover.
+    c.execute(
+        "document.querySelector(arguments[0]).click()",
+        vec![json!(format!("{row} button[data-action=snooze]"))],
+    )
+    .await
+    .unwrap();
+    let in_an_hour = wait_until_async(10, "the snooze choices", || async {
+        c.find(Locator::Css(".sheet button[data-when='1h']"))
+            .await
+            .ok()
+    })
+    .await;
+    let snoozed_at = Instant::now();
+    in_an_hour.click().await.unwrap();
+    wait_until_async(5, "the snoozed item to leave the unread list", || async {
+        (!exists(&c, &row).await).then_some(())
+    })
+    .await;
+    assert_tray_shows(&watcher_log, 0, Look::Live);
+    wait_until_async(30, "the snoozed item to come back", || async {
+        exists(&c, &row).await.then_some(())
+    })
+    .await;
+    assert!(
+        snoozed_at.elapsed() >= Duration::from_secs(4),
+        "it came back after {:?}, before its time",
+        snoozed_at.elapsed()
     );
+    assert_tray_shows(&watcher_log, 1, Look::Live);
+    let reminders = wait_until(10, "the reminder toast", || {
+        let shown = dunst_summaries();
+        shown
+            .iter()
+            .any(|s| s == "Recordatorio: Stock bajo: café")
+            .then_some(shown)
+    });
+    assert_eq!(
+        reminders
+            .iter()
+            .filter(|s| s.as_str() == "Stock bajo: café")
+            .count(),
+        1,
+        "one toast at arrival, one reminder: {reminders:?}"
+    );
+    c.find(Locator::Css("button[data-action=mark-all]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_tray_shows(&watcher_log, 0, Look::Live);
+
+    // A burst is one summary toast, updated in place (freedesktop replaces_id) while it
+    // lasts: 20, then 5 more within the burst window, give one toast that says 25. (Sales
+    // under 1000: the preset's rule makes bigger ones urgent, and urgent ones are toasted
+    // on their own, through bursts.)
+    let _ = dunst_summaries();
+    let before = dunst_total();
+    let burst = EmitSpec {
+        tipo: Some("nueva_compra".into()),
+        datos: Some(json!({"total": "150.00"})),
+        ..Default::default()
+    };
+    emit(&control, 20, burst.clone());
     wait_until(10, "the summary toast", || {
         Some(dunst_total()).filter(|n| *n > before)
     });
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(
-        dunst_total(),
-        before + 1,
-        "a burst of 20 must give one toast"
-    );
+    emit(&control, 5, burst);
+    std::thread::sleep(Duration::from_millis(2500));
+    let after = dunst_total();
     let summaries = dunst_summaries();
+    assert_eq!(
+        after,
+        before + 1,
+        "a burst of 20 + 5 must give one toast: {summaries:?}"
+    );
     assert!(
-        summaries.iter().any(|s| s == "20 compras nuevas"),
+        summaries.iter().any(|s| s == "25 notificaciones nuevas"),
         "{summaries:?}"
     );
-    assert_tray_shows(&watcher_log, 20, Look::Live);
+    assert_tray_shows(&watcher_log, 25, Look::Live);
 
     // Hostile URLs are refused on click, and hostile text stays text.
     let opened_before = std::fs::read_to_string(&opened).unwrap_or_default();

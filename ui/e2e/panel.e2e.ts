@@ -13,6 +13,8 @@ const EVENTS = [
   "notifications://read",
   "notifications://received",
   "notifications://received-batch",
+  "notifications://released",
+  "notifications://snoozed",
   "notifications://unread-changed",
   "panel://focus-item",
   "settings://changed",

@@ -442,7 +442,9 @@ pub async fn demo_server(port: u16, interval: f64) -> Result<()> {
 /// wrong, item by item, in the user's language.
 pub fn rules_check(file: Option<std::path::PathBuf>) -> Result<()> {
     let lang = Lang::from_env();
-    let path = file.clone().unwrap_or_else(|| Dirs::from_env().config_file());
+    let path = file
+        .clone()
+        .unwrap_or_else(|| Dirs::from_env().config_file());
     if file.is_some() && !path.exists() {
         bail!("cannot read {}: the file does not exist", path.display());
     }

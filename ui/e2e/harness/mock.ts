@@ -2,7 +2,15 @@
 //! a real shell would. Bundled to e2e/.build/harness.js and injected before the app's script runs.
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountView, Cursor, Filter, IpcError, Notification, Settings } from "../../src/lib/types";
+import type {
+  AccountView,
+  Cursor,
+  Filter,
+  IpcError,
+  Notification,
+  PolicyConfig,
+  Settings,
+} from "../../src/lib/types";
 import { makeNotification } from "./data";
 import { PROFILES, type Scenario } from "./scenario";
 
@@ -51,6 +59,21 @@ let settings: Settings = {
   ...resolveTimes(scenario.settings ?? {}),
 };
 const streams = resolveTimes(scenario.streams ?? []);
+let policy: PolicyConfig = {
+  burst_max: 3,
+  burst_window_secs: 2,
+  gather_secs: 0.4,
+  late_after_secs: 60,
+  time_zone: "",
+  time_zones: {},
+  quiet_hours: [],
+  rules: [],
+  silence: [],
+  ...scenario.policy,
+};
+/** Snoozed items, out of the unread list until released. */
+const snoozed = new Set<string>();
+const snoozeKey = (account: string, id: string) => `${account}\n${id}`;
 let store: Notification[] = resolveTimes(scenario.notifications ?? []);
 if (scenario.generate) {
   const names = accounts.map((a) => a.name);
@@ -64,7 +87,8 @@ const newestFirst = (a: Notification, b: Notification) =>
   Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 store.sort(newestFirst);
 
-const unreadOf = (account: string) => store.filter((n) => n.account === account && !n.read).length;
+const unreadOf = (account: string) =>
+  store.filter((n) => n.account === account && !n.read && !snoozed.has(snoozeKey(n.account, n.id))).length;
 for (const a of accounts) a.unread = unreadOf(a.name);
 
 const calls: Call[] = [];
@@ -76,6 +100,13 @@ document.addEventListener("securitypolicyviolation", (e) =>
 
 function fail(error: IpcError): Promise<never> {
   return Promise.reject(error);
+}
+
+function announceUnread(account: string): void {
+  const total = accounts.reduce((sum, a) => sum + unreadOf(a.name), 0);
+  const view = accounts.find((a) => a.name === account);
+  if (view) view.unread = unreadOf(account);
+  void emit("notifications://unread-changed", { account, count: unreadOf(account), total });
 }
 
 /** After a change, what the real shell emits: the read marks, then each touched account's unread count. */
@@ -101,7 +132,8 @@ function list(filter: Filter, before: Cursor | null, limit: number): Notificatio
   const page: Notification[] = [];
   for (const n of store) {
     if (page.length >= limit) break;
-    if ((filter === "all" || !n.read) && older(n)) page.push({ ...n });
+    const hidden = snoozed.has(snoozeKey(n.account, n.id));
+    if ((filter === "all" || (!n.read && !hidden)) && older(n)) page.push({ ...n });
   }
   return page;
 }
@@ -174,6 +206,36 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return scenario.locale;
     case "take_pending_focus":
       return null;
+    case "get_policy":
+      return structuredClone(policy);
+    case "set_policy": {
+      const next = args.policy as PolicyConfig;
+      const text = JSON.stringify(next);
+      const problems = Object.entries(scenario.policyProblems ?? {})
+        .filter(([needle]) => text.includes(needle))
+        .flatMap(([, list]) => list);
+      if (problems.length > 0) return fail({ code: "bad_policy", message: "bad policy", problems });
+      policy = structuredClone(next);
+      return structuredClone(policy);
+    }
+    case "snooze": {
+      const { account, id, when } = args as { account: string; id: string; when: string };
+      const found = store.find((n) => n.account === account && n.id === id && !n.read);
+      if (!found) return fail({ code: "not_found", message: `no unread notification ${id}` });
+      if (when.startsWith("2000-")) return fail({ code: "bad_when", message: `${when} is past` });
+      snoozed.add(snoozeKey(account, id));
+      const until = new Date(now + 3600_000).toISOString();
+      setTimeout(() => {
+        void emit("notifications://snoozed", { account, id, until });
+        announceUnread(account);
+      }, 0);
+      setTimeout(() => {
+        snoozed.delete(snoozeKey(account, id));
+        void emit("notifications://released", { ...found });
+        announceUnread(account);
+      }, scenario.snoozeReleaseMs ?? 3_600_000);
+      return { until };
+    }
     default:
       return fail({ code: "internal", message: `unknown command ${cmd}` });
   }

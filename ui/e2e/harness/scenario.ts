@@ -3,6 +3,8 @@ import type {
   AccountView,
   IpcError,
   Notification,
+  PolicyConfig,
+  PolicyProblem,
   ProfileInfo,
   Settings,
   StreamChannel,
@@ -27,6 +29,15 @@ export interface Scenario {
   loginErrors?: Record<string, IpcError>;
   /** Commands that fail with this error. */
   failures?: Record<string, IpcError>;
+  /** What `get_policy` answers first (merged over the defaults). */
+  policy?: Partial<PolicyConfig>;
+  /**
+   * `set_policy` rejects with `bad_policy` and these problems when the policy's JSON contains the key's text
+   * (the engine's checks are the engine's, tested there; the panel only has to show what it is told).
+   */
+  policyProblems?: Record<string, PolicyProblem[]>;
+  /** Snoozed items come back (`notifications://released`) this many ms after `snooze`. */
+  snoozeReleaseMs?: number;
 }
 
 export const PROFILES: ProfileInfo[] = [

@@ -13,6 +13,8 @@ const KEYS: Record<ErrorCode, MessageKey> = {
   unknown_account: "error.unknown_account",
   not_found: "error.not_found",
   storage: "error.storage",
+  bad_policy: "error.bad_policy",
+  bad_when: "error.bad_when",
   internal: "error.internal",
 };
 

@@ -5,6 +5,7 @@ import type {
   Notification,
   ReadPayload,
   Settings,
+  SnoozedPayload,
   StreamChannel,
   UnreadChanged,
 } from "./types";
@@ -18,6 +19,10 @@ export const CONNECTION_STATE_CHANGED = "connection://state-changed";
 export const PANEL_FOCUS_ITEM = "panel://focus-item";
 export const STREAMS_UPDATED = "streams://updated";
 export const SETTINGS_CHANGED = "settings://changed";
+/** A notification was snoozed (from the panel, a toast or `aviso-cli snooze`): it leaves the unread list. */
+export const NOTIFICATION_SNOOZED = "notifications://snoozed";
+/** A snoozed notification is due: back in the unread list. */
+export const NOTIFICATION_RELEASED = "notifications://released";
 
 /** Payload type of each event, so a listener cannot get the shape wrong. */
 export interface EventPayloads {
@@ -29,6 +34,8 @@ export interface EventPayloads {
   [PANEL_FOCUS_ITEM]: FocusItem;
   [STREAMS_UPDATED]: StreamChannel;
   [SETTINGS_CHANGED]: Settings;
+  [NOTIFICATION_SNOOZED]: SnoozedPayload;
+  [NOTIFICATION_RELEASED]: Notification;
 }
 
 export type EventName = keyof EventPayloads;

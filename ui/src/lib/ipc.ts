@@ -12,6 +12,8 @@ import {
   type IpcError,
   type LoginArgs,
   type Notification,
+  type PolicyConfig,
+  type PolicyProblem,
   type ProfileInfo,
   type Settings,
   type StreamChannel,
@@ -37,16 +39,24 @@ export interface Backend {
   getLocale(): Promise<string>;
   /** The item a toast click asked to show before this panel was listening, if any. */
   takePendingFocus(): Promise<FocusItem | null>;
+  /** `[policy]` of config.toml: rules, quiet hours, silence alarms. */
+  getPolicy(): Promise<PolicyConfig>;
+  /** Saved only when the engine reads all of it; else rejects with `bad_policy` and its `problems`. */
+  setPolicy(policy: PolicyConfig): Promise<PolicyConfig>;
+  /** Snoozes an unread notification until `when` (`1h`, `mañana 9:00`, `2026-12-08 09:00`); resolves to that time. */
+  snooze(account: string, id: string, when: string): Promise<{ until: string }>;
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void>;
 }
 
 /** A rejected command, as an Error (for stacks) that is also an IpcError (for the UI's switch on `code`). */
 export class IpcFailure extends Error implements IpcError {
   readonly code: ErrorCode;
+  readonly problems?: PolicyProblem[];
   constructor(error: IpcError) {
     super(error.message);
     this.name = "IpcFailure";
     this.code = error.code;
+    if (error.problems) this.problems = error.problems;
   }
 }
 
@@ -59,11 +69,18 @@ function isErrorCode(code: unknown): code is ErrorCode {
  * bug or a Tauri-level failure such as an unknown command) or an unknown code becomes `internal`.
  */
 export function toIpcError(error: unknown): IpcError {
-  if (error instanceof IpcFailure) return { code: error.code, message: error.message };
+  if (error instanceof IpcFailure) {
+    return error.problems
+      ? { code: error.code, message: error.message, problems: error.problems }
+      : { code: error.code, message: error.message };
+  }
   if (typeof error === "object" && error !== null && "code" in error) {
-    const { code, message } = error as { code: unknown; message?: unknown };
+    const { code, message, problems } = error as { code: unknown; message?: unknown; problems?: unknown };
     const text = typeof message === "string" ? message : "";
-    return isErrorCode(code) ? { code, message: text } : { code: "internal", message: text || String(code) };
+    if (!isErrorCode(code)) return { code: "internal", message: text || String(code) };
+    return Array.isArray(problems)
+      ? { code, message: text, problems: problems as PolicyProblem[] }
+      : { code, message: text };
   }
   if (error instanceof Error) return { code: "internal", message: error.message };
   return { code: "internal", message: typeof error === "string" ? error : (JSON.stringify(error) ?? "") };
@@ -91,6 +108,9 @@ export const tauriBackend: Backend = {
   getStreams: () => call("get_streams"),
   getLocale: () => call("get_locale"),
   takePendingFocus: () => call("take_pending_focus"),
+  getPolicy: () => call("get_policy"),
+  setPolicy: (policy) => call("set_policy", { policy }),
+  snooze: (account, id, when) => call("snooze", { account, id, when }),
   listen: (event, handler) => listen<EventPayloads[typeof event]>(event, (e) => handler(e.payload)),
 };
 

@@ -58,6 +58,37 @@ export interface StreamChannel {
   data: unknown;
 }
 
+/** A rule, quiet-hours window or silence alarm of `[policy]`, as config.toml holds it (docs/policy.md). */
+export type PolicyItem = Record<string, unknown>;
+
+/** `[policy]` of config.toml (`get_policy` / `set_policy`): keys the panel does not edit pass through as they are. */
+export interface PolicyConfig {
+  burst_max: number;
+  burst_window_secs: number;
+  gather_secs: number;
+  late_after_secs: number;
+  time_zone: string;
+  time_zones: Record<string, string>;
+  quiet_hours: PolicyItem[];
+  rules: PolicyItem[];
+  silence: PolicyItem[];
+  [key: string]: unknown;
+}
+
+/** One problem of a rejected `[policy]`: the engine's code and its sentence (item and key named) in each language. */
+export interface PolicyProblem {
+  code: string;
+  message_es: string;
+  message_en: string;
+}
+
+/** Payload of `notifications://snoozed`: the item leaves the unread list until `until`. */
+export interface SnoozedPayload {
+  account: string;
+  id: string;
+  until: string;
+}
+
 export const ERROR_CODES = [
   "wrong_credentials",
   "unreachable",
@@ -68,6 +99,8 @@ export const ERROR_CODES = [
   "unknown_account",
   "not_found",
   "storage",
+  "bad_policy",
+  "bad_when",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -76,6 +109,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface IpcError {
   code: ErrorCode;
   message: string;
+  /** `bad_policy`: what the engine found wrong, item by item. */
+  problems?: PolicyProblem[];
 }
 
 export type Filter = "unread" | "all";

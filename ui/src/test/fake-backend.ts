@@ -1,7 +1,15 @@
 //! An in-memory Backend for unit tests: records every call, answers from arrays, fires events on demand.
 import type { EventName, EventPayloads } from "../lib/events";
 import type { Backend } from "../lib/ipc";
-import type { AccountView, Cursor, Filter, IpcError, Notification, Settings } from "../lib/types";
+import type {
+  AccountView,
+  Cursor,
+  Filter,
+  IpcError,
+  Notification,
+  PolicyConfig,
+  Settings,
+} from "../lib/types";
 
 export interface Recorded {
   method: string;
@@ -114,6 +122,22 @@ export class FakeBackend implements Backend {
       this.pendingFocus = null;
       return target;
     });
+  policy: PolicyConfig = {
+    burst_max: 3,
+    burst_window_secs: 2,
+    gather_secs: 0.4,
+    late_after_secs: 60,
+    time_zone: "",
+    time_zones: {},
+    quiet_hours: [],
+    rules: [],
+    silence: [],
+  };
+  getPolicy = () => this.#record("getPolicy", [], () => structuredClone(this.policy));
+  setPolicy = (policy: PolicyConfig) =>
+    this.#record("setPolicy", [policy], () => (this.policy = structuredClone(policy)));
+  snooze = (account: string, id: string, when: string) =>
+    this.#record("snooze", [account, id, when], () => ({ until: "2099-01-01T09:00:00Z" }));
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void> {
     const set = this.handlers.get(event) ?? new Set();
     this.handlers.set(event, set);

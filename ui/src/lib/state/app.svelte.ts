@@ -5,6 +5,8 @@ import {
   NOTIFICATION_RECEIVED,
   NOTIFICATIONS_RECEIVED_BATCH,
   NOTIFICATIONS_READ,
+  NOTIFICATION_RELEASED,
+  NOTIFICATION_SNOOZED,
   PANEL_FOCUS_ITEM,
   SETTINGS_CHANGED,
   STREAMS_UPDATED,
@@ -16,6 +18,7 @@ import { AccountsState } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { FeedState } from "./feed.svelte";
 import { Locale } from "./locale.svelte";
+import { PolicyState } from "./policy.svelte";
 import { SettingsState } from "./settings.svelte";
 import { StreamsState } from "./streams.svelte";
 import { resolveScreen, UiState, type Screen, type Tab } from "./ui.svelte";
@@ -26,6 +29,8 @@ export class AvisoApp {
   readonly accounts: AccountsState;
   readonly feed: FeedState;
   readonly streams: StreamsState;
+  /** Rules, quiet hours and silence alarms: loaded when the settings view opens. */
+  readonly policy: PolicyState;
   readonly ui = new UiState();
   /** Relative times ("hace 5 minutos") refresh every minute. */
   readonly minute: Clock;
@@ -43,6 +48,7 @@ export class AvisoApp {
     this.accounts = new AccountsState(backend);
     this.feed = new FeedState(backend);
     this.streams = new StreamsState(backend);
+    this.policy = new PolicyState(backend);
     this.minute = new Clock(60_000, options.now);
     this.second = new Clock(1000, options.now);
     this.screen = $derived(
@@ -73,6 +79,8 @@ export class AvisoApp {
         [NOTIFICATION_RECEIVED]: (n) => this.feed.queue(n),
         [NOTIFICATIONS_RECEIVED_BATCH]: (list) => list.forEach((n) => this.feed.queue(n)),
         [NOTIFICATIONS_READ]: (read) => this.feed.applyRead(read),
+        [NOTIFICATION_SNOOZED]: (snoozed) => this.feed.applySnoozed(snoozed),
+        [NOTIFICATION_RELEASED]: (n) => this.feed.receive(n),
         [UNREAD_CHANGED]: (unread) => this.accounts.setUnread(unread),
         [CONNECTION_STATE_CHANGED]: (view) => this.accounts.upsert(view),
         [PANEL_FOCUS_ITEM]: (target) => void this.focus(target),

@@ -131,6 +131,26 @@ export class FeedState {
     }
   }
 
+  /**
+   * Snoozes an item until `when` (the engine's words: `1h`, `mañana 9:00`, `2026-12-08 09:00`): it leaves the
+   * unread list until `notifications://released` brings it back.
+   */
+  async snooze(n: Notification, when: string): Promise<boolean> {
+    if (await this.#act(() => this.#backend.snooze(n.account, n.id, when).then(() => undefined))) {
+      this.applySnoozed(n);
+      return true;
+    }
+    return false;
+  }
+
+  /** `notifications://snoozed` (from here, a toast or `aviso-cli snooze`): out of the unread list until it is due. */
+  applySnoozed({ account, id }: FocusItem): void {
+    this.flushReceived();
+    if (this.filter !== "unread") return;
+    const kept = this.items.filter((n) => !(n.account === account && n.id === id));
+    if (kept.length !== this.items.length) this.items = kept;
+  }
+
   /** Same as a toast click: the shell marks it read and opens its URL when that is safe. */
   async open(n: Notification): Promise<void> {
     if (await this.#act(() => this.#backend.openNotification(n.account, n.id))) {

@@ -1,6 +1,6 @@
 //! Which screen and tab the panel shows. Pure navigation: the truth it decides from lives in the other states.
 import { SvelteSet } from "svelte/reactivity";
-import type { AccountView } from "../types";
+import type { AccountView, Notification } from "../types";
 
 export type Screen = "loading" | "login" | "panel" | "settings";
 export type Tab = "unread" | "all" | "live";
@@ -28,6 +28,8 @@ export class UiState {
   tab = $state<Tab>("unread");
   /** The account the login view renews (its name goes to `login`), or null for a new account. */
   loginTarget = $state<string | null>(null);
+  /** The notification whose "remind me later" choices are open, if any. */
+  snoozing = $state<Notification | null>(null);
   readonly dismissed = new SvelteSet<string>();
 
   showPanel(): void {

@@ -1,0 +1,158 @@
+//! The engine's notification policy in the app: one `aviso_engine::policy::Feed` (what
+//! `aviso-cli watch --toasts` holds too) decides which notifications become toasts, which
+//! wait for a digest, when a snooze comes back and when a silence alarm fires. The shell
+//! feeds it the engine's notifications, the tray's pause, the desktop's do-not-disturb and
+//! the panel's snoozes, and renders its decisions (`Shell::apply`): toasts, the tray's
+//! status, the panel's list and count. No rule of its own lives in the shell.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aviso_engine::config::Config;
+use aviso_engine::dnd::DoNotDisturb;
+use aviso_engine::policy::{Account, Clock, Feed, Policy, PolicyConfig, PolicyError};
+use aviso_engine::store::Store;
+use aviso_engine::Profile;
+use serde::Serialize;
+use tauri::{AppHandle, Runtime};
+
+use crate::i18n::{self, Lang};
+use crate::shell::Shell;
+
+/// How often time moves for the policy (in real time): short enough that a burst's gather
+/// (400 ms by default) and a due snooze are seen promptly, long enough to cost nothing.
+const TICK: Duration = Duration::from_millis(100);
+/// How often the desktop's do-not-disturb is read: one D-Bus property, cheap; a toast held
+/// a second late is no harm.
+const DND_EVERY: Duration = Duration::from_secs(1);
+
+/// The feed for the accounts and `[policy]` of `config`, in `lang`, and what in `[policy]`
+/// does not parse (left out; everything else works).
+pub fn feed(
+    config: &Config,
+    lang: Lang,
+    clock: Clock,
+    store: Arc<Store>,
+) -> (Feed, Vec<PolicyError>) {
+    let (policy, errors) = compile(&config.policy, config, lang, clock);
+    (Feed::new(policy, clock, store), errors)
+}
+
+/// `policy` compiled for the accounts of `config`.
+pub fn compile(
+    policy: &PolicyConfig,
+    config: &Config,
+    lang: Lang,
+    clock: Clock,
+) -> (Policy, Vec<PolicyError>) {
+    let lang = i18n::policy_lang(lang);
+    let accounts = config
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            let profile = Profile::load(&a.profile).ok()?;
+            Some(Account::from_profile(&a.name, &profile, lang))
+        })
+        .collect();
+    // Rules are checked per account, with its profile's payload paths: with no account
+    // yet (the panel shows the login view then) they are not checked until there is one.
+    Policy::new(policy, accounts, lang, clock.now())
+}
+
+/// A problem of `[policy]` as the panel shows it: the engine's code (`bad_schedule`, …)
+/// and its sentence naming the item and key, in both languages the panel speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyProblem {
+    pub code: &'static str,
+    pub message_es: String,
+    pub message_en: String,
+}
+
+pub fn problems(errors: &[PolicyError]) -> Vec<PolicyProblem> {
+    errors
+        .iter()
+        .map(|e| PolicyProblem {
+            code: e.code(),
+            message_es: e.message(aviso_engine::policy::Lang::Es),
+            message_en: e.message(aviso_engine::policy::Lang::En),
+        })
+        .collect()
+}
+
+/// Moves the policy's time and reads the desktop's do-not-disturb, for as long as the app
+/// runs.
+pub async fn drive<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
+    let dnd = DoNotDisturb::connect().await;
+    let mut dnd_on = false;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dnd_tick = tokio::time::interval(DND_EVERY);
+    dnd_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => shell.policy_tick(&app),
+            _ = dnd_tick.tick(), if dnd.is_some() => {
+                let on = match &dnd {
+                    Some(d) => d.get().await.unwrap_or(false),
+                    None => false,
+                };
+                if on != dnd_on {
+                    dnd_on = on;
+                    shell.set_do_not_disturb(&app, on);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_carry_the_engine_code_and_both_languages() {
+        let bad: PolicyConfig = toml::from_str(
+            r#"
+            quiet_hours = [{ from = "22:00", to = "22:00" }]
+            [[rules]]
+            name = "grande"
+            when = "datos.total >= mucho"
+            action = "urgent"
+            "#,
+        )
+        .unwrap();
+        let mut with_account = Config::default();
+        with_account.upsert(aviso_engine::config::AccountConfig {
+            name: "tienda".into(),
+            server: "https://tienda.example.com".into(),
+            profile: "smartsales".into(),
+            username: None,
+            params: Default::default(),
+        });
+        let (_, errors) = compile(&bad, &with_account, Lang::Es, Clock::real());
+        let mut p = problems(&errors);
+        p.sort_by_key(|p| p.code);
+        let codes: Vec<&str> = p.iter().map(|p| p.code).collect();
+        assert_eq!(codes, ["bad_comparison", "bad_schedule"], "{p:?}");
+        assert!(
+            p[0].message_es
+                .starts_with("la regla «grande», clave `when`"),
+            "{p:?}"
+        );
+        assert!(
+            p[0].message_en.starts_with("rule `grande`, key `when`"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].message_es.contains("horario de silencio n.º 1"),
+            "{p:?}"
+        );
+        let (_, errors) = compile(
+            &PolicyConfig::default(),
+            &with_account,
+            Lang::En,
+            Clock::real(),
+        );
+        assert!(errors.is_empty());
+    }
+}
