@@ -1116,11 +1116,26 @@ impl Link {
                 break;
             }
         }
-        if !batch.is_empty() {
-            self.store_items(&batch).await;
-        }
-        if let Some(id) = position {
+        // Stored, then the position saved, then announced: whoever saw a notification (a
+        // `watch` line, a toast) can count on its position being kept, even if the process
+        // is killed right after (TerminateProcess on Windows runs no shutdown).
+        // A batch that could not be stored keeps the old position: the server replays it.
+        let (ingest, stored) = if batch.is_empty() {
+            (None, true)
+        } else {
+            match self.shared.store.ingest(&batch) {
+                Ok(ingest) => (Some(ingest), true),
+                Err(e) => {
+                    self.error(e.code(), e.to_string()).await;
+                    (None, false)
+                }
+            }
+        };
+        if let (Some(id), true) = (position, stored) {
             self.on_event_id(id).await;
+        }
+        if let Some(ingest) = ingest {
+            self.ingested(ingest).await;
         }
         if let Some(signal) = signal {
             self.on_signal(signal).await;
