@@ -1084,8 +1084,11 @@ impl Link {
     }
 
     async fn on_inbound(&mut self, inbound: Inbound) {
-        let Inbound::Text(text) = inbound else {
-            return self.on_signal(inbound).await;
+        // SSE: the stream's position after the batch's frames, saved once they are stored.
+        let (text, mut position) = match inbound {
+            Inbound::Text(text) => (text, None),
+            Inbound::TextAt(text, id) => (text, Some(id)),
+            other => return self.on_signal(other).await,
         };
         self.step(Input::Activity).await;
         // Frames already waiting are handled with this one, their notifications stored in
@@ -1095,8 +1098,6 @@ impl Link {
         let mut next = Some(text);
         let mut left = BATCH_FRAMES;
         let mut signal = None;
-        // SSE: the stream's position after the batch's frames, saved once they are stored.
-        let mut position = None;
         while let Some(text) = next.take() {
             self.on_frame_into(&text, &mut batch).await;
             left -= 1;
@@ -1106,6 +1107,10 @@ impl Link {
             loop {
                 match self.conn.as_mut().map(|c| c.rx.try_recv()) {
                     Some(Ok(Inbound::Text(t))) => next = Some(t),
+                    Some(Ok(Inbound::TextAt(t, id))) => {
+                        next = Some(t);
+                        position = Some(id);
+                    }
                     Some(Ok(Inbound::EventId(id))) => {
                         position = Some(id);
                         continue;
@@ -1146,6 +1151,10 @@ impl Link {
     async fn on_signal(&mut self, inbound: Inbound) {
         match inbound {
             Inbound::Text(text) => self.on_frame(&text).await,
+            Inbound::TextAt(text, id) => {
+                self.on_frame(&text).await;
+                self.on_event_id(id).await;
+            }
             Inbound::Alive => self.step(Input::Activity).await,
             Inbound::EventId(id) => self.on_event_id(id).await,
             Inbound::Retry(wish) => {

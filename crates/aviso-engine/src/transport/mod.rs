@@ -29,8 +29,12 @@ pub enum Inbound {
     },
     /// Any sign of life that carries no data (a pong, an SSE comment).
     Alive,
-    /// SSE: the stream's position after the frames before it (`id:`), to be stored once
-    /// they are and sent back as `Last-Event-ID`.
+    /// SSE: an event's frame and the stream's position after it (its `id:`), in one value:
+    /// the link stores the frame's notifications, then the position, then announces them, so
+    /// whoever saw a notification can count on its position being kept.
+    TextAt(String, String),
+    /// SSE: the stream's position after the frames before it (an `id:` alone), to be stored
+    /// once they are and sent back as `Last-Event-ID`.
     EventId(String),
     /// SSE: the server's `retry:`, its wish for the reconnect delay.
     Retry(std::time::Duration),

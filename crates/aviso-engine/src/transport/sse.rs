@@ -12,7 +12,7 @@
 //! Each event becomes one `Inbound::Text` frame for the profile's `[frames]` rules: with
 //! `sse.frame = "event"`, `{"event": NAME, "data": DATA, "id": ID}` (DATA parsed as JSON
 //! when it is JSON, else the text), so `type_field = "event"` maps event names; with
-//! `"data"`, the data itself. The event's `id:` follows it as `Inbound::EventId`, which the
+//! `"data"`, the data itself. The event's `id:` travels with it (`Inbound::TextAt`), which the
 //! link stores once the event's notifications are stored (and sends back as
 //! `Last-Event-ID` on every reconnect); `retry:` becomes `Inbound::Retry`.
 
@@ -284,22 +284,19 @@ pub fn event_frame(shape: SseFrame, event: &str, data: &str, id: Option<&str>) -
     }
 }
 
-/// The inbound values a parsed item becomes (an event is followed by its id, so the link
-/// stores the id once the event's notifications are stored).
+/// The inbound values a parsed item becomes (an event carries its id, so the link stores
+/// the id once the event's notifications are stored).
 fn inbound(shape: SseFrame, item: Item, last_sent: &mut Option<String>) -> Vec<Inbound> {
     match item {
         Item::Event { event, data, id } => {
-            let mut out = vec![Inbound::Text(event_frame(
-                shape,
-                &event,
-                &data,
-                id.as_deref(),
-            ))];
-            if let Some(id) = id.filter(|id| Some(id) != last_sent.as_ref()) {
-                *last_sent = Some(id.clone());
-                out.push(Inbound::EventId(id));
+            let frame = event_frame(shape, &event, &data, id.as_deref());
+            match id.filter(|id| Some(id) != last_sent.as_ref()) {
+                Some(id) => {
+                    *last_sent = Some(id.clone());
+                    vec![Inbound::TextAt(frame, id)]
+                }
+                None => vec![Inbound::Text(frame)],
             }
-            out
         }
         Item::Id(id) => {
             *last_sent = Some(id.clone());
@@ -604,10 +601,10 @@ mod tests {
             r#"{"data":"plain","event":"x","id":null}"#
         );
         assert_eq!(event_frame(SseFrame::Data, "x", "[1]", None), "[1]");
-        // An event's id follows it once; a repeated id is not stored again.
+        // An event carries its id once; a repeated id is not stored again.
         let mut last = Some("1".to_string());
         let values = inbound(SseFrame::Data, ev("m", "{}", Some("2")), &mut last);
-        assert!(matches!(&values[..], [Inbound::Text(_), Inbound::EventId(id)] if id == "2"));
+        assert!(matches!(&values[..], [Inbound::TextAt(_, id)] if id == "2"));
         let values = inbound(SseFrame::Data, ev("m", "{}", Some("2")), &mut last);
         assert!(matches!(&values[..], [Inbound::Text(_)]));
     }
