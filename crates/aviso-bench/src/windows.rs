@@ -26,10 +26,14 @@ pub struct Build {
 }
 
 impl Build {
-    /// The build under `target_dir` (`target-win`), if `scripts/windows build` made one.
+    /// The build under `target_dir` (`target-win`), if `scripts/windows build` made one (both
+    /// exes: the test step alone leaves `aviso-cli.exe`).
     pub fn find(target_dir: &Path, runner: &Path) -> Option<Build> {
         let release = target_dir.join("x86_64-pc-windows-gnu/release");
-        release.join("aviso-cli.exe").is_file().then(|| Build {
+        let built = ["aviso.exe", "aviso-cli.exe"]
+            .iter()
+            .all(|exe| release.join(exe).is_file());
+        built.then(|| Build {
             release,
             dist: target_dir.join("dist"),
             runner: runner.to_path_buf(),
