@@ -11,7 +11,9 @@
 ; makensis -DVERSION=x.y.z -DSRC=<folder with the three files and icon.ico> -DOUT=<setup.exe>
 ; Silent: aviso-setup.exe /S [/AUTOSTART=0|1] [/D=<folder>]
 
-Unicode true
+; A 64-bit setup: Aviso is x86_64 only, and a 64-bit setup writes the 64-bit registry view
+; and runs under a 64-bit-only Wine prefix (Debian's nsis ships the amd64-unicode stubs).
+Target amd64-unicode
 ManifestDPIAware true
 RequestExecutionLevel user
 SetCompressor /SOLID lzma
@@ -62,7 +64,7 @@ VIAddVersionKey "LegalCopyright" "MIT"
 LangString SecAutostart ${LANG_SPANISH} "Iniciar Aviso con Windows"
 LangString SecAutostart ${LANG_ENGLISH} "Start Aviso with Windows"
 LangString NoWebView2 ${LANG_SPANISH} "Aviso necesita Microsoft Edge WebView2 Runtime para mostrar su ventana, y este equipo no lo tiene (Windows 11 lo incluye). Instálelo desde el sitio de Microsoft («WebView2 Runtime») y vuelva a abrir Aviso. Los avisos y el icono de la bandeja funcionan sin él."
-LangString NoWebView2 ${LANG_ENGLISH} "Aviso needs the Microsoft Edge WebView2 Runtime to show its window, and this computer does not have it (Windows 11 includes it). Install it from Microsoft's site (\"WebView2 Runtime\") and open Aviso again. Toasts and the tray icon work without it."
+LangString NoWebView2 ${LANG_ENGLISH} "Aviso needs the Microsoft Edge WebView2 Runtime to show its window, and this computer does not have it (Windows 11 includes it). Install it from Microsoft's site ($\"WebView2 Runtime$\") and open Aviso again. Toasts and the tray icon work without it."
 
 Var autostart
 
