@@ -401,9 +401,9 @@ async fn watch_over_sse_resumes_from_the_stored_id_after_a_cli_restart() {
     // The catch-up that follows `live` may print them before the stream brings them; the
     // stream's position is kept once the stream has (what a restart resumes from).
     let db = env.dir.path().join("data").join("aviso.db");
+    let store = aviso_engine::store::Store::open(&db).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let store = aviso_engine::store::Store::open(&db).unwrap();
         if store.event_id("tienda", "").unwrap().as_deref() == Some("3") {
             break;
         }
@@ -413,6 +413,7 @@ async fn watch_over_sse_resumes_from_the_stored_id_after_a_cli_restart() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    drop(store);
     watch.stop();
 
     let missed = emit(&control, 2);

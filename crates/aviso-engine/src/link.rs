@@ -1124,19 +1124,15 @@ impl Link {
         // Stored, then the position saved, then announced: whoever saw a notification (a
         // `watch` line, a toast) can count on its position being kept, even if the process
         // is killed right after (TerminateProcess on Windows runs no shutdown).
-        // A batch that could not be stored keeps the old position: the server replays it.
-        let (ingest, stored) = if batch.is_empty() {
-            (None, true)
-        } else {
-            match self.shared.store.ingest(&batch) {
-                Ok(ingest) => (Some(ingest), true),
-                Err(e) => {
-                    self.error(e.code(), e.to_string()).await;
-                    (None, false)
-                }
+        let mut ingest = None;
+        if !batch.is_empty() {
+            ingest = self.ingest(&batch).await;
+            if ingest.is_none() {
+                // Not stored: keep the old position, so the server replays the batch.
+                position = None;
             }
-        };
-        if let (Some(id), true) = (position, stored) {
+        }
+        if let Some(id) = position {
             self.on_event_id(id).await;
         }
         if let Some(ingest) = ingest {
@@ -1296,9 +1292,19 @@ impl Link {
     }
 
     async fn store_items(&mut self, items: &[Notification]) {
+        if let Some(ingest) = self.ingest(items).await {
+            self.ingested(ingest).await;
+        }
+    }
+
+    /// Stores `items` without announcing them; a failure is reported and gives `None`.
+    async fn ingest(&mut self, items: &[Notification]) -> Option<Ingest> {
         match self.shared.store.ingest(items) {
-            Ok(ingest) => self.ingested(ingest).await,
-            Err(e) => self.error(e.code(), e.to_string()).await,
+            Ok(ingest) => Some(ingest),
+            Err(e) => {
+                self.error(e.code(), e.to_string()).await;
+                None
+            }
         }
     }
 
