@@ -19,6 +19,9 @@ use crate::store::{ListQuery, Store, StoreError};
 /// wakes an idle embedder ([`Feed::wait`]): once a second, the pace at which the shells
 /// read the desktop's do-not-disturb anyway.
 const SNOOZE_SYNC: Duration = Duration::from_secs(1);
+/// A tick this close before the next read of the snoozes reads them already, so an
+/// embedder's other once-a-second work (the shells read do-not-disturb) shares the wake-up.
+const SNOOZE_SYNC_SLACK: Duration = Duration::from_millis(100);
 /// The least [`Feed::wait`] returns: a deadline that a tick somehow does not move on
 /// (a wall clock read oddly) costs a wake-up every few milliseconds, not a spinning core.
 const MIN_WAIT: Duration = Duration::from_millis(5);
@@ -142,7 +145,10 @@ impl Feed {
     /// [`Feed::tick`] at a given time (tests).
     pub fn tick_at(&mut self, now: Timestamp) -> Vec<Decision> {
         let mut out = Vec::new();
-        if self.synced.is_none_or(|t| t.elapsed() >= SNOOZE_SYNC) {
+        if self
+            .synced
+            .is_none_or(|t| t.elapsed() + SNOOZE_SYNC_SLACK >= SNOOZE_SYNC)
+        {
             self.synced = Some(Instant::now());
             out.extend(self.sync());
         }
@@ -166,6 +172,9 @@ impl Feed {
         id: &str,
         until: Timestamp,
     ) -> Result<Option<Decision>, StoreError> {
+        // As precise as the store keeps it (microseconds): the next sync then finds the
+        // same time there, and does not announce the snooze a second time.
+        let until = Timestamp::from_microsecond(until.as_microsecond()).unwrap_or(until);
         if !self.store.snooze(account, id, until)? {
             return Ok(None);
         }
@@ -348,9 +357,17 @@ mod tests {
             "{out:?}"
         );
         assert_eq!(store.unread_count(Some("tienda")).unwrap(), 1);
-        // This process snoozes 2 through the feed.
-        let d = f.snooze("tienda", "2", until).unwrap();
+        // This process snoozes 2 through the feed, to a time finer than the store keeps:
+        // announced once, not again when the store is read.
+        let fine = until + jiff::SignedDuration::from_nanos(123_456_789);
+        let d = f.snooze("tienda", "2", fine).unwrap();
         assert!(matches!(d, Some(Decision::Snoozed { .. })));
+        f.synced = None;
+        let again = f.tick_at(t0);
+        assert!(
+            !again.iter().any(|d| matches!(d, Decision::Snoozed { .. })),
+            "{again:?}"
+        );
         assert_eq!(f.snooze("tienda", "9", until).unwrap(), None);
         // 2 is read elsewhere meanwhile: its snooze ends without a reminder.
         store.mark_read("tienda", &["2".into()], false).unwrap();
