@@ -35,11 +35,8 @@ const APP: &str = env!("CARGO_BIN_EXE_aviso");
 mod evening;
 
 /// Held by each scenario for its whole run: one app per session bus (and one tray host).
-static ONE_APP: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_app() -> std::sync::MutexGuard<'static, ()> {
-    ONE_APP.lock().unwrap_or_else(|e| e.into_inner())
-}
+/// (A Tokio mutex: held across awaits, and not poisoned when a scenario fails.)
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn session() -> bool {
     if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
@@ -181,7 +178,7 @@ async fn the_desktop_app_end_to_end() {
     if !session() {
         return;
     }
-    let _one = one_app();
+    let _one = ONE_APP.lock().await;
     let dir = ArtifactDir::new("desktop");
     let root = dir.path().to_path_buf();
     let demo = DemoServer::start(
@@ -716,7 +713,7 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     if !session() {
         return;
     }
-    let _one = one_app();
+    let _one = ONE_APP.lock().await;
     evening::live_the_evening().await;
 }
 
