@@ -326,7 +326,7 @@ impl Shell {
                 let total = self.set_unread(account, count);
                 let payload = json!({"account": account, "count": count, "total": total});
                 let _ = app.emit(UNREAD_CHANGED, payload);
-                self.count_badge(account);
+                self.count_badge(account, Some(count));
                 self.refresh_tray();
             }
             Err(e) => tracing::warn!("cannot count unread notifications: {e}"),
@@ -334,10 +334,16 @@ impl Shell {
     }
 
     /// Counts what the tray's badge shows of an account's unread notifications (the
-    /// engine's policy leaves out what a `no_badge` rule matches). The caller redraws the
-    /// tray.
-    pub fn count_badge(&self, account: &str) {
-        let badge = lock(&self.feed).badge_count(account);
+    /// engine's policy leaves out what a `no_badge` rule matches), given its unread count
+    /// when it is known. The caller redraws the tray.
+    pub fn count_badge(&self, account: &str, unread: Option<u64>) {
+        let badge = {
+            let feed = lock(&self.feed);
+            match unread {
+                Some(unread) => feed.badge_of(account, unread),
+                None => feed.badge_count(account),
+            }
+        };
         match badge {
             Ok(badge) => {
                 if let Some(v) = lock(&self.views).get_mut(account) {
@@ -370,7 +376,7 @@ impl Shell {
         self.sync_pause(app);
         let accounts: Vec<String> = lock(&self.views).keys().cloned().collect();
         for account in accounts {
-            self.count_badge(&account);
+            self.count_badge(&account, None);
         }
         self.refresh_tray();
     }

@@ -95,6 +95,16 @@ impl Feed {
         }
     }
 
+    /// [`Feed::badge_count`] for an account whose unread count is known (the engine's
+    /// `Unread` event): that count itself unless a `no_badge` rule may leave some out.
+    pub fn badge_of(&self, account: &str, unread: u64) -> Result<u64, StoreError> {
+        if self.policy.hides_from_badge(account) {
+            self.badge_count(account)
+        } else {
+            Ok(unread)
+        }
+    }
+
     /// When the policy next needs a tick, in its time ([`Policy::next_deadline`]).
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.policy.next_deadline(self.clock.now())
@@ -315,6 +325,11 @@ mod tests {
         assert_eq!(store.unread_count(Some("tienda")).unwrap(), 1196);
         // Without the rule the badge is the unread count.
         assert_eq!(with_rules(&store, "").badge_count("tienda").unwrap(), 1196);
+        assert_eq!(
+            with_rules(&store, "").badge_of("tienda", 1196).unwrap(),
+            1196
+        );
+        assert_eq!(f.badge_of("tienda", 1196).unwrap(), 798);
     }
 
     #[test]
