@@ -146,6 +146,8 @@ impl Round {
         for (account, (count, total)) in &self.unread {
             let payload = json!({"account": account, "count": count, "total": total});
             let _ = app.emit(UNREAD_CHANGED, payload);
+            // Once per round: with a `no_badge` rule this reads the unread list.
+            shell.count_badge(account, Some(*count));
         }
         if !self.touched.is_empty() {
             for view in shell.accounts() {

@@ -6,7 +6,7 @@
 //! status, the panel's list and count. No rule of its own lives in the shell.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aviso_engine::config::Config;
 use aviso_engine::dnd::DoNotDisturb;
@@ -19,11 +19,13 @@ use tauri::{AppHandle, Runtime};
 use crate::i18n::{self, Lang};
 use crate::shell::Shell;
 
-/// How often time moves for the policy (in real time): short enough that a burst's gather
-/// (400 ms by default) and a due snooze are seen promptly, long enough to cost nothing.
-const TICK: Duration = Duration::from_millis(100);
+/// The longest the policy sleeps: its time is the wall clock's, which can be set forward
+/// (or the machine wake) while it sleeps on the monotonic clock; a minute late is the most
+/// a quiet-hours digest or an alarm can then be.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// How often the desktop's do-not-disturb is read: one D-Bus property, cheap; a toast held
-/// a second late is no harm.
+/// a second late is no harm. The feed reads the store's snoozes at the same pace, so an
+/// idle app wakes about once a second for both.
 const DND_EVERY: Duration = Duration::from_secs(1);
 
 /// The feed for the accounts and `[policy]` of `config`, in `lang`, and what in `[policy]`
@@ -80,30 +82,40 @@ pub fn problems(errors: &[PolicyError]) -> Vec<PolicyProblem> {
 }
 
 /// Moves the policy's time and reads the desktop's do-not-disturb, for as long as the app
-/// runs.
+/// runs. It sleeps until the policy's next deadline (`Feed::wait`), or until a
+/// notification, a snooze or new settings may have moved it.
 pub async fn drive<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
     let dnd = DoNotDisturb::connect().await;
     let mut dnd_on = false;
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut dnd_tick = tokio::time::interval(DND_EVERY);
-    dnd_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dnd_read: Option<Instant> = None;
     loop {
+        let mut wait = shell.policy_wait(MAX_SLEEP);
+        if dnd.is_some() {
+            let dnd_due =
+                dnd_read.map_or(Duration::ZERO, |t| DND_EVERY.saturating_sub(t.elapsed()));
+            wait = wait.min(dnd_due);
+        }
         tokio::select! {
-            _ = tick.tick() => shell.policy_tick(&app),
-            _ = dnd_tick.tick(), if dnd.is_some() => {
-                let on = match &dnd {
-                    Some(d) => d.get().await.unwrap_or(false),
-                    None => false,
-                };
+            _ = tokio::time::sleep(wait) => {}
+            _ = shell.policy_changed() => continue,
+        }
+        if let Some(d) = &dnd {
+            if dnd_read.is_none_or(|t| t.elapsed() + DND_SLACK >= DND_EVERY) {
+                dnd_read = Some(Instant::now());
+                let on = d.get().await.unwrap_or(false);
                 if on != dnd_on {
                     dnd_on = on;
                     shell.set_do_not_disturb(&app, on);
                 }
             }
         }
+        shell.policy_tick(&app);
     }
 }
+
+/// How early a do-not-disturb read may come, to share a wake-up with the policy's (the
+/// feed reads the store's snoozes with the same slack).
+const DND_SLACK: Duration = Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {

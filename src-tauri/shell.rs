@@ -49,6 +49,10 @@ pub struct AccountView {
     pub next_retry_at: Option<String>,
     pub unread: u64,
     pub poll_interval_secs: Option<u64>,
+    /// What the tray's badge counts of `unread`: the policy leaves out what a `no_badge`
+    /// rule matches (the panel still lists and counts those as unread).
+    #[serde(skip)]
+    pub badge: u64,
 }
 
 pub struct Shell {
@@ -63,6 +67,9 @@ pub struct Shell {
     clock: Clock,
     /// The desktop's do-not-disturb as last read, given again to a rebuilt policy.
     dnd: Mutex<bool>,
+    /// Wakes `policy::drive` when the policy's next deadline may have moved (a
+    /// notification, a snooze, new settings, a pause).
+    policy_changed: tokio::sync::Notify,
     /// Fired silence alarms, (account, alarm): the tray's status line says so.
     silences: Mutex<BTreeSet<(String, String)>>,
     toasts: OnceLock<Mutex<Sender<Toast>>>,
@@ -106,6 +113,7 @@ fn view_of(account: &AccountConfig) -> AccountView {
         next_retry_at: None,
         unread: 0,
         poll_interval_secs: poll,
+        badge: 0,
     }
 }
 
@@ -142,6 +150,7 @@ impl Shell {
             feed: Mutex::new(feed),
             clock,
             dnd: Mutex::new(false),
+            policy_changed: tokio::sync::Notify::new(),
             silences: Mutex::new(BTreeSet::new()),
             toasts: OnceLock::new(),
             tray: OnceLock::new(),
@@ -185,13 +194,24 @@ impl Shell {
     /// A notification from the engine, given to the policy.
     pub fn notification_arrived<R: Runtime>(&self, app: &AppHandle<R>, n: &Notification) {
         let decisions = lock(&self.feed).notification(n);
+        self.policy_changed.notify_one();
         self.apply(app, decisions);
     }
 
-    /// Lets the policy's time pass (`policy::drive` calls it every 100 ms).
+    /// Lets the policy's time pass (`policy::drive` calls it when the policy says).
     pub fn policy_tick<R: Runtime>(&self, app: &AppHandle<R>) {
         let decisions = lock(&self.feed).tick();
         self.apply(app, decisions);
+    }
+
+    /// How long `policy::drive` may sleep before the next tick (at most `cap`).
+    pub fn policy_wait(&self, cap: std::time::Duration) -> std::time::Duration {
+        lock(&self.feed).wait(cap)
+    }
+
+    /// Resolves when the policy's next deadline may have moved since the last call.
+    pub async fn policy_changed(&self) {
+        self.policy_changed.notified().await
     }
 
     /// The desktop's do-not-disturb changed.
@@ -217,6 +237,7 @@ impl Shell {
                 }
             }
         };
+        self.policy_changed.notify_one();
         self.apply(app, decisions);
     }
 
@@ -250,6 +271,7 @@ impl Shell {
             Decision::Snoozed { until, .. } => until.clone(),
             _ => String::new(),
         };
+        self.policy_changed.notify_one();
         self.apply(app, vec![decision]);
         Ok(until)
     }
@@ -304,32 +326,58 @@ impl Shell {
                 let total = self.set_unread(account, count);
                 let payload = json!({"account": account, "count": count, "total": total});
                 let _ = app.emit(UNREAD_CHANGED, payload);
+                self.count_badge(account, Some(count));
                 self.refresh_tray();
             }
             Err(e) => tracing::warn!("cannot count unread notifications: {e}"),
         }
     }
 
+    /// Counts what the tray's badge shows of an account's unread notifications (the
+    /// engine's policy leaves out what a `no_badge` rule matches), given its unread count
+    /// when it is known. The caller redraws the tray.
+    pub fn count_badge(&self, account: &str, unread: Option<u64>) {
+        let badge = {
+            let feed = lock(&self.feed);
+            match unread {
+                Some(unread) => feed.badge_of(account, unread),
+                None => feed.badge_count(account),
+            }
+        };
+        match badge {
+            Ok(badge) => {
+                if let Some(v) = lock(&self.views).get_mut(account) {
+                    v.badge = badge;
+                }
+            }
+            Err(e) => tracing::warn!("cannot count the badge: {e}"),
+        }
+    }
+
     /// Compiles the policy anew (its settings, the accounts or the language changed). What
-    /// it held or was gathering is dropped; snoozes are read back from the store, the pause
-    /// and do-not-disturb given again.
+    /// the old one held, gathered or was bursting goes on in the new one; the pause and
+    /// do-not-disturb are given again, and the badge is counted with the new rules.
     fn rebuild_policy<R: Runtime>(&self, app: &AppHandle<R>) {
-        let (mut feed, errors) = {
+        let (policy, errors) = {
             let config = lock(&self.config);
-            policy::feed(
-                &config,
-                lang_of(&config),
-                self.clock,
-                self.engine.store().clone(),
-            )
+            policy::compile(&config.policy, &config, lang_of(&config), self.clock)
         };
         for e in &errors {
             tracing::warn!("config.toml: {e}");
         }
-        let _ = feed.set_do_not_disturb(*lock(&self.dnd));
-        *lock(&self.feed) = feed;
-        lock(&self.silences).clear();
+        let (decisions, silent) = {
+            let mut feed = lock(&self.feed);
+            feed.replace_policy(policy);
+            let decisions = feed.set_do_not_disturb(*lock(&self.dnd));
+            (decisions, feed.policy().silent_alarms())
+        };
+        *lock(&self.silences) = silent.into_iter().collect();
+        self.apply(app, decisions);
         self.sync_pause(app);
+        let accounts: Vec<String> = lock(&self.views).keys().cloned().collect();
+        for account in accounts {
+            self.count_badge(&account, None);
+        }
         self.refresh_tray();
     }
 
@@ -466,7 +514,7 @@ impl Shell {
     /// The tray's look: the worst state over all accounts.
     fn overall(&self) -> (u64, Look, Option<ConnState>, Option<TransportKind>, u64) {
         let views = lock(&self.views);
-        let total = views.values().map(|v| v.unread).sum();
+        let total = views.values().map(|v| v.badge).sum();
         let states: Vec<&AccountView> = views.values().collect();
         let worst = |s: ConnState| states.iter().any(|v| v.state == s);
         let (look, state) = if states.is_empty() {

@@ -184,6 +184,10 @@ fn show(
     }
     n.summary(&look.summary);
     n.body(&look.body);
+    // The buttons, "Recordar en 1 h" among them: freedesktop actions on Linux (dunst shows
+    // them in its menu; tests/desktop/evening.rs presses one there); on Windows
+    // notify-rust makes each a toast button whose activation comes back as its key, the
+    // same `Action` (not run anywhere: Wine has no WinRT toasts, README "Platforms").
     for (key, label) in &look.actions {
         n.action(key, label);
     }

@@ -3,7 +3,9 @@
 //! StatusNotifierWatcher on the session bus (scripts/test provides the session), against
 //! the embedded demo backend on 127.0.0.1:0.
 //!
-//! One scenario, in order, because the app is single-instance per session bus.
+//! Two scenarios, each in order, one at a time (the app is single-instance per session
+//! bus): the panel, toasts, tray and settings end to end; and the notification policy's
+//! scripted evening (`desktop/evening.rs`).
 //!
 //! Linux only: WebKitWebDriver and the tray host are Linux's; on Windows the window is
 //! WebView2, which Wine cannot run (README, Platforms).
@@ -20,12 +22,21 @@ use std::time::{Duration, Instant};
 mod seed_servers;
 
 use aviso_app::icon::{self, Look};
-use aviso_demo::testkit::{dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir};
+use aviso_demo::testkit::{
+    dunst_history, dunst_menu, dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir,
+};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 const APP: &str = env!("CARGO_BIN_EXE_aviso");
+
+#[path = "desktop/evening.rs"]
+mod evening;
+
+/// Held by each scenario for its whole run: one app per session bus (and one tray host).
+/// (A Tokio mutex: held across awaits, and not poisoned when a scenario fails.)
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn session() -> bool {
     if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
@@ -167,6 +178,7 @@ async fn the_desktop_app_end_to_end() {
     if !session() {
         return;
     }
+    let _one = ONE_APP.lock().await;
     let dir = ArtifactDir::new("desktop");
     let root = dir.path().to_path_buf();
     let demo = DemoServer::start(
@@ -694,6 +706,15 @@ async fn the_desktop_app_end_to_end() {
     })
     .await;
     let _ = c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
+    if !session() {
+        return;
+    }
+    let _one = ONE_APP.lock().await;
+    evening::live_the_evening().await;
 }
 
 /// A WebDriver session with the app started with `args`. tauri-driver accepts connections

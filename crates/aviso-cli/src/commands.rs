@@ -272,8 +272,16 @@ async fn run_watch(
                 let mut next = Some(event);
                 while let Some(event) = next.take() {
                     print(&mut stdout, &event)?;
-                    if let (EngineEvent::Notification(n), true) = (&event, with_toasts) {
-                        let _ = toast_tx.try_send(n.clone());
+                    if with_toasts {
+                        match &event {
+                            EngineEvent::Notification(n) => {
+                                let _ = toast_tx.try_send(toasts::Input::Notification(n.clone()));
+                            }
+                            EngineEvent::Unread { account, .. } => {
+                                let _ = toast_tx.try_send(toasts::Input::Unread(account.clone()));
+                            }
+                            _ => {}
+                        }
                     }
                     next = events.try_recv().ok();
                 }

@@ -1,11 +1,12 @@
 //! `watch --toasts`: the engine's policy decides (`aviso_engine::policy::Feed`, which also
 //! keeps the store's snoozes in step); this module prints its decisions as JSON lines and
 //! renders its toasts through the desktop's notification daemon. A burst's summary is one
-//! toast updated in place (freedesktop `replaces_id`).
+//! toast updated in place (freedesktop `replaces_id`). It also prints the tray badge's
+//! count (`badge` lines: the unread count less what a `no_badge` rule matches).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aviso_engine::dnd::DoNotDisturb;
 use aviso_engine::policy::{Clock, Decision, Feed, Policy, Toast, Urgency};
@@ -13,55 +14,120 @@ use aviso_engine::store::Store;
 use aviso_engine::{EngineEvent, Notification};
 use tokio::sync::mpsc;
 
-/// How often time moves for the policy (in real time): short enough that a burst's gather
-/// (400 ms by default) and a due snooze are seen promptly, long enough to cost nothing.
-const TICK: Duration = Duration::from_millis(100);
+/// The longest the policy sleeps: its time is the wall clock's, which can be set forward
+/// (or the machine wake) while it sleeps on the monotonic clock.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// How often the desktop's do-not-disturb is read: a D-Bus property, cheap; a toast held a
-/// second late is no harm.
+/// second late is no harm. The feed reads the store's snoozes at the same pace (one
+/// wake-up for both when idle).
 const DND_EVERY: Duration = Duration::from_secs(1);
+/// How early a do-not-disturb read may come, to share a wake-up with the policy's.
+const DND_SLACK: Duration = Duration::from_millis(100);
 
-/// Runs until the sender is dropped. Decisions go out on `lines` as JSON lines.
+/// What the watch loop tells the policy's task.
+#[derive(Debug)]
+pub enum Input {
+    Notification(Notification),
+    /// The account's unread count changed: its badge count may have too.
+    Unread(String),
+}
+
+/// Runs until the sender is dropped. Decisions go out on `lines` as JSON lines, and a
+/// `badge` line when an account's badge count changed.
 pub async fn run(
     policy: Policy,
     clock: Clock,
     store: Arc<Store>,
-    mut rx: mpsc::Receiver<Notification>,
+    mut rx: mpsc::Receiver<Input>,
     lines: mpsc::UnboundedSender<String>,
 ) {
     let mut feed = Feed::new(policy, clock, store.clone());
     let mut renderer = Renderer::default();
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let dnd = DoNotDisturb::connect().await;
     let mut dnd_on = false;
-    let mut dnd_tick = tokio::time::interval(DND_EVERY);
+    let mut dnd_read: Option<Instant> = None;
+    let mut badges = Badges::default();
     loop {
-        let decisions = tokio::select! {
-            n = rx.recv() => {
-                let Some(n) = n else { break };
-                feed.notification(&n)
-            }
-            _ = tick.tick() => feed.tick(),
-            _ = dnd_tick.tick(), if dnd.is_some() => {
-                let on = match &dnd {
-                    Some(d) => d.get().await.unwrap_or(false),
-                    None => false,
-                };
-                if on == dnd_on {
-                    continue;
+        let mut wait = feed.wait(MAX_SLEEP);
+        if dnd.is_some() {
+            let due = dnd_read.map_or(Duration::ZERO, |t| DND_EVERY.saturating_sub(t.elapsed()));
+            wait = wait.min(due);
+        }
+        let mut decisions = tokio::select! {
+            input = rx.recv() => {
+                let Some(input) = input else { break };
+                // What else is queued goes in with it: a burst's unread changes are one
+                // badge count.
+                let mut inputs = vec![input];
+                while let Ok(more) = rx.try_recv() {
+                    inputs.push(more);
                 }
-                dnd_on = on;
-                feed.set_do_not_disturb(on)
+                let mut out = Vec::new();
+                for input in inputs {
+                    match input {
+                        Input::Notification(n) => out.extend(feed.notification(&n)),
+                        Input::Unread(account) => badges.changed(account),
+                    }
+                }
+                out
+            }
+            _ = tokio::time::sleep(wait) => {
+                let mut out = Vec::new();
+                if let Some(d) = &dnd {
+                    if dnd_read.is_none_or(|t| t.elapsed() + DND_SLACK >= DND_EVERY) {
+                        dnd_read = Some(Instant::now());
+                        let on = d.get().await.unwrap_or(false);
+                        if on != dnd_on {
+                            dnd_on = on;
+                            out.extend(feed.set_do_not_disturb(on));
+                        }
+                    }
+                }
+                out.extend(feed.tick());
+                out
             }
         };
-        for d in decisions {
+        for d in decisions.drain(..) {
             send(&lines, &d);
             // The unread count changed: snoozed ones are not counted.
             if let Decision::Released { account, .. } | Decision::Snoozed { account, .. } = &d {
                 unread(&store, account, &lines);
+                badges.changed(account.clone());
             }
             if let Decision::Toast(t) = d {
                 renderer = renderer.show(t).await;
+            }
+        }
+        badges.print(&feed, &lines);
+    }
+}
+
+/// The accounts whose badge may have changed, and the counts last printed.
+#[derive(Default)]
+struct Badges {
+    changed: BTreeSet<String>,
+    printed: HashMap<String, u64>,
+}
+
+impl Badges {
+    fn changed(&mut self, account: String) {
+        self.changed.insert(account);
+    }
+
+    /// Prints a `badge` line for each account whose count is new.
+    fn print(&mut self, feed: &Feed, lines: &mpsc::UnboundedSender<String>) {
+        for account in std::mem::take(&mut self.changed) {
+            match feed.badge_count(&account) {
+                Ok(count) => {
+                    if self.printed.get(&account) != Some(&count) {
+                        send(
+                            lines,
+                            &serde_json::json!({"type": "badge", "account": account, "count": count}),
+                        );
+                        self.printed.insert(account, count);
+                    }
+                }
+                Err(e) => tracing::warn!("cannot count the badge of {account}: {e}"),
             }
         }
     }

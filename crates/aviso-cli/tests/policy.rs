@@ -3,9 +3,11 @@
 //! not running, a sale, quiet hours holding two events, an
 //! urgent sale breaking through, the digest at their end, a burst as one toast updated in
 //! place, a snoozed sale coming back, a silence alarm, and dunst's own do-not-disturb
-//! holding a sale until it is lifted. Checked twice: the exact JSON lines of the policy's
+//! holding a sale until it is lifted; a `no_badge` rule keeps the low-stock warning off the
+//! badge count (`badge` lines). Checked twice: the exact JSON lines of the policy's
 //! decisions, and the exact toasts dunst received (its history). Linux only: dunst and
-//! its history are the notification daemon this test reads back.
+//! its history are the notification daemon this test reads back. The desktop app lives
+//! the same evening in `tests/desktop/evening.rs`.
 #![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader, Write};
@@ -37,6 +39,12 @@ gather_secs = 30
 # Real seconds (created_at is the server's real time): older at arrival = caught up.
 late_after_secs = 1.5
 quiet_hours = [{ from = "22:00", to = "22:05" }]
+
+# Low-stock warnings stay unread, off the tray's badge (`badge` lines).
+[[policy.rules]]
+name = "sin contador"
+kind = "stock_bajo"
+action = "no_badge"
 
 [[policy.silence]]
 name = "ventas"
@@ -371,21 +379,27 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
         json!({"type": "toast", "kind": kind, "title": title, "body": body,
                "urgency": urgency, "replaces": replaces})
     };
-    // The unread count: 13 stored, 12 while A is snoozed, 13 once it is back.
-    let after = |kind: &str| -> u64 {
+    // The unread count: 13 stored, 12 while A is snoozed, 13 once it is back; the badge
+    // one less (the low-stock warning C is unread, not on the badge).
+    let after = |kind: &str, count: &str| -> u64 {
         let at = lines
             .iter()
             .position(|l| l["type"] == kind)
             .unwrap_or_else(|| panic!("no {kind}"));
         lines[at..]
             .iter()
-            .find(|l| l["type"] == "unread")
+            .find(|l| l["type"] == count)
             .and_then(|l| l["count"].as_u64())
-            .unwrap_or_else(|| panic!("no count after {kind}"))
+            .unwrap_or_else(|| panic!("no {count} after {kind}"))
     };
     assert_eq!(
-        (after("snoozed"), after("released")),
+        (after("snoozed", "unread"), after("released", "unread")),
         (12, 13),
+        "all lines: {lines:#?}"
+    );
+    assert_eq!(
+        (after("snoozed", "badge"), after("released", "badge")),
+        (11, 12),
         "all lines: {lines:#?}"
     );
     let since = alarm["since"].as_str().unwrap();

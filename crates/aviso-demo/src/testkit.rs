@@ -182,3 +182,34 @@ pub fn stop_process(child: &mut std::process::Child) -> Option<std::process::Exi
         None
     }
 }
+
+/// The toasts dunst shows now that have buttons, as its context menu offers them (one
+/// line per button: `#Label (Summary) [id,key]`), and, when `pick` is not empty, invokes
+/// the first line containing it, as a person picking that button from the menu would
+/// (`dunstctl action` only gives a toast's default action). Needs the session of
+/// scripts/test, whose dunst uses scripts/lib/dunst-menu as its menu; without it (or with
+/// no toast to offer) the list is empty and nothing is picked.
+pub fn dunst_menu(pick: &str) -> Vec<String> {
+    let Some(choice) = std::env::var_os("AVISO_DUNST_MENU_CHOICE") else {
+        return Vec::new();
+    };
+    let choice = PathBuf::from(choice);
+    let seen = PathBuf::from(format!("{}.seen", choice.display()));
+    let _ = std::fs::remove_file(&seen);
+    if std::fs::write(&choice, pick).is_err() {
+        return Vec::new();
+    }
+    let _ = std::process::Command::new("dunstctl")
+        .arg("context")
+        .status();
+    // dunst runs the menu on a thread of its own; it does not run it with nothing to offer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        if let Ok(text) = std::fs::read_to_string(&seen) {
+            return text.lines().map(str::to_string).collect();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_file(&choice);
+    Vec::new()
+}

@@ -83,6 +83,14 @@ impl Clock {
             .unwrap_or(self.virtual_start)
     }
 
+    /// How long, in real time, from the virtual `now` until the virtual `then` (zero when
+    /// it is past).
+    pub fn real_until(&self, now: Timestamp, then: Timestamp) -> std::time::Duration {
+        let virtual_secs = then.duration_since(now).as_secs_f64();
+        std::time::Duration::try_from_secs_f64(virtual_secs.max(0.0) / self.scale)
+            .unwrap_or(std::time::Duration::MAX)
+    }
+
     pub fn scale(&self) -> f64 {
         self.scale
     }
@@ -101,5 +109,12 @@ mod tests {
         let later = real + SignedDuration::from_secs(5);
         assert_eq!(c.at(later).to_string(), "2026-12-08T02:03:00Z");
         assert_eq!(Clock::compressed(start, real, -1.0).scale(), 1.0);
+        // An hour of its time is a minute of real time; the past is no wait.
+        let hour_later = start + SignedDuration::from_hours(1);
+        assert_eq!(
+            c.real_until(start, hour_later),
+            std::time::Duration::from_secs(60)
+        );
+        assert_eq!(c.real_until(hour_later, start), std::time::Duration::ZERO);
     }
 }

@@ -19,10 +19,13 @@
 //!
 //! Build it with [`Policy::new`] from `config.toml`'s `[policy]` and the accounts
 //! ([`Account::from_profile`]), wrap it in a [`Feed`] with a [`Clock`] and the store; give
-//! each new notification to [`Feed::notification`] and call [`Feed::tick`] often (every
-//! ~100-250 ms: bursts, quiet hours, snoozes and alarms move on ticks); render the
-//! [`Decision::Toast`]s (a toast with `replaces` updates the toast of the same `slot` in
-//! place) and print or forward the rest. `aviso-cli watch --toasts` does exactly this.
+//! each new notification to [`Feed::notification`] and call [`Feed::tick`] when
+//! [`Feed::wait`] says (bursts, quiet hours, snoozes and alarms move on ticks; between
+//! them there is nothing to do); render the [`Decision::Toast`]s (a toast with `replaces`
+//! updates the toast of the same `slot` in place) and print or forward the rest. Count
+//! the tray's badge with [`Feed::badge_count`]; give new settings to
+//! [`Feed::replace_policy`]. `aviso-cli watch --toasts` and the desktop shell do exactly
+//! this.
 
 pub mod clock;
 pub mod digest;
@@ -469,10 +472,22 @@ impl Policy {
         self.lang
     }
 
-    /// What the rules decide for a notification (the shell counts only those without
-    /// `no_badge` on the tray).
+    /// What the rules decide for a notification.
     pub fn effect(&self, n: &Notification) -> Effect {
         self.account(&n.account).rules.effect(n)
+    }
+
+    /// Whether an unread notification counts on the tray's badge: not when the rule that
+    /// decides for it (the first to match) says `no_badge`. It stays stored, listed and
+    /// unread either way. [`Feed::badge_count`] counts an account's badge with this.
+    pub fn counts_on_badge(&self, n: &Notification) -> bool {
+        !self.effect(n).no_badge
+    }
+
+    /// Whether some rule of `account` can leave notifications off the badge (when none
+    /// can, the badge is the unread count).
+    pub fn hides_from_badge(&self, account: &str) -> bool {
+        self.account(account).rules.any_no_badge()
     }
 
     /// Whether a notification was caught up rather than live: created longer than
@@ -512,6 +527,106 @@ impl Policy {
     pub fn set_do_not_disturb(&mut self, on: bool, now: Timestamp) -> Vec<Decision> {
         self.do_not_disturb = on;
         self.tick(now)
+    }
+
+    /// When the next thing that only time brings is due (the policy's time): a gathered
+    /// batch to show, a burst or an absence to end, a pause or quiet hours to end with
+    /// their digest, a snooze to bring back, a silence alarm to fire. Never later than
+    /// that, sometimes earlier (tick then and ask again). `None`: nothing waits on time;
+    /// what is left waits for a notification, the desktop's do-not-disturb or new
+    /// settings, which the embedder passes in as they come. An embedder sleeps until this
+    /// instead of ticking all the time.
+    pub fn next_deadline(&self, now: Timestamp) -> Option<Timestamp> {
+        let plus = |t: Timestamp, d: SignedDuration| t.checked_add(d).unwrap_or(Timestamp::MAX);
+        let mut due: Vec<Timestamp> = Vec::new();
+        due.extend(self.pending_last.map(|t| plus(t, self.gather)));
+        due.extend(self.pending_first.map(|t| plus(t, self.burst_window)));
+        due.extend(self.burst.as_ref().map(|b| plus(b.last, self.burst_window)));
+        due.extend(self.away_last.map(|t| plus(t, self.burst_window)));
+        due.extend(self.pause_until);
+        for account in self.held.keys() {
+            match self.held_by(account, now) {
+                // Released at the next tick.
+                None => due.push(now),
+                Some(Reason::QuietHours) => {
+                    // An end already past means a wall clock the schedule reads oddly (a
+                    // DST fold): leave it to the embedder's capped sleep rather than spin.
+                    let tz = &self.account(account).tz;
+                    due.extend(self.quiet.end_of(now, tz).filter(|end| *end > now));
+                }
+                // The pause's end is above; do-not-disturb ends when the embedder says.
+                Some(_) => {}
+            }
+        }
+        due.extend(self.snoozes.iter().map(|s| s.until));
+        for w in &self.watches {
+            let tz = &self.account(&w.account).tz;
+            due.extend(w.due(&self.alarms[w.alarm], now, tz));
+        }
+        due.into_iter().min()
+    }
+
+    /// Takes over what `previous` was in the middle of, when the settings changed and were
+    /// compiled anew into this policy: toasts being gathered, a live burst (its toast keeps
+    /// being updated), toasts held for a digest, an absence being caught up, snoozes, the
+    /// pause, do-not-disturb, and each silence alarm's watch (by alarm name, account and
+    /// kind; an alarm that is new starts watching now). The new rules decide again: what
+    /// they mute leaves the gathering and the digests.
+    pub fn take_over(&mut self, previous: Policy) {
+        let Policy {
+            pending,
+            pending_first,
+            pending_last,
+            recent,
+            burst,
+            held,
+            away,
+            away_last,
+            snoozes,
+            next_slot,
+            pause_until,
+            do_not_disturb,
+            alarms,
+            watches,
+            ..
+        } = previous;
+        self.pending = pending
+            .into_iter()
+            .map(|(n, _)| {
+                let effect = self.effect(&n);
+                (n, effect)
+            })
+            .filter(|(_, effect)| !effect.mute)
+            .collect();
+        self.pending_first = pending_first.filter(|_| !self.pending.is_empty());
+        self.pending_last = pending_last.filter(|_| !self.pending.is_empty());
+        self.recent = recent;
+        self.burst = burst;
+        self.held = held
+            .into_iter()
+            .map(|(account, (reason, items))| {
+                let items: Vec<Notification> =
+                    items.into_iter().filter(|n| !self.effect(n).mute).collect();
+                (account, (reason, items))
+            })
+            .filter(|(_, (_, items))| !items.is_empty())
+            .collect();
+        self.away = away.into_iter().filter(|n| !self.effect(n).mute).collect();
+        self.away_last = away_last.filter(|_| !self.away.is_empty());
+        self.snoozes = snoozes;
+        self.next_slot = self.next_slot.max(next_slot);
+        self.pause_until = pause_until;
+        self.do_not_disturb = do_not_disturb;
+        for w in &mut self.watches {
+            let alarm = &self.alarms[w.alarm];
+            if let Some(old) = watches.iter().find(|o| {
+                let a = &alarms[o.alarm];
+                o.account == w.account && a.name == alarm.name && a.kind == alarm.kind
+            }) {
+                w.last = old.last;
+                w.fired = old.fired;
+            }
+        }
     }
 
     fn slot(&mut self) -> u64 {

@@ -356,6 +356,11 @@ impl Rules {
         self.rules.is_empty()
     }
 
+    /// Whether some rule leaves what it matches off the tray's badge.
+    pub fn any_no_badge(&self) -> bool {
+        self.rules.iter().any(|r| r.effect.no_badge)
+    }
+
     /// The effect of the first rule that matches; the default (shown normally) when none.
     pub fn effect(&self, n: &Notification) -> Effect {
         self.rules

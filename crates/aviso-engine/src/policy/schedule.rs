@@ -148,6 +148,41 @@ impl Window {
     }
 }
 
+impl Window {
+    /// Where the occurrence of this window that began at `start` ends (wall clock).
+    fn end_after(&self, start: &Zoned) -> Option<Zoned> {
+        let date = if self.from < self.to {
+            start.date()
+        } else {
+            start.date().tomorrow().ok()?
+        };
+        let (date, minutes) = if self.to == 1440 {
+            (date.tomorrow().ok()?, 0)
+        } else {
+            (date, self.to)
+        };
+        date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0)
+            .to_zoned(start.time_zone().clone())
+            .ok()
+    }
+
+    /// The first start of this window strictly after `at`.
+    fn next_start(&self, at: &Zoned) -> Option<Zoned> {
+        (0..=7).find_map(|days| {
+            let date = at.date().checked_add(jiff::Span::new().days(days)).ok()?;
+            let weekday = date.weekday().to_monday_zero_offset() as usize;
+            if !self.days[weekday] {
+                return None;
+            }
+            let start = date
+                .at((self.from / 60) as i8, (self.from % 60) as i8, 0, 0)
+                .to_zoned(at.time_zone().clone())
+                .ok()?;
+            (start.timestamp() > at.timestamp()).then_some(start)
+        })
+    }
+}
+
 /// A set of windows; an instant is inside when any window holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schedule {
@@ -169,6 +204,31 @@ impl Schedule {
         self.windows
             .iter()
             .filter_map(|w| w.start_containing(&z))
+            .map(|s| s.timestamp())
+            .min()
+    }
+}
+
+impl Schedule {
+    /// When the window holding `at` ends: the earliest end among those holding it (where
+    /// windows overlap, the schedule may still hold then; ask again). `None` outside.
+    /// The wall-clock end is read as jiff's `compatible` does; an end inside a DST gap
+    /// comes out late by the gap, which an embedder's capped sleep covers.
+    pub fn end_of(&self, at: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+        let z = at.to_zoned(tz.clone());
+        self.windows
+            .iter()
+            .filter_map(|w| w.end_after(&w.start_containing(&z)?))
+            .map(|e| e.timestamp())
+            .min()
+    }
+
+    /// The first start of a window strictly after `at` (within a week).
+    pub fn next_start(&self, at: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+        let z = at.to_zoned(tz.clone());
+        self.windows
+            .iter()
+            .filter_map(|w| w.next_start(&z))
             .map(|s| s.timestamp())
             .min()
     }

@@ -104,6 +104,27 @@ impl Watch {
         self.account == account && glob(&alarm.kind, kind)
     }
 
+    /// When [`Watch::check`] can first be true if nothing matching arrives: never later,
+    /// sometimes earlier (outside the watched hours: when they begin next; ask again
+    /// then). `None` once fired: only an event re-arms it.
+    pub fn due(&self, alarm: &Alarm, now: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+        if self.fired {
+            return None;
+        }
+        let from = if alarm.hours.is_empty() {
+            self.last
+        } else {
+            // The silence counts from the start of the window that holds the instant
+            // checked, and a window holding a later instant cannot have begun before one
+            // holding `now`: so this is the earliest it can fire.
+            match alarm.hours.since(now, tz) {
+                Some(start) => start.max(self.last),
+                None => return alarm.hours.next_start(now, tz),
+            }
+        };
+        Some(from.checked_add(alarm.after).unwrap_or(Timestamp::MAX))
+    }
+
     /// True when the alarm fires now (once: it then waits for an event).
     pub fn check(&mut self, alarm: &Alarm, now: Timestamp, tz: &TimeZone) -> bool {
         if self.fired {

@@ -536,3 +536,256 @@ after = "nunca"
     let out = p.notification(&sale(2, "10"), t("2026-12-08T12:00:00"), false);
     assert!(out.is_empty(), "gathered: {out:?}");
 }
+
+#[test]
+fn no_badge_leaves_a_notification_off_the_badge_only_when_its_rule_decides() {
+    let src = r#"
+[[rules]]
+name = "grandes primero"
+kind = "stock_bajo"
+when = "datos.stock <= 0"
+action = "urgent"
+[[rules]]
+name = "sin contador"
+kind = "stock_*"
+action = "no_badge"
+"#;
+    let p = policy(src);
+    assert!(p.hides_from_badge("tienda"));
+    let low = of_kind(1, "stock_bajo");
+    assert!(!p.counts_on_badge(&low));
+    // First match wins: an empty stock is urgent, and counted.
+    let empty = Notification {
+        data: json!({"stock": 0}),
+        ..of_kind(2, "stock_bajo")
+    };
+    assert!(p.counts_on_badge(&empty));
+    assert!(p.counts_on_badge(&sale(3, "10")));
+    // Without a no_badge rule nothing needs matching: the badge is the unread count.
+    assert!(!policy(QUIET).hides_from_badge("tienda"));
+}
+
+/// The evening that [`sleeping_until_each_deadline_misses_nothing`] lives twice.
+const EVENING: &str = r#"
+quiet_hours = [{ from = "22:00", to = "22:30" }]
+[[silence]]
+name = "ventas"
+kind = "nueva_compra"
+after = "45m"
+from = "21:00"
+to = "23:59"
+"#;
+
+enum Step {
+    Arrives(Notification),
+    Snooze(u32, &'static str),
+}
+
+fn evening_script() -> Vec<(Timestamp, Step)> {
+    let at = |civil: &str| t(&format!("2026-12-07T{civil}"));
+    let mut script = vec![(at("21:50:00"), Step::Arrives(sale(1, "150.00")))];
+    // A burst: six within a second.
+    for i in 0..6 {
+        script.push((
+            ms(at("21:52:00"), i * 200),
+            Step::Arrives(sale(20 + i as u32, "10.00")),
+        ));
+    }
+    script.extend([
+        (at("21:55:00"), Step::Snooze(1, "22:40:00")),
+        (at("22:05:00"), Step::Arrives(sale(10, "100.00"))),
+        (at("22:06:00"), Step::Arrives(of_kind(11, "stock_bajo"))),
+        (at("22:10:00"), Step::Arrives(sale(12, "5000.00"))),
+        // 45 min after 22:10 the alarm fired (22:55); this sale re-arms it.
+        (at("23:00:00"), Step::Arrives(sale(13, "20.00"))),
+    ]);
+    script
+}
+
+/// Lives the evening, ticking where `next_tick(policy, now)` says, until 23:10; returns
+/// each decision with when it was made.
+fn live_evening(
+    mut next_tick: impl FnMut(&Policy, Timestamp) -> Timestamp,
+) -> Vec<(Timestamp, Decision)> {
+    let start = t("2026-12-07T21:45:00");
+    let end = t("2026-12-07T23:10:00");
+    let mut p = policy_at(EVENING, Lang::Es, start);
+    let mut script = evening_script().into_iter().peekable();
+    let mut out = Vec::new();
+    let mut now = start;
+    let mut ticks = 0;
+    while now < end {
+        let due = next_tick(&p, now).min(end);
+        let event_at = script.peek().map(|(at, _)| *at).unwrap_or(end);
+        if due <= event_at {
+            assert!(due > now || ticks == 0, "a deadline did not move on: {due}");
+            now = due;
+            ticks += 1;
+            out.extend(p.tick(now).into_iter().map(|d| (now, d)));
+            continue;
+        }
+        now = event_at;
+        // What is due at this instant was ticked first (above), as an embedder would.
+        let Some((_, step)) = script.next() else {
+            continue;
+        };
+        let decisions = match step {
+            Step::Arrives(n) => p.notification(&n, now, false),
+            Step::Snooze(id, until) => {
+                vec![p.snooze(&sale(id, "150.00"), t(&format!("2026-12-07T{until}")))]
+            }
+        };
+        out.extend(decisions.into_iter().map(|d| (now, d)));
+    }
+    out
+}
+
+#[test]
+fn sleeping_until_each_deadline_misses_nothing() {
+    // Ticked every 100 ms (what the shells did) ...
+    let every_100_ms = live_evening(|_, now| ms(now, 100));
+    // ... and only when the policy says something is due: the same decisions at the same
+    // instants, from far fewer ticks.
+    let mut ticks = 0;
+    let at_deadlines = live_evening(|p, now| {
+        ticks += 1;
+        p.next_deadline(now).unwrap_or(Timestamp::MAX).max(now)
+    });
+    assert_eq!(at_deadlines, every_100_ms);
+    assert!(ticks < 40, "{ticks} ticks");
+    // The evening had everything that waits on time in it.
+    let kinds: Vec<String> = every_100_ms
+        .iter()
+        .filter_map(|(at, d)| match d {
+            Decision::Toast(t) => Some(format!(
+                "{} {:?} {}",
+                at.to_zoned(TimeZone::get(TZ).unwrap())
+                    .strftime("%H:%M:%S%.f"),
+                t.kind,
+                t.title
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "21:50:00.4 Single Compra #1",
+            "21:52:01.4 Summary 6 notificaciones nuevas",
+            "22:10:00 Single Compra #12",
+            "22:30:00 Digest Mientras no estabas",
+            "22:40:00 Reminder Recordatorio: Compra #1",
+            "22:55:00 Silence tienda: sin compras desde las 22:10",
+            "23:00:00.4 Single Compra #13",
+        ]
+    );
+}
+
+#[test]
+fn next_deadline_names_what_is_due() {
+    let mut p = policy(EVENING);
+    // 21:00 on Monday: only the alarm waits, 45 min after its watched hours began.
+    let nine = t("2026-12-07T21:00:00");
+    assert_eq!(p.next_deadline(nine), Some(t("2026-12-07T21:45:00")));
+    // Before its hours (08:00, when the policy was made): their start.
+    assert_eq!(
+        p.next_deadline(t("2026-12-07T08:00:00")),
+        Some(t("2026-12-07T21:00:00"))
+    );
+    // A sale gathers for 0.4 s, and re-arms the alarm from then.
+    let _ = p.notification(&sale(1, "10"), nine, false);
+    assert_eq!(p.next_deadline(nine), Some(ms(nine, 400)));
+    let _ = p.tick(ms(nine, 400));
+    assert_eq!(
+        p.next_deadline(ms(nine, 400)),
+        Some(ms(t("2026-12-07T21:45:00"), 0))
+    );
+    // Held in quiet hours: their end.
+    let quiet = t("2026-12-07T22:10:00");
+    let _ = p.notification(&of_kind(2, "stock_bajo"), quiet, false);
+    let _ = p.tick(ms(quiet, 1));
+    assert_eq!(
+        p.next_deadline(ms(quiet, 1)),
+        Some(t("2026-12-07T22:30:00"))
+    );
+    // A snooze due earlier comes first.
+    let _ = p.snooze(&sale(1, "10"), t("2026-12-07T22:20:00"));
+    assert_eq!(
+        p.next_deadline(ms(quiet, 1)),
+        Some(t("2026-12-07T22:20:00"))
+    );
+    // Fired, with nothing held or snoozed: nothing waits on time.
+    let mut q = policy(EVENING);
+    let _ = q.tick(t("2026-12-07T21:45:00"));
+    assert_eq!(q.silent_alarms().len(), 1);
+    assert_eq!(q.next_deadline(t("2026-12-07T21:46:00")), None);
+    // Quiet hours across midnight end the next morning.
+    let mut night = policy(QUIET);
+    let late = t("2026-12-07T23:00:00");
+    assert_eq!(night.next_deadline(late), None);
+    let _ = night.notification(&sale(3, "10"), late, false);
+    assert_eq!(night.next_deadline(late), Some(t("2026-12-08T07:00:00")));
+}
+
+#[test]
+fn new_settings_keep_what_the_old_policy_held() {
+    let start = t("2026-12-07T21:00:00");
+    let mut p = policy_at(EVENING, Lang::Es, start);
+    let quiet = t("2026-12-07T22:05:00");
+    let mut held = p.notification(&sale(10, "100.00"), quiet, false);
+    held.extend(p.notification(&of_kind(11, "stock_bajo"), quiet, false));
+    held.extend(p.notification(&of_kind(12, "devolucion_solicitada"), quiet, false));
+    held.extend(p.tick(ms(quiet, 500)));
+    assert_eq!(
+        held.iter()
+            .filter(|d| matches!(d, Decision::Held { .. }))
+            .count(),
+        3
+    );
+    // The panel saves new rules (returns muted from now on) while three toasts are held.
+    let rebuilt = |src: &str| policy_at(&format!("{EVENING}{src}"), Lang::Es, ms(quiet, 600));
+    let mut next = rebuilt(
+        r#"
+[[rules]]
+name = "sin devoluciones"
+kind = "devolucion_*"
+action = "mute"
+"#,
+    );
+    next.take_over(p);
+    assert_eq!(next.next_deadline(quiet), Some(t("2026-12-07T22:30:00")));
+    let digest = next.tick(t("2026-12-07T22:30:00"));
+    assert_eq!(titles(&digest), ["Mientras no estabas"]);
+    assert_eq!(
+        toasts(&digest)[0].body,
+        "1 compra · $100,00 · 1 aviso de stock bajo"
+    );
+
+    // A burst going on keeps its toast; a gathering batch is still shown; a fired alarm
+    // stays fired.
+    let mut p = policy_at(EVENING, Lang::Es, start);
+    let fired = p.tick(t("2026-12-07T21:45:00"));
+    assert_eq!(titles(&fired).len(), 1);
+    let t0 = t("2026-12-07T21:50:00");
+    for i in 0..5 {
+        let _ = p.notification(&sale(30 + i, "1"), ms(t0, i as i64 * 10), false);
+    }
+    let first = p.tick(ms(t0, 500));
+    let slot = toasts(&first)[0].slot;
+    let _ = p.notification(&sale(40, "1"), ms(t0, 1000), false);
+    let mut next = rebuilt("");
+    next.take_over(p);
+    let grown = next.tick(ms(t0, 1500));
+    let update = toasts(&grown);
+    assert_eq!(
+        (update[0].slot, update[0].replaces, update[0].title.as_str()),
+        (slot, true, "6 notificaciones nuevas")
+    );
+    assert_eq!(next.silent_alarms().len(), 0, "re-armed by the sales");
+    let mut q = policy_at(EVENING, Lang::Es, start);
+    let _ = q.tick(t("2026-12-07T21:45:00"));
+    let mut next = rebuilt("");
+    next.take_over(q);
+    assert_eq!(next.silent_alarms(), [("tienda".into(), "ventas".into())]);
+    assert!(next.tick(t("2026-12-07T23:00:00")).is_empty(), "fired once");
+}
