@@ -23,6 +23,8 @@ mod shell;
 mod toasts;
 mod tray;
 pub mod urls;
+#[cfg(any(target_os = "windows", test))]
+mod wintoast;
 
 use std::sync::Arc;
 

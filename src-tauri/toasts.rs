@@ -168,6 +168,7 @@ fn run(
 
 /// Shows one toast, or updates the one of `replaces`; the daemon's id where the platform has
 /// one (freedesktop).
+#[cfg(not(target_os = "windows"))]
 fn show(
     ctx: &Context,
     toast: &Toast,
@@ -177,17 +178,13 @@ fn show(
     let look = look(toast, ctx);
     let mut n = notify_rust::Notification::new();
     n.appname("Aviso");
-    #[cfg(target_os = "windows")]
-    n.app_id(crate::app_id::APP_USER_MODEL_ID);
     if let Some(icon) = &ctx.icon {
         n.icon(icon);
     }
     n.summary(&look.summary);
     n.body(&look.body);
     // The buttons, "Recordar en 1 h" among them: freedesktop actions on Linux (dunst shows
-    // them in its menu; tests/desktop/evening.rs presses one there); on Windows
-    // notify-rust makes each a toast button whose activation comes back as its key, the
-    // same `Action` (not run anywhere: Wine has no WinRT toasts, README "Platforms").
+    // them in its menu; tests/desktop/evening.rs presses one there).
     for (key, label) in &look.actions {
         n.action(key, label);
     }
@@ -226,30 +223,6 @@ fn show(
             }
         }
     }
-    #[cfg(target_os = "windows")]
-    {
-        // notify-rust maps Critical to the toast's Reminder scenario (it stays until
-        // dismissed). A sound name that is not one of Windows' own would make the toast
-        // silent, so a rule's freedesktop sound plays as the default sound here.
-        if look.urgency == Urgency::Critical {
-            n.urgency(notify_rust::Urgency::Critical);
-        }
-        if look.sound.is_some() {
-            n.sound_name(SOUND);
-        }
-        // Microsoft's way to update a toast in place is to show one with the same `Tag`
-        // and `Group` (ToastNotification.Tag/Group), which replaces the earlier one in
-        // the Action Center. notify-rust 4.19 builds its WinRT toast (through
-        // tauri-winrt-notification) without a tag or group and ignores `id()` on Windows,
-        // so it cannot do that: a burst's update here is a new toast (without sound: the
-        // policy marks updates silent). With tag/group exposed, `toast.slot` is the tag.
-        let _ = replaces;
-        match n.show() {
-            Ok(handle) => wait_for_click(handle, look.target, on_action),
-            Err(e) => tracing::warn!("cannot show a notification: {e}"),
-        }
-        None
-    }
     #[cfg(target_os = "macos")]
     {
         let _ = (replaces, &on_action);
@@ -261,6 +234,57 @@ fn show(
         }
         None
     }
+}
+
+/// Windows: a WinRT toast of our own (`wintoast`), tagged with its policy slot, so an
+/// update (a live burst's growing count) replaces the slot's toast in place, which
+/// notify-rust cannot do there. Its buttons and body click come back as the same responses
+/// as on Linux. Not run anywhere: Wine has no WinRT toasts (README, "Platforms").
+#[cfg(target_os = "windows")]
+fn show(
+    ctx: &Context,
+    toast: &Toast,
+    _replaces: Option<u32>,
+    on_action: impl Fn(Action) + Send + 'static,
+) -> Option<u32> {
+    use std::sync::OnceLock;
+    // This run of the app, for the tags (see `wintoast::tag`).
+    static RUN: OnceLock<u64> = OnceLock::new();
+    let run = *RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    let look = look(toast, ctx);
+    let spec = crate::wintoast::Spec {
+        title: &look.summary,
+        // Windows shows text, not markup: the policy's text, unescaped.
+        body: &toast.body,
+        buttons: look
+            .actions
+            .iter()
+            .filter(|(key, _)| *key != "default")
+            .map(|(key, label)| (*key, *label))
+            .collect(),
+        urgent: look.urgency == Urgency::Critical,
+        sound: look.sound.is_some(),
+        logo: ctx.icon.as_deref(),
+    };
+    let target = look.target.clone();
+    let shown = crate::wintoast::show(
+        &crate::wintoast::xml(&spec),
+        &crate::wintoast::tag(run, toast.slot),
+        move |response| {
+            tracing::info!(?response, "toast response");
+            if let Some(a) = chosen(&response, &target) {
+                on_action(a);
+            }
+        },
+    );
+    if let Err(e) = shown {
+        tracing::warn!("cannot show a notification: {e}");
+    }
+    None
 }
 
 /// What a response to a toast asks for. A click on the body is `Default` (D-Bus's
@@ -293,10 +317,9 @@ fn chosen(
     }
 }
 
-/// Linux: the daemon reports the click on D-Bus. Windows: the toast's `Activated` event
-/// (WinRT, in this process while it runs; notify-rust forwards it). Either way, wait for
-/// it on a thread of its own, which ends when the toast is clicked or closed.
-#[cfg(not(target_os = "macos"))]
+/// Linux: the daemon reports the click on D-Bus; wait for it on a thread of its own, which
+/// ends when the toast is clicked or closed. (Windows: `wintoast::show`'s handler.)
+#[cfg(all(unix, not(target_os = "macos")))]
 fn wait_for_click(
     handle: notify_rust::NotificationHandle,
     target: Option<(String, String)>,
