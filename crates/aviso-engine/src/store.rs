@@ -241,6 +241,9 @@ pub struct Store {
     held: Mutex<Held>,
     /// Nudges the checkpoint thread after a commit; dropping it stops the thread.
     checkpoints: Option<mpsc::Sender<()>>,
+    /// Notifications left out of the search index before a write indexes them
+    /// ([`search::INDEX_BATCH`]; tests set 1 to index each at once).
+    search_batch: usize,
 }
 
 impl Store {
@@ -275,6 +278,7 @@ impl Store {
             writable: AtomicBool::new(writable),
             held: Mutex::default(),
             checkpoints: Some(spawn_checkpoints(path.to_path_buf())),
+            search_batch: search::INDEX_BATCH,
         })
     }
 
@@ -287,6 +291,7 @@ impl Store {
             writable: AtomicBool::new(true),
             held: Mutex::default(),
             checkpoints: None,
+            search_batch: search::INDEX_BATCH,
         })
     }
 
@@ -306,7 +311,7 @@ impl Store {
     fn write<T>(&self, held: &mut Held, f: impl Fn(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let attempt = |conn: &mut Connection| -> Result<T> {
             let tx = conn.transaction()?;
-            write_held(&tx, held)?;
+            write_held(&tx, held, self.search_batch)?;
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
@@ -373,11 +378,13 @@ impl Store {
             ))?;
             for n in items {
                 if insert_row(&mut insert, n)? == 1 {
-                    search::index_row(tx, tx.last_insert_rowid(), n)?;
                     out.new.push(n.clone());
                 } else if n.read && read_elsewhere.execute(params![n.account, n.id])? == 1 {
                     out.read_elsewhere.push(n.id.clone());
                 }
+            }
+            if !out.new.is_empty() {
+                search::catch_up(tx, self.search_batch)?;
             }
             Ok(out)
         });
@@ -617,7 +624,14 @@ impl Store {
         let held = self.held();
         let conn = self.conn();
         let expression = search::fts_expression(&terms);
-        let found = search::newest_matches(&conn, &expression, q, UNREAD_LISTED, now_us())?;
+        let now = now_us();
+        let mut found = search::newest_matches(&conn, &expression, q, UNREAD_LISTED, now)?;
+        let unindexed = search::unindexed_matches(&conn, &terms, q, UNREAD_LISTED, now)?;
+        if !unindexed.is_empty() {
+            found.extend(unindexed);
+            found.sort_by(|a, b| (b.1, &b.2).cmp(&(a.1, &a.2)));
+            found.truncate(q.limit);
+        }
         let mut get = conn.prepare_cached(
             "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
                     n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
@@ -1000,7 +1014,7 @@ fn spawn_checkpoints(path: PathBuf) -> mpsc::Sender<()> {
 }
 
 /// Writes what is held, inside the caller's transaction.
-fn write_held(tx: &Transaction<'_>, held: &Held) -> Result<()> {
+fn write_held(tx: &Transaction<'_>, held: &Held, search_batch: usize) -> Result<()> {
     if held.is_empty() {
         return Ok(());
     }
@@ -1014,12 +1028,11 @@ fn write_held(tx: &Transaction<'_>, held: &Held) -> Result<()> {
         "UPDATE notifications SET read = 1 WHERE account = ?1 AND id = ?2 AND read = 0",
     )?;
     for n in &held.items {
-        if insert_row(&mut insert, n)? == 1 {
-            search::index_row(tx, tx.last_insert_rowid(), n)?;
-        } else if n.read {
+        if insert_row(&mut insert, n)? == 0 && n.read {
             keep_read.execute(params![n.account, n.id])?;
         }
     }
+    search::catch_up(tx, search_batch)?;
     for (account, (cursor, etag)) in &held.cursors {
         save_cursor(tx, account, cursor, etag.as_deref())?;
     }
