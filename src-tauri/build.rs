@@ -8,6 +8,7 @@ use std::process::Command;
 const COMMANDS: &[&str] = &[
     "get_accounts",
     "list_notifications",
+    "search_notifications",
     "mark_read",
     "mark_all_read",
     "open_notification",

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aviso_engine::auth::AuthError;
 use aviso_engine::policy::PolicyConfig;
-use aviso_engine::store::ListQuery;
+use aviso_engine::store::{ListQuery, SearchQuery, Segment};
 use aviso_engine::{EngineError, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -94,6 +94,55 @@ pub fn list_notifications(
         .store()
         .list(&query)
         .map_err(|e| IpcError::new("storage", e.to_string()))
+}
+
+/// A search hit as the panel renders it: the notification, and its title and body cut into
+/// matched and plain pieces (text, never markup).
+#[derive(Debug, Serialize)]
+pub struct SearchHit {
+    notification: Notification,
+    highlights: Highlights,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Highlights {
+    title: Vec<Segment>,
+    body: Vec<Segment>,
+}
+
+/// Full-text search of the store, newest first. Off the main thread: a query runs as the
+/// person types.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn search_notifications(
+    shell: Shared<'_>,
+    query: String,
+    filter: String,
+    account: Option<String>,
+    before: Option<Cursor>,
+    limit: usize,
+) -> Result<Vec<SearchHit>, IpcError> {
+    let store = shell.engine.store().clone();
+    let query = SearchQuery {
+        text: query,
+        account,
+        unread_only: filter == "unread",
+        before: before.map(|c| (c.created_at, c.id)),
+        limit: limit.clamp(1, 500),
+    };
+    let hits = tauri::async_runtime::spawn_blocking(move || store.search(&query))
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?
+        .map_err(|e| IpcError::new("storage", e.to_string()))?;
+    Ok(hits
+        .into_iter()
+        .map(|hit| SearchHit {
+            highlights: Highlights {
+                title: hit.title_segments(),
+                body: hit.body_segments(),
+            },
+            notification: hit.notification,
+        })
+        .collect())
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -112,6 +112,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::get_accounts,
             commands::list_notifications,
+            commands::search_notifications,
             commands::mark_read,
             commands::mark_all_read,
             commands::open_notification,

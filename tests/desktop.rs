@@ -475,6 +475,33 @@ async fn the_desktop_app_end_to_end() {
         1,
         "one toast at arrival, one reminder: {reminders:?}"
     );
+
+    // Search, through the shell's command and the engine's index: "cafe" finds "café" (its
+    // accent ignored) and marks it in the row as text; Esc gives the list back.
+    let search = c
+        .find(Locator::Css("input[data-action=search]"))
+        .await
+        .unwrap();
+    search.send_keys("cafe").await.unwrap();
+    let marked = format!("{row} .title mark");
+    wait_until_async(10, "the search hit with its match marked", || async {
+        exists(&c, &marked).await.then_some(())
+    })
+    .await;
+    assert_eq!(text_of(&c, &marked).await, "café");
+    assert_eq!(
+        text_of(&c, &format!("{row} .title")).await,
+        "Stock bajo: café"
+    );
+    search
+        .send_keys(&char::from(fantoccini::key::Key::Escape).to_string())
+        .await
+        .unwrap();
+    wait_until_async(10, "the list back, unmarked", || async {
+        (!exists(&c, &marked).await && exists(&c, &row).await).then_some(())
+    })
+    .await;
+
     c.find(Locator::Css("button[data-action=mark-all]"))
         .await
         .unwrap()

@@ -10,7 +10,7 @@ use aviso_engine::credentials::Credentials;
 use aviso_engine::dirs::Dirs;
 use aviso_engine::engine::{flush_outbox_once, http_client};
 use aviso_engine::policy::{self, Account, Clock, Lang, Policy, PolicyConfig};
-use aviso_engine::store::{ListQuery, Store};
+use aviso_engine::store::{ListQuery, SearchQuery, Segment, Store};
 use aviso_engine::{AccountSpec, Engine, EngineEvent, EngineOptions, Profile, Secret};
 use tokio::sync::mpsc;
 
@@ -119,6 +119,90 @@ pub fn list(account: Option<&str>, unread_only: bool, json: bool, limit: usize) 
         }
     }
     Ok(())
+}
+
+/// `search QUERY`: the newest stored notifications that match, as `list` prints them, the
+/// matched parts in bold red on a terminal (as grep marks them); with `--json`, one object
+/// per hit: the notification's fields plus `highlights` (README, "The JSON lines of
+/// `aviso-cli list` and `search`").
+pub fn search(
+    text: &str,
+    account: Option<String>,
+    unread_only: bool,
+    json: bool,
+    limit: usize,
+) -> Result<()> {
+    let lang = Lang::from_env();
+    let hits = open_store()?.search(&SearchQuery {
+        text: text.to_string(),
+        account,
+        unread_only,
+        before: None,
+        limit,
+    })?;
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = stdout.lock();
+    for hit in &hits {
+        if json {
+            let mut line = serde_json::to_value(&hit.notification)?;
+            line["highlights"] = serde_json::json!({
+                "title": hit.title_segments(),
+                "body": hit.body_segments(),
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            let n = &hit.notification;
+            let mark = if n.read { ' ' } else { '•' };
+            writeln!(
+                out,
+                "{mark} {}  [{}] {} — {}  ({}#{})",
+                n.created_at,
+                one_line(&n.kind),
+                marked(&hit.title_segments(), color),
+                marked(&hit.body_segments(), color),
+                one_line(&n.account),
+                one_line(&n.id)
+            )?;
+        }
+    }
+    if hits.is_empty() && !json {
+        let has_words = text.chars().any(char::is_alphanumeric);
+        match (has_words, lang) {
+            (true, Lang::Es) => writeln!(out, "Sin resultados para «{}»", one_line(text))?,
+            (true, Lang::En) => writeln!(out, "No results for “{}”", one_line(text))?,
+            (false, Lang::Es) => writeln!(
+                out,
+                "La búsqueda no tiene palabras: escribe letras o números"
+            )?,
+            (false, Lang::En) => writeln!(out, "The query has no words: type letters or digits")?,
+        }
+    }
+    Ok(())
+}
+
+/// A notification's text on one terminal line: control characters (line breaks, escape
+/// sequences a hostile server could send) become spaces.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Segments joined on one line, the matched ones in bold red when `color`.
+fn marked(segments: &[Segment], color: bool) -> String {
+    let mut line = String::new();
+    for s in segments {
+        let text = one_line(&s.text);
+        if s.matched && color {
+            line.push_str("\x1b[1;31m");
+            line.push_str(&text);
+            line.push_str("\x1b[0m");
+        } else {
+            line.push_str(&text);
+        }
+    }
+    line
 }
 
 pub fn profiles() -> Result<()> {

@@ -73,6 +73,23 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Search stored notifications (no network): title, body and payload values, case and
+    /// accents ignored, each word a prefix; newest first.
+    Search {
+        /// Words to find ("perez", "devolucion 1042"); all are required.
+        #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+        query: Vec<String>,
+        #[arg(long)]
+        account: Option<String>,
+        /// Only unread notifications (as the unread list: snoozed ones left out).
+        #[arg(long)]
+        unread: bool,
+        /// One JSON object per hit: the notification and its highlighted pieces.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Mark notifications read (queued and retried if the server is down).
     MarkRead {
         #[command(flatten)]
@@ -159,6 +176,13 @@ fn main() {
             json,
             limit,
         } => commands::list(account.as_deref(), unread, json, limit),
+        Command::Search {
+            query,
+            account,
+            unread,
+            json,
+            limit,
+        } => commands::search(&query.join(" "), account, unread, json, limit),
         Command::Profiles => commands::profiles(),
         Command::Profile {
             command: ProfileCommand::Show { name },

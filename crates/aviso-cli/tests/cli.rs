@@ -21,6 +21,8 @@ struct Env {
     dir: ArtifactDir,
     tokens: Option<(String, String)>,
     runs: usize,
+    /// `LANG` for the commands (LC_ALL and LC_MESSAGES unset); inherited when `None`.
+    lang: Option<&'static str>,
 }
 
 impl Env {
@@ -31,6 +33,7 @@ impl Env {
             dir,
             tokens: None,
             runs: 0,
+            lang: None,
         }
     }
 
@@ -55,6 +58,11 @@ impl Env {
         if let Some((access, refresh)) = &self.tokens {
             cmd.env("AVISO_TOKEN", access)
                 .env("AVISO_REFRESH_TOKEN", refresh);
+        }
+        if let Some(lang) = self.lang {
+            cmd.env("LANG", lang)
+                .env_remove("LC_ALL")
+                .env_remove("LC_MESSAGES");
         }
         cmd
     }
@@ -474,6 +482,163 @@ fn bad_arguments_are_clear_errors() {
     );
     assert!(!ok);
     assert!(env.stderr_of_last_run().contains("KEY=VALUE"));
+}
+
+/// `aviso-cli search` over what `watch` stored from the demo backend for two accounts: found
+/// without accents or case, by prefix, in the payload; the account and unread filters; the
+/// documented JSON lines with their highlighted pieces; text lines; query syntax taken as
+/// text; messages in Spanish and English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_stored_notifications_as_documented_json_lines_and_text() {
+    let server = demo().await;
+    let control = server.control();
+    let mut env = Env::new("cli-search");
+    env.tokens = Some(login_tokens(&server.http_url()).await);
+    let url = server.http_url();
+    let profile = env.profile();
+    let spec = |titulo: &str, mensaje: &str, datos: Value| EmitSpec {
+        tipo: Some("devolucion_solicitada".into()),
+        titulo: Some(titulo.into()),
+        mensaje: Some(mensaje.into()),
+        datos: Some(datos),
+        ..EmitSpec::default()
+    };
+    let mut ids = control.emit(
+        1,
+        &spec(
+            "Devolución solicitada",
+            "Ana Pérez pidió devolver «Silla ergonómica» (compra #1042)",
+            serde_json::json!({"cliente": "Zoila Quispe", "compra_id": 1042}),
+        ),
+    );
+    ids.extend(control.emit(
+        1,
+        &spec(
+            "Nueva Compra Realizada",
+            "Cliente Luis PEREZ realizó compra #1043 por $350.00",
+            serde_json::json!({"compra_id": 1043}),
+        ),
+    ));
+    ids.extend(control.emit(
+        1,
+        &spec("Stock bajo", "Quedan 2 unidades", serde_json::json!({})),
+    ));
+    // Two accounts on the same server: each stores the three.
+    for name in ["tienda", "otra"] {
+        let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", name]);
+        watch.wait_ids(10, &ids);
+        watch.stop();
+    }
+    let mut mark = vec!["mark-read", "--server", &url, "--profile", &profile];
+    mark.extend(["--name", "tienda", "2"]);
+    let (ok, out) = env.run(&mark, None);
+    assert!(ok, "{out}");
+
+    let lines = |out: &str| -> Vec<Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+            .collect()
+    };
+    let keys = |hits: &[Value]| -> Vec<String> {
+        hits.iter()
+            .map(|h| {
+                format!(
+                    "{}#{}",
+                    h["account"].as_str().unwrap(),
+                    h["id"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let (ok, out) = env.run(&["search", "perez", "--account", "tienda", "--json"], None);
+    assert!(ok, "{out}");
+    let hits = lines(&out);
+    assert_eq!(keys(&hits), ["tienda#2", "tienda#1"], "newest first");
+    let first = &hits[1];
+    for key in ["id", "kind", "title", "body", "created_at"] {
+        assert!(first[key].is_string(), "{key} in {first}");
+    }
+    assert_eq!(first["read"], false);
+    assert_eq!(first["data"]["compra_id"], 1042);
+    assert_eq!(
+        first["highlights"],
+        serde_json::json!({
+            "title": [{"text": "Devolución solicitada", "match": false}],
+            "body": [
+                {"text": "Ana ", "match": false},
+                {"text": "Pérez", "match": true},
+                {"text": " pidió devolver «Silla ergonómica» (compra #1042)", "match": false}
+            ]
+        })
+    );
+    assert_eq!(hits[0]["read"], true);
+    assert_eq!(
+        hits[0]["highlights"]["body"][1],
+        serde_json::json!({"text": "PEREZ", "match": true})
+    );
+
+    // Accents, case and prefixes; both accounts without --account; the payload. (The two
+    // accounts' copies have the same time and id: their order is the list's, either.)
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let (_, out) = env.run(&["search", "DEVOLUCIÓN", "sill", "--json"], None);
+    assert_eq!(sorted(keys(&lines(&out))), ["otra#1", "tienda#1"]);
+    let (_, out) = env.run(&["search", "quispe", "--json"], None);
+    assert_eq!(sorted(keys(&lines(&out))), ["otra#1", "tienda#1"]);
+    let (_, out) = env.run(&["search", "perez", "--unread", "--json"], None);
+    let unread = keys(&lines(&out));
+    assert_eq!(unread[0], "otra#2", "tienda#2 is read");
+    assert_eq!(sorted(unread), ["otra#1", "otra#2", "tienda#1"]);
+    let (_, out) = env.run(&["search", "per", "--limit", "1", "--json"], None);
+    assert_eq!(lines(&out).len(), 1);
+    // Query syntax is text: no error, found as words.
+    let query = ["\"compra", "-1043*", "(por)", "real:", "NOT"];
+    let (ok, out) = env.run(&[&["search", "--json", "--"][..], &query].concat(), None);
+    assert!(
+        ok && out.is_empty(),
+        "NOT is a word that is not there: {out}"
+    );
+    let (ok, out) = env.run(
+        &[&["search", "--json", "--"][..], &query[..4]].concat(),
+        None,
+    );
+    assert!(ok, "{}", env.stderr_of_last_run());
+    assert_eq!(sorted(keys(&lines(&out))), ["otra#2", "tienda#2"]);
+
+    // Text lines, as `list` prints them (no colour: not a terminal).
+    let (ok, out) = env.run(&["search", "perez", "--account", "otra"], None);
+    assert!(ok);
+    let text: Vec<&str> = out.lines().collect();
+    assert_eq!(text.len(), 2, "{out}");
+    assert!(text[1].starts_with("• "), "{out}");
+    assert!(
+        text[1].ends_with(
+            "[devolucion_solicitada] Devolución solicitada — Ana Pérez pidió devolver «Silla ergonómica» (compra #1042)  (otra#1)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains('\x1b'), "no escape sequences into a pipe");
+
+    // Nothing found, or nothing to look for: said in the user's language.
+    for (lang, none, no_words) in [
+        (
+            "es_BO.UTF-8",
+            "Sin resultados para «zzz»",
+            "La búsqueda no tiene palabras",
+        ),
+        ("C", "No results for “zzz”", "The query has no words"),
+    ] {
+        env.lang = Some(lang);
+        let (ok, out) = env.run(&["search", "zzz"], None);
+        assert!(ok && out.trim() == none, "{lang}: {out}");
+        let (ok, out) = env.run(&["search", "\"", "*", ":"], None);
+        assert!(ok && out.starts_with(no_words), "{lang}: {out}");
+        let (ok, out) = env.run(&["search", "zzz", "--json"], None);
+        assert!(ok && out.is_empty(), "{lang}: no line in JSON: {out}");
+    }
+    record_issued_tokens(&control);
 }
 
 /// Whether this run has the desktop session of `scripts/test` (D-Bus, gnome-keyring). There,

@@ -17,7 +17,8 @@
 //! - [`rest`]: the REST side (list after cursor, mark read, unread count).
 //! - [`catchup`]: REST catch-up after the persisted cursor.
 //! - [`outbox`]: queued mark-reads, retried until the server confirms.
-//! - [`store`]: SQLite: notifications, read state, cursors, outbox, snoozes.
+//! - [`store`]: SQLite: notifications, read state, cursors, outbox, snoozes, and full-text
+//!   search over them ([`store::search`]).
 //! - [`policy`]: the pure attention policy (rules, quiet hours, bursts, digests, snooze,
 //!   silence alarms) whose decisions the shell and the CLI render as toasts.
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.

@@ -31,6 +31,8 @@
 //!   place when opened ([`migrate`]).
 //! - **A corrupt file is moved aside** (`aviso.db.corrupt-<unix time>`) and a new one is
 //!   created; the catch-up then refills it from the server, since the cursor went with it.
+//! - **Search** ([`Store::search`]) is an FTS5 index kept in step by triggers; see
+//!   [`search`] for the tokenizer, the highlights and the order.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -42,6 +44,9 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use crate::frame::time_micros;
 use crate::model::Notification;
+
+pub mod search;
+pub use search::{segments, SearchHit, SearchQuery, Segment};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS notifications (
@@ -87,15 +92,19 @@ CREATE TABLE IF NOT EXISTS outbox (
 ";
 
 /// Schema upgrades, in order: `MIGRATIONS[i]` takes a file from `user_version` i to i + 1.
-/// Version 0 is the schema above as it was before snoozes (issue #13).
-const MIGRATIONS: &[&str] = &["
+/// Version 0 is the schema above as it was before snoozes (issue #13); version 1 has no
+/// search index (issue #14: the step builds it from the notifications already stored).
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE IF NOT EXISTS snoozes (
     account TEXT NOT NULL,
     id TEXT NOT NULL,
     until_us INTEGER NOT NULL,
     PRIMARY KEY (account, id)
 );
-"];
+",
+    search::SCHEMA,
+];
 
 /// Now, in the microseconds `snoozes.until_us` holds.
 fn now_us() -> i64 {
@@ -108,6 +117,14 @@ fn now_us() -> i64 {
 /// Unread, for a row aliased `n`: not read, and stored after its account's mark.
 const UNREAD: &str =
     "n.read = 0 AND n.rowid > IFNULL((SELECT upto FROM read_marks r WHERE r.account = n.account), 0)";
+
+/// In the unread list, for a row aliased `n` joined with its account's mark `m`, with the
+/// time now as parameter `?6`: unread and not snoozed. (A join, not the UNREAD subquery:
+/// the mark is then looked up once per row cheaply, which matters while a fresh mark still
+/// covers many unread rows.)
+const UNREAD_LISTED: &str = "n.read = 0 AND n.rowid > IFNULL(m.upto, 0)
+    AND NOT EXISTS (SELECT 1 FROM snoozes s
+                    WHERE s.account = n.account AND s.id = n.id AND s.until_us > ?6)";
 
 /// The WAL size (pages) at which a commit checkpoints by itself: a backstop only, the
 /// checkpoint thread keeps the WAL far smaller.
@@ -224,6 +241,9 @@ pub struct Store {
     held: Mutex<Held>,
     /// Nudges the checkpoint thread after a commit; dropping it stops the thread.
     checkpoints: Option<mpsc::Sender<()>>,
+    /// Notifications left out of the search index before a write indexes them
+    /// ([`search::INDEX_BATCH`]; tests set 1 to index each at once).
+    search_batch: usize,
 }
 
 impl Store {
@@ -258,6 +278,7 @@ impl Store {
             writable: AtomicBool::new(writable),
             held: Mutex::default(),
             checkpoints: Some(spawn_checkpoints(path.to_path_buf())),
+            search_batch: search::INDEX_BATCH,
         })
     }
 
@@ -270,6 +291,7 @@ impl Store {
             writable: AtomicBool::new(true),
             held: Mutex::default(),
             checkpoints: None,
+            search_batch: search::INDEX_BATCH,
         })
     }
 
@@ -289,7 +311,7 @@ impl Store {
     fn write<T>(&self, held: &mut Held, f: impl Fn(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let attempt = |conn: &mut Connection| -> Result<T> {
             let tx = conn.transaction()?;
-            write_held(&tx, held)?;
+            write_held(&tx, held, self.search_batch)?;
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
@@ -360,6 +382,9 @@ impl Store {
                 } else if n.read && read_elsewhere.execute(params![n.account, n.id])? == 1 {
                     out.read_elsewhere.push(n.id.clone());
                 }
+            }
+            if !out.new.is_empty() {
+                search::catch_up(tx, self.search_batch)?;
             }
             Ok(out)
         });
@@ -548,20 +573,15 @@ impl Store {
             Some((t, id)) => (Some(time_micros(t)), Some(id.clone())),
             None => (None, None),
         };
-        let mut stmt = conn.prepare_cached(
-            // A join, not the UNREAD subquery: the mark is then looked up once per row
-            // cheaply, which matters while a fresh mark still covers many unread rows.
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
                     n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
              FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
              WHERE (?1 IS NULL OR n.account = ?1)
-               AND (?2 = 0 OR (n.read = 0 AND n.rowid > IFNULL(m.upto, 0)
-                               AND NOT EXISTS (SELECT 1 FROM snoozes s
-                                               WHERE s.account = n.account AND s.id = n.id
-                                                 AND s.until_us > ?6)))
+               AND (?2 = 0 OR ({UNREAD_LISTED}))
                AND (?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))
-             ORDER BY n.created_us DESC, n.id DESC LIMIT ?5",
-        )?;
+             ORDER BY n.created_us DESC, n.id DESC LIMIT ?5"
+        ))?;
         let rows = stmt.query_map(
             params![
                 q.account,
@@ -591,6 +611,61 @@ impl Store {
         out.sort_by_key(|n| std::cmp::Reverse(order(n)));
         out.truncate(q.limit);
         Ok(out)
+    }
+
+    /// The newest notifications that match `q.text` (every word as a prefix, in the title,
+    /// the body or the payload's values; case and accents ignored), with where they match.
+    /// A query with no word (empty, or only punctuation) finds nothing.
+    pub fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        let terms = search::terms(&q.text);
+        if terms.is_empty() || q.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let held = self.held();
+        let conn = self.conn();
+        let expression = search::fts_expression(&terms);
+        let now = now_us();
+        let mut found = search::newest_matches(&conn, &expression, q, UNREAD_LISTED, now)?;
+        let unindexed = search::unindexed_matches(&conn, &terms, q, UNREAD_LISTED, now)?;
+        if !unindexed.is_empty() {
+            found.extend(unindexed);
+            found.sort_by(|a, b| (b.1, &b.2).cmp(&(a.1, &a.2)));
+            found.truncate(q.limit);
+        }
+        let mut get = conn.prepare_cached(
+            "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
+                    n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
+             FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
+             WHERE n.rowid = ?1",
+        )?;
+        let mut items = Vec::with_capacity(found.len());
+        for (rowid, ..) in found {
+            items.push(get.query_row([rowid], row_to_notification)?);
+        }
+        if !held.items.is_empty() {
+            let order = |n: &Notification| (time_micros(&n.created_at), n.id.clone());
+            let before = q
+                .before
+                .as_ref()
+                .map(|(t, id)| (time_micros(t), id.clone()));
+            items.extend(
+                held.of(q.account.as_deref())
+                    .filter(|n| !q.unread_only || !n.read)
+                    .filter(|n| before.as_ref().is_none_or(|b| order(n) < *b))
+                    .filter(|n| search::matches(n, &terms))
+                    .cloned(),
+            );
+            items.sort_by_key(|n| std::cmp::Reverse(order(n)));
+            items.truncate(q.limit);
+        }
+        Ok(items
+            .into_iter()
+            .map(|n| SearchHit {
+                title: search::highlight(&n.title, &terms),
+                body: search::highlight(&n.body, &terms),
+                notification: n,
+            })
+            .collect())
     }
 
     pub fn get(&self, account: &str, id: &str) -> Result<Option<Notification>> {
@@ -827,6 +902,14 @@ fn open_read_only(path: &Path) -> Result<Connection> {
                     )
                     .is_ok())
     };
+    // Nor can a file from before search: its index is built in memory from what it holds.
+    let usable = |conn: &Connection| {
+        usable(conn)
+            && (conn
+                .prepare("SELECT rowid FROM main.notifications_fts LIMIT 0")
+                .is_ok()
+                || conn.execute_batch(search::TEMP_INDEX).is_ok())
+    };
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if let Ok(conn) = Connection::open_with_flags(path, flags) {
         if usable(&conn) {
@@ -931,19 +1014,25 @@ fn spawn_checkpoints(path: PathBuf) -> mpsc::Sender<()> {
 }
 
 /// Writes what is held, inside the caller's transaction.
-fn write_held(tx: &Transaction<'_>, held: &Held) -> Result<()> {
+fn write_held(tx: &Transaction<'_>, held: &Held, search_batch: usize) -> Result<()> {
     if held.is_empty() {
         return Ok(());
     }
     let mut insert = tx.prepare_cached(
-        "INSERT INTO notifications
+        "INSERT OR IGNORE INTO notifications
          (account, id, kind, title, body, url, created_at, created_us, read, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (account, id) DO UPDATE SET read = MAX(read, excluded.read)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    // Stored meanwhile by another process: only a read flag to bring along.
+    let mut keep_read = tx.prepare_cached(
+        "UPDATE notifications SET read = 1 WHERE account = ?1 AND id = ?2 AND read = 0",
     )?;
     for n in &held.items {
-        insert_row(&mut insert, n)?;
+        if insert_row(&mut insert, n)? == 0 && n.read {
+            keep_read.execute(params![n.account, n.id])?;
+        }
     }
+    search::catch_up(tx, search_batch)?;
     for (account, (cursor, etag)) in &held.cursors {
         save_cursor(tx, account, cursor, etag.as_deref())?;
     }

@@ -9,6 +9,8 @@ import type {
   IpcError,
   Notification,
   PolicyConfig,
+  SearchHit,
+  Segment,
   Settings,
 } from "../../src/lib/types";
 import { makeNotification } from "./data";
@@ -138,6 +140,60 @@ function list(filter: Filter, before: Cursor | null, limit: number): Notificatio
   return page;
 }
 
+/**
+ * The engine's search, as far as the panel can tell: words folded (case and accents dropped), each query word a
+ * prefix of some word of the title, body or payload values, newest first, the matched prefixes as segments. (The
+ * engine's own rules are tested in the engine; this only has to answer like it.)
+ */
+const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
+
+function cut(text: string, terms: string[]): Segment[] {
+  const segments: Segment[] = [];
+  let at = 0;
+  for (const word of text.matchAll(WORD)) {
+    const folded = fold(word[0]);
+    const covered = Math.max(0, ...terms.filter((t) => folded.startsWith(t)).map((t) => t.length));
+    if (covered === 0) continue;
+    // Original chars until the folded prefix is covered.
+    let end = 0;
+    while (end < word[0].length && fold(word[0].slice(0, end)).length < covered) end++;
+    const start = word.index;
+    if (start > at) segments.push({ text: text.slice(at, start), match: false });
+    segments.push({ text: text.slice(start, start + end), match: true });
+    at = start + end;
+  }
+  if (at < text.length) segments.push({ text: text.slice(at), match: false });
+  return segments;
+}
+
+function payloadText(data: unknown): string {
+  if (typeof data === "string" || typeof data === "number") return String(data);
+  if (Array.isArray(data)) return data.map(payloadText).join(" ");
+  if (data && typeof data === "object") return Object.values(data).map(payloadText).join(" ");
+  return "";
+}
+
+function search(query: string, filter: Filter, account: string | null, limit: number): SearchHit[] {
+  const terms = [...query.matchAll(WORD)].map((m) => fold(m[0]));
+  if (terms.length === 0) return [];
+  const hits: SearchHit[] = [];
+  for (const n of store) {
+    if (hits.length >= limit) break;
+    if (account !== null && n.account !== account) continue;
+    if (filter === "unread" && (n.read || snoozed.has(snoozeKey(n.account, n.id)))) continue;
+    const words = [n.title, n.body, payloadText(n.data)].flatMap((t) =>
+      [...t.matchAll(WORD)].map((m) => fold(m[0])),
+    );
+    if (!terms.every((t) => words.some((w) => w.startsWith(t)))) continue;
+    hits.push({
+      notification: { ...n },
+      highlights: { title: cut(n.title, terms), body: cut(n.body, terms) },
+    });
+  }
+  return hits;
+}
+
 function handle(cmd: string, args: Record<string, unknown>): unknown {
   const failure = scenario.failures?.[cmd];
   if (failure) return fail(failure);
@@ -146,6 +202,13 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return accounts.map((a) => ({ ...a }));
     case "list_notifications":
       return list(args.filter as Filter, args.before as Cursor | null, args.limit as number);
+    case "search_notifications":
+      return search(
+        args.query as string,
+        args.filter as Filter,
+        args.account as string | null,
+        args.limit as number,
+      );
     case "mark_read":
       markRead(args.account as string, args.ids as string[]);
       return null;

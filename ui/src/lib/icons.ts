@@ -66,6 +66,7 @@ export const ICONS = {
   play: [poly(5, 3, 19, 12, 5, 21, 5, 3)],
   clock: [circle(12, 12, 10), poly(12, 6, 12, 12, 16, 14)],
   close: [line(18, 6, 6, 18), line(6, 6, 18, 18)],
+  search: [circle(11, 11, 8), line(21, 21, 16.65, 16.65)],
   store: [
     "M3 9l1.5-5h15L21 9",
     "M3 9a3 3 0 0 0 6 0a3 3 0 0 0 6 0a3 3 0 0 0 6 0",

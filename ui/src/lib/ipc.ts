@@ -15,6 +15,7 @@ import {
   type PolicyConfig,
   type PolicyProblem,
   type ProfileInfo,
+  type SearchHit,
   type Settings,
   type StreamChannel,
 } from "./types";
@@ -26,6 +27,13 @@ import {
 export interface Backend {
   getAccounts(): Promise<AccountView[]>;
   listNotifications(filter: Filter, before: Cursor | null, limit: number): Promise<Notification[]>;
+  /** Full-text search of the store (title, body, payload values), newest first; `account` null for all. */
+  searchNotifications(
+    query: string,
+    filter: Filter,
+    account: string | null,
+    limit: number,
+  ): Promise<SearchHit[]>;
   markRead(account: string, ids: string[]): Promise<void>;
   /** `null` marks every account's notifications read. */
   markAllRead(account: string | null): Promise<void>;
@@ -97,6 +105,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const tauriBackend: Backend = {
   getAccounts: () => call("get_accounts"),
   listNotifications: (filter, before, limit) => call("list_notifications", { filter, before, limit }),
+  searchNotifications: (query, filter, account, limit) =>
+    call("search_notifications", { query, filter, account, before: null, limit }),
   markRead: (account, ids) => call("mark_read", { account, ids }),
   markAllRead: (account) => call("mark_all_read", { account }),
   openNotification: (account, id) => call("open_notification", { account, id }),

@@ -15,6 +15,18 @@ export interface Notification {
   data: unknown;
 }
 
+/** A piece of a title or body cut by a search: joined, the pieces give the text back. Render as text. */
+export interface Segment {
+  text: string;
+  match: boolean;
+}
+
+/** One answer of `search_notifications`: the notification and where the query matched its title and body. */
+export interface SearchHit {
+  notification: Notification;
+  highlights: { title: Segment[]; body: Segment[] };
+}
+
 export interface AccountView {
   name: string;
   server: string;

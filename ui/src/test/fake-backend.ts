@@ -8,6 +8,7 @@ import type {
   IpcError,
   Notification,
   PolicyConfig,
+  SearchHit,
   Settings,
 } from "../lib/types";
 
@@ -89,6 +90,18 @@ export class FakeBackend implements Backend {
         .filter((n) => (filter === "all" || !n.read) && (!before || older(n, before)))
         .slice(0, limit)
         .map((n) => ({ ...n })),
+    );
+  /** Search answers: every notification whose title or body contains the query (case ignored), unmarked. */
+  searchNotifications = (query: string, filter: Filter, account: string | null, limit: number) =>
+    this.#record("searchNotifications", [query, filter, account, limit], (): SearchHit[] =>
+      this.store
+        .filter((n) => filter === "all" || !n.read)
+        .filter((n) => `${n.title} ${n.body}`.toLowerCase().includes(query.trim().toLowerCase()))
+        .slice(0, limit)
+        .map((n) => ({
+          notification: { ...n },
+          highlights: { title: [{ text: n.title, match: false }], body: [{ text: n.body, match: false }] },
+        })),
     );
   markRead = (account: string, ids: string[]) =>
     this.#record("markRead", [account, ids], () => {

@@ -20,6 +20,18 @@ export const en: Dictionary = {
   "panel.paused": "Pop-ups paused until {time}",
   "panel.resume": "Resume",
 
+  "search.label": "Search notifications",
+  "search.placeholder": "Search: customer, order, product…",
+  "search.clear": "Clear the search",
+  "search.results": "Search results",
+  "search.searching": "Searching…",
+  "search.count": { one: "{count} result", other: "{count} results" },
+  "search.none.title": "No results",
+  "search.none.body": "No notification matches “{query}”.",
+  "search.none.unreadBody": "No unread notification matches “{query}”.",
+  "search.inAll": "Search all",
+  "search.error": "The search failed. {error}",
+
   "item.markRead": "Mark as read",
   "item.unread": "Unread",
   "item.snooze": "Remind me later",

@@ -20,6 +20,18 @@ export const es = {
   "panel.paused": "Avisos en pausa hasta las {time}",
   "panel.resume": "Reanudar",
 
+  "search.label": "Buscar en las notificaciones",
+  "search.placeholder": "Buscar: cliente, pedido, producto…",
+  "search.clear": "Borrar la búsqueda",
+  "search.results": "Resultados de la búsqueda",
+  "search.searching": "Buscando…",
+  "search.count": { one: "{count} resultado", other: "{count} resultados" },
+  "search.none.title": "Sin resultados",
+  "search.none.body": "Ninguna notificación coincide con «{query}».",
+  "search.none.unreadBody": "Ninguna notificación sin leer coincide con «{query}».",
+  "search.inAll": "Buscar en todas",
+  "search.error": "No se pudo buscar. {error}",
+
   "item.markRead": "Marcar como leída",
   "item.unread": "Sin leer",
   "item.snooze": "Recordar más tarde",

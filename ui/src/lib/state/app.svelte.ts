@@ -19,6 +19,7 @@ import { Clock } from "./clock.svelte";
 import { FeedState } from "./feed.svelte";
 import { Locale } from "./locale.svelte";
 import { PolicyState } from "./policy.svelte";
+import { SearchState } from "./search.svelte";
 import { SettingsState } from "./settings.svelte";
 import { StreamsState } from "./streams.svelte";
 import { resolveScreen, UiState, type Screen, type Tab } from "./ui.svelte";
@@ -28,6 +29,8 @@ export class AvisoApp {
   readonly locale: Locale;
   readonly accounts: AccountsState;
   readonly feed: FeedState;
+  /** The search box and its hits, narrowing the list of the current tab. */
+  readonly search: SearchState;
   readonly streams: StreamsState;
   /** Rules, quiet hours and silence alarms: loaded when the settings view opens. */
   readonly policy: PolicyState;
@@ -47,6 +50,7 @@ export class AvisoApp {
     this.locale = new Locale(() => this.settings.current?.language ?? "auto", options.localeGuess);
     this.accounts = new AccountsState(backend);
     this.feed = new FeedState(backend);
+    this.search = new SearchState(backend, () => this.feed.filter);
     this.streams = new StreamsState(backend);
     this.policy = new PolicyState(backend);
     this.minute = new Clock(60_000, options.now);
@@ -76,11 +80,26 @@ export class AvisoApp {
     // Untracked: the loads read state, and an effect that re-ran on it would listen and load all over again.
     return untrack(() => {
       const stop = subscribe(this.#backend, {
-        [NOTIFICATION_RECEIVED]: (n) => this.feed.queue(n),
-        [NOTIFICATIONS_RECEIVED_BATCH]: (list) => list.forEach((n) => this.feed.queue(n)),
-        [NOTIFICATIONS_READ]: (read) => this.feed.applyRead(read),
-        [NOTIFICATION_SNOOZED]: (snoozed) => this.feed.applySnoozed(snoozed),
-        [NOTIFICATION_RELEASED]: (n) => this.feed.receive(n),
+        [NOTIFICATION_RECEIVED]: (n) => {
+          this.feed.queue(n);
+          this.search.refresh();
+        },
+        [NOTIFICATIONS_RECEIVED_BATCH]: (list) => {
+          list.forEach((n) => this.feed.queue(n));
+          this.search.refresh();
+        },
+        [NOTIFICATIONS_READ]: (read) => {
+          this.feed.applyRead(read);
+          this.search.applyRead(read);
+        },
+        [NOTIFICATION_SNOOZED]: (snoozed) => {
+          this.feed.applySnoozed(snoozed);
+          this.search.applySnoozed(snoozed);
+        },
+        [NOTIFICATION_RELEASED]: (n) => {
+          this.feed.receive(n);
+          this.search.refresh();
+        },
         [UNREAD_CHANGED]: (unread) => this.accounts.setUnread(unread),
         [CONNECTION_STATE_CHANGED]: (view) => this.accounts.upsert(view),
         [PANEL_FOCUS_ITEM]: (target) => void this.focus(target),
@@ -115,7 +134,11 @@ export class AvisoApp {
 
   selectTab(tab: Tab): void {
     this.ui.tab = tab;
-    if (tab !== "live") void this.feed.setFilter(tab);
+    if (tab === "live") return;
+    const changed = this.feed.filter !== tab;
+    void this.feed.setFilter(tab);
+    // The search narrows the tab's list: a new tab, a new answer.
+    if (changed && this.search.active) void this.search.run();
   }
 
   /**
@@ -124,6 +147,8 @@ export class AvisoApp {
    */
   async focus(target: { account: string; id: string }): Promise<void> {
     this.ui.showPanel();
+    // The item is shown in its list, not among hits that may not hold it.
+    this.search.clear();
     if (this.feed.filter !== "all") await this.feed.setFilter("all");
     this.ui.tab = "all";
     await this.feed.focus(target);
@@ -134,11 +159,13 @@ export class AvisoApp {
     await this.accounts.login(args);
     this.ui.loginTarget = null;
     this.ui.showPanel();
+    this.search.refresh();
     await Promise.all([this.feed.reload(), this.streams.load()]);
   }
 
   async logout(name: string): Promise<void> {
     await this.accounts.logout(name);
+    this.search.refresh();
     await Promise.all([this.feed.reload(), this.streams.load()]);
   }
 }
