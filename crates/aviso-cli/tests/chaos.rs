@@ -84,8 +84,15 @@ fn profile(preset: &str) -> String {
     format!("extends = \"{preset}\"\n{PROFILE}")
 }
 
-/// `expire_tokens` waits for this long without any refused credentials. The session
-/// refreshes once after a refusal and takes a refusal of the refreshed token as final
+/// Handshakes the server accepted: a token it has verified.
+fn accepted(stats: &aviso_demo::DemoStats) -> u64 {
+    stats.ws_accepted + stats.sse_accepted
+}
+
+/// `expire_tokens` waits for this long without any refused credentials, and until the
+/// server has accepted a handshake since the last refusal (under load a refreshed token
+/// could otherwise expire before its first use: seen once at a load of 9 on 2 cores).
+/// The session refreshes once after a refusal and takes a refusal of the refreshed token as final
 /// (`needs_login`, as documented); a server that expired the refreshed token a second after
 /// issuing it (before the client could even try it through a stalled path) would be
 /// asking for exactly that, and no real server does. Longer than the time a refreshed
@@ -320,9 +327,9 @@ struct Chaos {
     read_here: Mutex<BTreeSet<u64>>,
     tally: Mutex<Tally>,
     faults: Mutex<std::io::LineWriter<std::fs::File>>,
-    /// The server's count of refused credentials (401s, refused handshakes), and when it
-    /// last changed.
-    refusals: Mutex<(u64, Instant)>,
+    /// The server's count of refused credentials (401s, refused handshakes), when it last
+    /// changed, and its count of accepted handshakes (WebSocket and SSE) at that moment.
+    refusals: Mutex<(u64, Instant, u64)>,
     emitting: AtomicBool,
     connection_lane: AtomicBool,
     /// Until every fault lane is done.
@@ -589,8 +596,12 @@ async fn server_faults(ch: Arc<Chaos>, mut rng: StdRng) {
                 ch.control.set_ws_404(false);
             }
             "expire_tokens" => {
-                // Only tokens that have been around a while expire (see `AUTH_QUIET`).
-                if lock(&ch.refusals).1.elapsed() < AUTH_QUIET {
+                // Only tokens that have been around a while, and that the server has
+                // accepted since the last refusal, expire (see `AUTH_QUIET`).
+                let (_, refused_at, accepted_then) = *lock(&ch.refusals);
+                if refused_at.elapsed() < AUTH_QUIET
+                    || accepted(&ch.control.stats()) <= accepted_then
+                {
                     sleep(Duration::from_millis(200)).await;
                     continue;
                 }
@@ -786,7 +797,7 @@ async fn chaos(preset: &str, transport: &str) {
         read_here: Mutex::new(BTreeSet::new()),
         tally: Mutex::new(Tally::default()),
         faults: Mutex::new(faults),
-        refusals: Mutex::new((0, Instant::now())),
+        refusals: Mutex::new((0, Instant::now(), 0)),
         emitting: AtomicBool::new(true),
         connection_lane: AtomicBool::new(true),
         storm: AtomicBool::new(true),
@@ -836,7 +847,7 @@ async fn chaos(preset: &str, transport: &str) {
                 let n = stats.rest.unauthorized + stats.ws_refused + stats.sse_refused;
                 let mut seen = lock(&ch.refusals);
                 if seen.0 != n {
-                    *seen = (n, Instant::now());
+                    *seen = (n, Instant::now(), accepted(&stats));
                 }
             }
         }
