@@ -90,21 +90,21 @@ pub fn response_of(arguments: &str) -> notify_rust::NotificationResponse {
     }
 }
 
+/// Text for an XML attribute or element: the engine's markup escape (the same five
+/// characters), after the characters XML 1.0 cannot carry (LoadXml would refuse the whole
+/// toast) become spaces.
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry (LoadXml would refuse the whole toast).
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    let carried: String = s
+        .chars()
+        .map(|c| {
+            if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    aviso_engine::markup::escape(&carried)
 }
 
 /// `C:\Users\x\icon.png` → `file:///C:/Users/x/icon.png`.

@@ -10,6 +10,7 @@
 //! icon's badge, and the exact toasts dunst received (its history).
 
 use super::*;
+use aviso_demo::testkit::emit_sale;
 
 /// 7 December 2099, 21:00 in La Paz (UTC-4, no DST): in the future, since the store hides a
 /// snoozed notification until its time by the real clock.
@@ -79,24 +80,6 @@ impl Evening {
     fn minute_now(&self) -> f64 {
         (START_HM.0 * 60.0 + START_HM.1) + (unix_now() - self.anchor) * SCALE / 60.0
     }
-}
-
-fn sale(control: &DemoControl, kind: &str, title: &str, total: &str) -> String {
-    control.emit(
-        1,
-        &EmitSpec {
-            tipo: Some(kind.into()),
-            titulo: Some(title.into()),
-            mensaje: Some(format!("{title}: total {total}")),
-            datos: Some(if total.is_empty() {
-                json!({})
-            } else {
-                json!({ "total": total })
-            }),
-            ..Default::default()
-        },
-    )[0]
-    .to_string()
 }
 
 /// dunst's history as (id, summary, body), newest first; the body as the daemon got it.
@@ -197,8 +180,8 @@ pub async fn live_the_evening() {
         .unwrap_or(0);
 
     // Two sales while Aviso was not running: caught up at start, told in one digest.
-    sale(&control, "nueva_compra", "Previa 1", "10.00");
-    sale(&control, "nueva_compra", "Previa 2", "20.00");
+    emit_sale(&control, "nueva_compra", "Previa 1", "10.00");
+    emit_sale(&control, "nueva_compra", "Previa 2", "20.00");
     std::thread::sleep(Duration::from_millis(2500));
 
     // The evening starts as the app does: the tray-resident app alone (an account is
@@ -234,7 +217,7 @@ pub async fn live_the_evening() {
     // 21:35: a sale, shown as it comes; "Recordar en 1 h" from its toast (dunst's menu)
     // snoozes it: it leaves the unread list and the badge.
     evening.until("21:35:00");
-    let a = sale(&control, "nueva_compra", "Compra A", "150.00");
+    let a = emit_sale(&control, "nueva_compra", "Compra A", "150.00");
     assert_tray_shows(&watcher_log, 3, Look::Live);
     menu_line(10, "Recordar en 1 h", "Compra A", true);
     assert_tray_shows(&watcher_log, 2, Look::Live);
@@ -254,8 +237,8 @@ pub async fn live_the_evening() {
     // 22:00-22:30 are quiet hours: a sale and a low-stock warning are held. The warning is
     // unread (the panel counts 4) but a `no_badge` rule keeps it off the tray's badge (3).
     evening.until("22:03:00");
-    let b = sale(&control, "nueva_compra", "Compra B", "100.00");
-    let c = sale(&control, "stock_bajo", "Stock bajo C", "");
+    let b = emit_sale(&control, "nueva_compra", "Compra B", "100.00");
+    let c = emit_sale(&control, "stock_bajo", "Stock bajo C", "");
     assert_tray_shows(&watcher_log, 3, Look::Live);
     let s = store();
     assert_eq!(s.unread_count(Some("tienda")).unwrap(), 4);
@@ -275,19 +258,19 @@ pub async fn live_the_evening() {
     // An urgent sale breaks through.
     evening.until("22:10:00");
     assert!(evening.before("22:25"), "the quiet hours were over already");
-    sale(&control, "nueva_compra", "Compra grande", "5000.00");
+    emit_sale(&control, "nueva_compra", "Compra grande", "5000.00");
     menu_line(10, "Abrir", "Compra grande", false);
 
     // 22:30: the digest of what was held. Then a burst: four sales, then three more within
     // its window: one toast (one dunst id), updated in place.
     evening.until("22:31:00");
     for i in 1..=4 {
-        sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
+        emit_sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
     }
     let four = menu_line(10, "Abrir", "4 notificaciones nuevas", false);
     std::thread::sleep(Duration::from_millis(800));
     for i in 5..=7 {
-        sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
+        emit_sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
     }
     let burst_minute = evening.minute_now();
     let seven = menu_line(10, "Abrir", "7 notificaciones nuevas", false);
@@ -312,7 +295,7 @@ pub async fn live_the_evening() {
     };
     dunstctl("true");
     std::thread::sleep(Duration::from_millis(2500));
-    sale(&control, "nueva_compra", "Compra D", "20.00");
+    emit_sale(&control, "nueva_compra", "Compra D", "20.00");
     std::thread::sleep(Duration::from_millis(1500));
     dunstctl("false");
     wait_until(10, "the digest after do-not-disturb", || {

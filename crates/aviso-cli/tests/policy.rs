@@ -16,8 +16,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aviso_demo::testkit::{dunst_history, dunst_total, record_issued_tokens, ArtifactDir};
-use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
+use aviso_demo::testkit::{
+    dunst_history, dunst_total, emit_sale, record_issued_tokens, ArtifactDir,
+};
+use aviso_demo::{DemoConfig, DemoServer};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
@@ -200,24 +202,6 @@ async fn login_tokens(url: &str) -> (String, String) {
     )
 }
 
-fn emit(control: &DemoControl, kind: &str, title: &str, total: &str) -> String {
-    control.emit(
-        1,
-        &EmitSpec {
-            tipo: Some(kind.into()),
-            titulo: Some(title.into()),
-            mensaje: Some(format!("{title}: total {total}")),
-            datos: Some(if total.is_empty() {
-                json!({})
-            } else {
-                json!({ "total": total })
-            }),
-            ..Default::default()
-        },
-    )[0]
-    .to_string()
-}
-
 fn is_policy_line(l: &Value) -> bool {
     matches!(
         l["type"].as_str(),
@@ -272,8 +256,8 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     let history_before = dunst_history().len();
     let total_before = dunst_total();
     // Two sales while Aviso was not running: caught up at start, told in one digest.
-    emit(&control, "nueva_compra", "Previa 1", "10.00");
-    emit(&control, "nueva_compra", "Previa 2", "20.00");
+    emit_sale(&control, "nueva_compra", "Previa 1", "10.00");
+    emit_sale(&control, "nueva_compra", "Previa 2", "20.00");
     std::thread::sleep(Duration::from_millis(2500));
     // The virtual evening starts now, as the watch does (the login and the sleep above are
     // not part of it).
@@ -297,18 +281,18 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     });
 
     // 21:5x: a sale, shown as it comes.
-    let a = emit(&control, "nueva_compra", "Compra A", "150.00");
+    let a = emit_sale(&control, "nueva_compra", "Compra A", "150.00");
     watch.wait_for(5, "A's toast", |l| {
         l["type"] == "toast" && l["title"] == "Compra A"
     });
     // 22:00-22:05 are quiet hours: held; a sale of 5000 is urgent and breaks through.
     script.until("22:00:30");
-    let b = emit(&control, "nueva_compra", "Compra B", "100.00");
-    let c = emit(&control, "stock_bajo", "Stock bajo C", "");
+    let b = emit_sale(&control, "nueva_compra", "Compra B", "100.00");
+    let c = emit_sale(&control, "stock_bajo", "Stock bajo C", "");
     watch.wait_for(5, "C held", |l| {
         l["type"] == "held" && l["id"] == c.as_str()
     });
-    emit(&control, "nueva_compra", "Compra grande", "5000.00");
+    emit_sale(&control, "nueva_compra", "Compra grande", "5000.00");
     watch.wait_for(5, "the urgent toast", |l| {
         l["type"] == "toast" && l["urgency"] == "critical"
     });
@@ -319,12 +303,12 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     });
     // A burst: four sales, then three more within its window: one toast, updated.
     for i in 1..=4 {
-        emit(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
+        emit_sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
     }
     let first = watch.wait_for(5, "the summary", |l| l["kind"] == "summary");
     std::thread::sleep(Duration::from_millis(800));
     for i in 5..=7 {
-        emit(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
+        emit_sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
     }
     let update = watch.wait_for(5, "the summary's update", |l| {
         l["kind"] == "summary" && l["replaces"] == true
@@ -358,7 +342,7 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     };
     dunstctl("true");
     std::thread::sleep(Duration::from_millis(2500));
-    let d = emit(&control, "nueva_compra", "Compra D", "20.00");
+    let d = emit_sale(&control, "nueva_compra", "Compra D", "20.00");
     let held = watch.wait_for(5, "D held", |l| {
         l["type"] == "held" && l["id"] == d.as_str()
     });

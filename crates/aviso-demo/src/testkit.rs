@@ -117,6 +117,27 @@ pub fn record_issued_tokens(control: &DemoControl) {
     }
 }
 
+/// Emits one notification of `kind` titled `title`, its message naming `total`, with
+/// `datos.total` (none when `total` is empty); returns its id. The policy evenings' sales
+/// (crates/aviso-cli/tests/policy.rs, tests/desktop/evening.rs).
+pub fn emit_sale(control: &DemoControl, kind: &str, title: &str, total: &str) -> String {
+    control.emit(
+        1,
+        &crate::EmitSpec {
+            tipo: Some(kind.into()),
+            titulo: Some(title.into()),
+            mensaje: Some(format!("{title}: total {total}")),
+            datos: Some(if total.is_empty() {
+                serde_json::json!({})
+            } else {
+                serde_json::json!({ "total": total })
+            }),
+            ..Default::default()
+        },
+    )[0]
+    .to_string()
+}
+
 /// Total notifications the dunst of this session received (waiting + displayed + history).
 pub fn dunst_total() -> u64 {
     let out = std::process::Command::new("dunstctl")
