@@ -6,10 +6,10 @@
 //! status, the panel's list and count. No rule of its own lives in the shell.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aviso_engine::config::Config;
-use aviso_engine::dnd::DoNotDisturb;
+use aviso_engine::dnd;
 use aviso_engine::policy::{Account, Clock, Feed, Policy, PolicyConfig, PolicyError};
 use aviso_engine::store::Store;
 use aviso_engine::Profile;
@@ -23,10 +23,6 @@ use crate::shell::Shell;
 /// (or the machine wake) while it sleeps on the monotonic clock; a minute late is the most
 /// a quiet-hours digest or an alarm can then be.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
-/// How often the desktop's do-not-disturb is read: one D-Bus property, cheap; a toast held
-/// a second late is no harm. The feed reads the store's snoozes at the same pace, so an
-/// idle app wakes about once a second for both.
-const DND_EVERY: Duration = Duration::from_secs(1);
 
 /// The feed for the accounts and `[policy]` of `config`, in `lang`, and what in `[policy]`
 /// does not parse (left out; everything else works).
@@ -85,37 +81,22 @@ pub fn problems(errors: &[PolicyError]) -> Vec<PolicyProblem> {
 /// runs. It sleeps until the policy's next deadline (`Feed::wait`), or until a
 /// notification, a snooze or new settings may have moved it.
 pub async fn drive<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
-    let dnd = DoNotDisturb::connect().await;
-    let mut dnd_on = false;
-    let mut dnd_read: Option<Instant> = None;
+    let mut dnd = dnd::Poll::connect().await;
     loop {
         let mut wait = shell.policy_wait(MAX_SLEEP);
-        if dnd.is_some() {
-            let dnd_due =
-                dnd_read.map_or(Duration::ZERO, |t| DND_EVERY.saturating_sub(t.elapsed()));
-            wait = wait.min(dnd_due);
+        if let Some(due) = dnd.due_in() {
+            wait = wait.min(due);
         }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = shell.policy_changed() => continue,
         }
-        if let Some(d) = &dnd {
-            if dnd_read.is_none_or(|t| t.elapsed() + DND_SLACK >= DND_EVERY) {
-                dnd_read = Some(Instant::now());
-                let on = d.get().await.unwrap_or(false);
-                if on != dnd_on {
-                    dnd_on = on;
-                    shell.set_do_not_disturb(&app, on);
-                }
-            }
+        if let Some(on) = dnd.poll().await {
+            shell.set_do_not_disturb(&app, on);
         }
         shell.policy_tick(&app);
     }
 }
-
-/// How early a do-not-disturb read may come, to share a wake-up with the policy's (the
-/// feed reads the store's snoozes with the same slack).
-const DND_SLACK: Duration = Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {

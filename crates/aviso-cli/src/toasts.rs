@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aviso_engine::dnd::DoNotDisturb;
+use aviso_engine::dnd;
 use aviso_engine::policy::{Clock, Decision, Feed, Policy, Toast, Urgency};
 use aviso_engine::store::Store;
 use aviso_engine::{EngineEvent, Notification};
@@ -17,12 +17,6 @@ use tokio::sync::mpsc;
 /// The longest the policy sleeps: its time is the wall clock's, which can be set forward
 /// (or the machine wake) while it sleeps on the monotonic clock.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
-/// How often the desktop's do-not-disturb is read: a D-Bus property, cheap; a toast held a
-/// second late is no harm. The feed reads the store's snoozes at the same pace (one
-/// wake-up for both when idle).
-const DND_EVERY: Duration = Duration::from_secs(1);
-/// How early a do-not-disturb read may come, to share a wake-up with the policy's.
-const DND_SLACK: Duration = Duration::from_millis(100);
 
 /// What the watch loop tells the policy's task.
 #[derive(Debug)]
@@ -43,14 +37,11 @@ pub async fn run(
 ) {
     let mut feed = Feed::new(policy, clock, store.clone());
     let mut renderer = Renderer::default();
-    let dnd = DoNotDisturb::connect().await;
-    let mut dnd_on = false;
-    let mut dnd_read: Option<Instant> = None;
+    let mut dnd = dnd::Poll::connect().await;
     let mut badges = Badges::default();
     loop {
         let mut wait = feed.wait(MAX_SLEEP);
-        if dnd.is_some() {
-            let due = dnd_read.map_or(Duration::ZERO, |t| DND_EVERY.saturating_sub(t.elapsed()));
+        if let Some(due) = dnd.due_in() {
             wait = wait.min(due);
         }
         let mut decisions = tokio::select! {
@@ -73,15 +64,8 @@ pub async fn run(
             }
             _ = tokio::time::sleep(wait) => {
                 let mut out = Vec::new();
-                if let Some(d) = &dnd {
-                    if dnd_read.is_none_or(|t| t.elapsed() + DND_SLACK >= DND_EVERY) {
-                        dnd_read = Some(Instant::now());
-                        let on = d.get().await.unwrap_or(false);
-                        if on != dnd_on {
-                            dnd_on = on;
-                            out.extend(feed.set_do_not_disturb(on));
-                        }
-                    }
+                if let Some(on) = dnd.poll().await {
+                    out.extend(feed.set_do_not_disturb(on));
                 }
                 out.extend(feed.tick());
                 out
