@@ -110,6 +110,16 @@ async fn idle(pid: u32, window: Duration) -> Idle {
     }
 }
 
+/// `aviso --toggle` (a second instance that hands the toggle to the running one and exits),
+/// bounded: a toggle that does not return within 30 s is an error, not a hung benchmark.
+pub async fn toggle(mut command: Command) -> Result<()> {
+    let status = tokio::time::timeout(Duration::from_secs(30), command.kill_on_drop(true).status())
+        .await
+        .context("`aviso --toggle` did not return within 30 s")??;
+    anyhow::ensure!(status.success(), "`aviso --toggle` failed: {status}");
+    Ok(())
+}
+
 /// Polls `what` every 5 ms for at most `secs`; the time it took.
 pub async fn until(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Result<Duration> {
     let t = Instant::now();
@@ -226,7 +236,7 @@ pub async fn run(
     let tray_idle = idle(pid, window).await;
 
     let t = Instant::now();
-    command(&["--toggle"]).status().await?;
+    toggle(command(&["--toggle"])).await?;
     let panel_ms = match until(20, "the panel's WebKit process", || {
         tree_has(pid, "WebKitWebProces")
     })
@@ -238,7 +248,7 @@ pub async fn run(
     tokio::time::sleep(PANEL_SETTLE).await;
     let panel_idle = idle(pid, window).await;
 
-    command(&["--toggle"]).status().await?;
+    toggle(command(&["--toggle"])).await?;
     let _ = until(10, "the panel to close", || {
         !tree_has(pid, "WebKitWebProces")
     })

@@ -128,7 +128,7 @@ async fn reopen(
     toggle: &dyn Fn() -> Command,
     before: impl FnOnce(),
 ) -> Result<(f64, Option<f64>)> {
-    toggle().status().await?;
+    crate::desktop::toggle(toggle()).await?;
     until(15, "the panel to close", || {
         !tree_has(pid, "WebKitWebProces")
     })
@@ -136,7 +136,7 @@ async fn reopen(
     tokio::time::sleep(Duration::from_secs(1)).await;
     before();
     let t0 = epoch_ms();
-    toggle().status().await?;
+    crate::desktop::toggle(toggle()).await?;
     attach_new_panel(session).await?;
     let (mark, fcp) = list_rendered(session).await?;
     Ok((mark - t0, fcp.map(|f| f - t0)))
@@ -217,7 +217,7 @@ pub async fn run(app: &Path, dir: &Path, burst: usize, sizes: Sizes) -> Result<V
                 })
                 .await;
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                let _ = toggle().status().await;
+                let _ = crate::desktop::toggle(toggle()).await;
             });
         let session = session?;
         let pid = app_pid(driver_pid, app).context("the app is not running")?;

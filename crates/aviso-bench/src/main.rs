@@ -49,6 +49,8 @@ struct Sizes {
     startup_repeats: usize,
     idle_window: Duration,
     panel: desktop_panel::Sizes,
+    /// How long one benchmark may take before it counts as hung (and fails, saying where).
+    limit: Duration,
 }
 
 impl Sizes {
@@ -71,6 +73,7 @@ impl Sizes {
                 prefill: 1_000,
                 scroll_steps: 20,
             },
+            limit: Duration::from_secs(45 * 60),
         }
     }
 
@@ -91,6 +94,7 @@ impl Sizes {
                 prefill: 60,
                 scroll_steps: 3,
             },
+            limit: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -213,29 +217,41 @@ async fn main() -> Result<()> {
     let mut failures = Vec::new();
     for name in ALL.iter().copied().filter(|n| selected(n)) {
         eprintln!("== {name}");
-        let result = match name {
-            "store" => store_scale::run(sizes.store),
-            "latency" => {
-                latency::run(sizes.latency_events, sizes.latency_rate, cli.as_deref()).await
+        let run = async {
+            match name {
+                "store" => store_scale::run(sizes.store),
+                "latency" => {
+                    latency::run(sizes.latency_events, sizes.latency_rate, cli.as_deref()).await
+                }
+                "django" => latency_django::run(sizes.django_events, sizes.django_rate).await,
+                "burst" => burst::run(&sizes.bursts).await,
+                "herd" => herd::run(sizes.herd).await,
+                "polling" => polling::run(sizes.poll_cycles).await,
+                "startup" => startup::run(sizes.startup_repeats, cli.as_deref()).await,
+                "footprint" => footprint::run(sizes.idle_window, cli.as_deref()).await,
+                "desktop" => {
+                    desktop::run(
+                        sizes.idle_window,
+                        sizes.bursts[0],
+                        app.as_deref(),
+                        bare.as_deref(),
+                        sizes.panel,
+                    )
+                    .await
+                }
+                "windows" => windows::run(sizes.startup_repeats, windows_build.as_ref()).await,
+                _ => unreachable!("checked in parse_args"),
             }
-            "django" => latency_django::run(sizes.django_events, sizes.django_rate).await,
-            "burst" => burst::run(&sizes.bursts).await,
-            "herd" => herd::run(sizes.herd).await,
-            "polling" => polling::run(sizes.poll_cycles).await,
-            "startup" => startup::run(sizes.startup_repeats, cli.as_deref()).await,
-            "footprint" => footprint::run(sizes.idle_window, cli.as_deref()).await,
-            "desktop" => {
-                desktop::run(
-                    sizes.idle_window,
-                    sizes.bursts[0],
-                    app.as_deref(),
-                    bare.as_deref(),
-                    sizes.panel,
-                )
-                .await
-            }
-            "windows" => windows::run(sizes.startup_repeats, windows_build.as_ref()).await,
-            _ => unreachable!("checked in parse_args"),
+        };
+        // A hung benchmark fails with what it was waiting on (read while it still runs).
+        let mut run = std::pin::pin!(run);
+        let result = tokio::select! {
+            result = &mut run => result,
+            () = tokio::time::sleep(sizes.limit) => Err(anyhow::anyhow!(
+                "did not finish within {} s; its processes then: {}",
+                sizes.limit.as_secs(),
+                measure::still_running()
+            )),
         };
         match result {
             Ok(r) if r.is_empty() => failures.push(format!("{name}: no figures")),

@@ -51,6 +51,46 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// This process's descendants, one `pid (seconds running) command line` each, for saying
+/// where a benchmark hung.
+pub fn still_running() -> String {
+    let me = std::process::id();
+    let ticks = clock_ticks();
+    let uptime = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|u| u.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let list: Vec<String> = process_tree(me)
+        .into_iter()
+        .filter(|&pid| pid != me)
+        .map(|pid| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .trim()
+                        .to_owned()
+                })
+                .unwrap_or_default();
+            // Field 22 of /proc/PID/stat (index 19 after the command): start time, in ticks.
+            let age = stat_fields(pid)
+                .and_then(|f| f.get(19).and_then(|s| s.parse::<f64>().ok()))
+                .map_or(String::from("?"), |start| {
+                    format!("{:.0}", uptime - start / ticks)
+                });
+            format!(
+                "{pid} ({age} s) {}",
+                cmd.chars().take(160).collect::<String>()
+            )
+        })
+        .collect();
+    if list.is_empty() {
+        "none (it was waiting on a socket or a timer)".into()
+    } else {
+        list.join("; ")
+    }
+}
+
 /// `pid` and all its descendants (from the `ppid` field of every `/proc/*/stat`).
 pub fn process_tree(root: u32) -> Vec<u32> {
     let mut parent_of: Vec<(u32, u32)> = Vec::new();
