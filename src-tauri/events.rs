@@ -124,6 +124,8 @@ impl Round {
                 message,
             } => {
                 tracing::warn!(account = %account, code = %code, "{message}");
+                // One that loses notifications is also a toast (the policy decides which).
+                shell.engine_problem(app, &account, &code);
             }
         }
     }

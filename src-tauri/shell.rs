@@ -198,6 +198,12 @@ impl Shell {
         self.apply(app, decisions);
     }
 
+    /// An engine error: a toast if it means notifications are being lost.
+    pub fn engine_problem<R: Runtime>(&self, app: &AppHandle<R>, account: &str, code: &str) {
+        let decisions = lock(&self.feed).problem(account, code);
+        self.apply(app, decisions);
+    }
+
     /// Lets the policy's time pass (`policy::drive` calls it when the policy says).
     pub fn policy_tick<R: Runtime>(&self, app: &AppHandle<R>) {
         let decisions = lock(&self.feed).tick();

@@ -394,7 +394,12 @@ mod tests {
 
     #[test]
     fn summaries_digests_and_alarms_open_the_panel() {
-        for kind in [ToastKind::Summary, ToastKind::Digest, ToastKind::Silence] {
+        for kind in [
+            ToastKind::Summary,
+            ToastKind::Digest,
+            ToastKind::Silence,
+            ToastKind::Problem,
+        ] {
             let l = look(&toast(kind, 3), &ctx(true));
             assert_eq!(l.target, None, "{kind:?}");
             assert_eq!(l.actions, [("default", "Abrir")], "{kind:?}");

@@ -364,6 +364,12 @@ async fn run_watch(
                             EngineEvent::Unread { account, .. } => {
                                 let _ = toast_tx.try_send(toasts::Input::Unread(account.clone()));
                             }
+                            EngineEvent::Error { account, code, .. } => {
+                                let _ = toast_tx.try_send(toasts::Input::Problem {
+                                    account: account.clone(),
+                                    code: code.clone(),
+                                });
+                            }
                             _ => {}
                         }
                     }
@@ -427,15 +433,73 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
     let http = http_client(&tls)?;
     let creds = Arc::new(Credentials::from_env());
     let flushed = flush_outbox_once(&store, &http, creds, &spec).await;
-    match flushed {
-        Ok(f) if f.pending == 0 => {
-            println!("marked {changed} read; the server confirmed")
+    let es = Lang::from_env() == Lang::Es;
+    let f = match flushed {
+        Ok(f) => f,
+        Err(e) => {
+            if es {
+                println!("{changed} marcada(s) como leída(s) aquí; en cola, sin enviar aún: {e}");
+            } else {
+                println!("marked {changed} read locally; queued, not sent yet: {e}");
+            }
+            return Ok(());
         }
-        Ok(f) => println!(
-            "marked {} read locally; {} operation(s) queued until the server can be reached",
-            changed, f.pending
-        ),
-        Err(e) => println!("marked {} read locally; queued, not sent yet: {e}", changed),
+    };
+    // Only what the server answered for is said to be confirmed; what it does not know or
+    // refused is said, and makes the exit status 1.
+    let asked: Vec<String> = if all { vec!["*".into()] } else { ids.clone() };
+    let unknown: Vec<&String> = asked.iter().filter(|id| f.not_found.contains(id)).collect();
+    let refused: Vec<&String> = asked.iter().filter(|id| f.forbidden.contains(id)).collect();
+    let confirmed = if f.pending > 0 || f.local_only > 0 {
+        0
+    } else if all {
+        u64::from(unknown.is_empty() && refused.is_empty()) * changed
+    } else {
+        (asked.len() - unknown.len() - refused.len()) as u64
+    };
+    if f.pending > 0 {
+        if es {
+            println!(
+                "{changed} marcada(s) como leída(s) aquí; {} operación(es) en cola hasta que el servidor responda",
+                f.pending
+            );
+        } else {
+            println!(
+                "marked {changed} read locally; {} operation(s) queued until the server can be reached",
+                f.pending
+            );
+        }
+    } else if f.local_only > 0 {
+        if es {
+            println!("{changed} marcada(s) como leída(s) aquí (el perfil no tiene cómo decírselo al servidor)");
+        } else {
+            println!("marked {changed} read here (the profile has no way to tell the server)");
+        }
+    } else if confirmed > 0 || (unknown.is_empty() && refused.is_empty()) {
+        if es {
+            println!("{confirmed} marcada(s) como leída(s); el servidor lo confirmó");
+        } else {
+            println!("marked {confirmed} read; the server confirmed");
+        }
+    }
+    for id in &unknown {
+        if es {
+            eprintln!("el servidor no conoce la notificación {id} (HTTP 404): no se marcó allí");
+        } else {
+            eprintln!("the server does not know notification {id} (HTTP 404): not marked there");
+        }
+    }
+    for id in &refused {
+        if es {
+            eprintln!("el servidor no dejó marcar {id} como leída (HTTP 403): este usuario puede no tener permiso");
+        } else {
+            eprintln!(
+                "the server refused to mark {id} read (HTTP 403): this user may not be allowed to"
+            );
+        }
+    }
+    if !unknown.is_empty() || !refused.is_empty() {
+        std::process::exit(1);
     }
     Ok(())
 }

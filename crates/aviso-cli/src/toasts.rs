@@ -24,6 +24,11 @@ pub enum Input {
     Notification(Notification),
     /// The account's unread count changed: its badge count may have too.
     Unread(String),
+    /// An `error` line: a toast if it means notifications are being lost.
+    Problem {
+        account: String,
+        code: String,
+    },
 }
 
 /// Runs until the sender is dropped. Decisions go out on `lines` as JSON lines, and a
@@ -58,6 +63,9 @@ pub async fn run(
                     match input {
                         Input::Notification(n) => out.extend(feed.notification(&n)),
                         Input::Unread(account) => badges.changed(account),
+                        Input::Problem { account, code } => {
+                            out.extend(feed.problem(&account, &code))
+                        }
                     }
                 }
                 out

@@ -296,6 +296,88 @@ async fn watch_prints_each_notification_once_as_documented_json_lines() {
     record_issued_tokens(&control);
 }
 
+/// A profile whose notification list the server refuses (a guess of the path that is wrong:
+/// the demo's `/api/token/` only takes POST, so GET answers 405): the socket is live and
+/// pushes arrive, but catch-up cannot recover anything. That is said once, loudly, in the
+/// state, an `error` line and a toast in the user's language; and not again while it
+/// lasts. With the right list, nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catch_up_the_server_refuses_is_said_once_in_the_state_an_error_and_a_toast() {
+    let server = demo().await;
+    let control = server.control();
+    let mut env = Env::new("cli-catch-up-refused");
+    env.tokens = Some(login_tokens(&server.http_url()).await);
+    env.lang = Some("es_BO.UTF-8");
+    let url = server.http_url();
+    let broken = env.dir.path().join("broken-list.toml");
+    std::fs::write(
+        &broken,
+        format!("{FAST}\n[rest]\nlist = \"GET /api/token/?desde={{cursor}}\"\n"),
+    )
+    .unwrap();
+    let broken = broken.display().to_string();
+    let mut watch = env.watch(&[
+        "--server",
+        &url,
+        "--profile",
+        &broken,
+        "--name",
+        "tienda",
+        "--toasts",
+    ]);
+    let state = watch.wait_for(10, "the state saying it", |l| {
+        l["type"] == "state" && l["detail"] == "catch_up_failed"
+    });
+    assert_eq!(state["state"], "live", "the socket works: {state}");
+    // Pushes still arrive.
+    let live = emit(&control, 2);
+    watch.wait_ids(10, &live);
+    // The safety poll (every 2 s here) and the poll pace (0.5 s) retry it several times.
+    std::thread::sleep(Duration::from_secs(5));
+    let lines = watch.stop();
+    let errors: Vec<&Value> = lines.iter().filter(|l| l["type"] == "error").collect();
+    assert_eq!(errors.len(), 1, "said once: {lines:#?}");
+    assert_eq!(errors[0]["code"], "catch_up_failed");
+    let message = errors[0]["message"].as_str().unwrap();
+    for part in [
+        "GET /api/token/",
+        "HTTP 405 (method not allowed)",
+        "are lost",
+        "`rest.list`",
+    ] {
+        assert!(message.contains(part), "{part:?} in {message}");
+    }
+    let toasts: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "toast" && l["kind"] == "problem")
+        .collect();
+    assert_eq!(toasts.len(), 1, "one toast: {lines:#?}");
+    assert_eq!(
+        toasts[0]["title"],
+        "tienda: se pueden perder notificaciones"
+    );
+    // It stays said while live (every state line while it lasts carries it).
+    let last_live = lines
+        .iter()
+        .rfind(|l| l["type"] == "state" && l["state"] == "live")
+        .unwrap();
+    assert_eq!(last_live["detail"], "catch_up_failed");
+
+    // The right list: nothing of it.
+    let profile = env.profile();
+    let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    std::thread::sleep(Duration::from_secs(3));
+    let lines = watch.stop();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l["type"] == "error" || l["detail"] == "catch_up_failed"),
+        "{lines:#?}"
+    );
+    record_issued_tokens(&control);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mark_read_is_queued_while_the_server_is_down_and_sent_after_a_cli_restart() {
     let server = demo().await;
@@ -364,6 +446,25 @@ async fn mark_read_is_queued_while_the_server_is_down_and_sent_after_a_cli_resta
     assert!(ok && out.contains("confirmed"), "{out}");
     let server_side = control.notifications();
     assert!(server_side.iter().all(|n| n.notification.leida));
+
+    // An id the server does not know (404) is never "confirmed": said, and exit status 1.
+    mark.pop();
+    mark.push("999999");
+    let (ok, out) = env.run(&mark, None);
+    assert!(!ok, "exit status 1: {out}");
+    assert!(!out.contains("confirmed"), "{out}");
+    let stderr = env.stderr_of_last_run();
+    assert!(
+        stderr.contains("the server does not know notification 999999 (HTTP 404)"),
+        "{stderr}"
+    );
+    // In Spanish where the user's language is.
+    env.lang = Some("es_ES.UTF-8");
+    let (ok, _) = env.run(&mark, None);
+    assert!(!ok);
+    assert!(env
+        .stderr_of_last_run()
+        .contains("el servidor no conoce la notificación 999999 (HTTP 404)"));
     record_issued_tokens(&control);
 }
 

@@ -28,7 +28,7 @@ use crate::outbox;
 use crate::profile::{
     secs, AuthMode, Declare, HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL,
 };
-use crate::rest::{PageAt, Rest};
+use crate::rest::{PageAt, Rest, RestError};
 use crate::secret::{redact_url, Secret};
 use crate::session::{Action, Detail, Failure, Input, Policy, Session, Snapshot};
 use crate::store::{Ingest, OutboxKind, Store};
@@ -213,6 +213,8 @@ struct Link {
     /// Storing failed (disk full, read-only…) and the user was told; notifications are
     /// held in memory meanwhile.
     storage_failing: bool,
+    /// Catch-up fails in a way asking again will not fix, and the user was told (once).
+    catch_up_failing: bool,
     /// The OS resume signal (see `Shared::wake`).
     resumed: tokio::sync::watch::Receiver<u64>,
     /// The last unread count told, and when it was counted (see `emit_unread_after`).
@@ -343,6 +345,7 @@ impl Link {
             alerts: Alerts::default(),
             params,
             storage_failing: false,
+            catch_up_failing: false,
             resumed,
             unread: None,
             reconciled_at: None,
@@ -1035,7 +1038,21 @@ impl Link {
                     }
                     self.ingested(outcome.ingest).await;
                 }
-                Ok(None) => return Ok(()),
+                Ok(None) => {
+                    if std::mem::take(&mut self.catch_up_failing) {
+                        tracing::info!(account = %self.account(), "catch-up works again");
+                    }
+                    return Ok(());
+                }
+                Err(catchup::CatchUpError::Rest(e)) if e.is_persistent() => {
+                    if !std::mem::replace(&mut self.catch_up_failing, true) {
+                        let message = self.catch_up_failed_message(&e);
+                        self.error("catch_up_failed", message).await;
+                    } else {
+                        tracing::info!(account = %self.account(), "catch-up failed again: {e}");
+                    }
+                    return Err(Failure::Transient(Detail::CatchUpFailed));
+                }
                 Err(catchup::CatchUpError::Rest(e)) => {
                     tracing::info!(account = %self.account(), "catch-up failed: {e}");
                     return Err(e.failure());
@@ -1046,6 +1063,28 @@ impl Link {
                 }
             }
         }
+    }
+
+    /// What the `catch_up_failed` error line says: the request, the answer, what it costs
+    /// and what to change. The path is the profile's (no query: nothing secret in it).
+    fn catch_up_failed_message(&self, e: &RestError) -> String {
+        let spec = &self.spec.profile.rest.list;
+        let request = match crate::profile::RequestSpec::parse(spec) {
+            Ok(r) => format!("{} {}", r.method, r.path.split('?').next().unwrap_or("")),
+            Err(_) => spec.clone(),
+        };
+        let answer = match e.status() {
+            Some(405) => "HTTP 405 (method not allowed)".to_string(),
+            Some(404) => "HTTP 404 (not found)".to_string(),
+            Some(s) => format!("HTTP {s}"),
+            None => e.to_string(),
+        };
+        format!(
+            "catch-up failed: {request} answered {answer}; notifications the connection did not \
+             deliver (while offline, or dropped by the server) are lost until this is fixed. \
+             Set `rest.list` in a profile file to the server's notification list \
+             (docs/profiles.md)"
+        )
     }
 
     /// Emits what a stored batch changed.
@@ -1397,8 +1436,21 @@ impl Link {
         .await;
         let pending = match result {
             Ok(outbox::Flushed {
-                pending, read_all, ..
+                pending,
+                read_all,
+                forbidden,
+                ..
             }) => {
+                if !forbidden.is_empty() {
+                    self.error(
+                        "forbidden",
+                        format!(
+                            "the server refused to mark {} notification(s) read (HTTP 403, with a fresh token): this user may not be allowed to; they are read here only",
+                            forbidden.len()
+                        ),
+                    )
+                    .await;
+                }
                 if read_all {
                     self.emit(EngineEvent::Read {
                         account: self.account().into(),

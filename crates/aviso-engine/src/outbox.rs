@@ -54,6 +54,9 @@ pub enum FlushError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A freshly refreshed access token was refused (HTTP 401): the session is over.
+    #[error("the server refused a freshly issued token (HTTP 401); log in again")]
+    FreshTokenRefused,
 }
 
 impl FlushError {
@@ -61,11 +64,12 @@ impl FlushError {
         match self {
             FlushError::Auth(e) => e.code(),
             FlushError::Store(e) => e.code(),
+            FlushError::FreshTokenRefused => "needs_login",
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flushed {
     pub sent: usize,
     /// Operations still queued (the server could not be reached).
@@ -73,6 +77,15 @@ pub struct Flushed {
     /// A server-side "mark all read" went through: the local mark was moved up to it (the
     /// server also marked what arrived between the click and now).
     pub read_all: bool,
+    /// Marks the server answered 404 for (it does not know the notification): dropped
+    /// from the queue, and not confirmed. `*` stands for a "mark all".
+    pub not_found: Vec<String>,
+    /// Marks the server refused with a fresh token (HTTP 403: this user may not mark
+    /// notifications read): dropped from the queue (asking again cannot help), not
+    /// confirmed.
+    pub forbidden: Vec<String>,
+    /// The profile has no endpoint for these marks: they are read here only.
+    pub local_only: usize,
 }
 
 /// Sends the account's queued operations in order. Stops at the first one the server
@@ -84,35 +97,43 @@ pub async fn flush(
     tokens: &TokenKeeper,
 ) -> Result<Flushed, FlushError> {
     let ops = store.outbox(account)?;
+    let mut done = Flushed::default();
     if ops.is_empty() {
-        return Ok(Flushed {
-            sent: 0,
-            pending: 0,
-            read_all: false,
-        });
+        return Ok(done);
     }
     let mut access = tokens.access().await?;
     let mut refreshed = false;
-    let mut sent = 0;
-    let mut read_all = false;
     for (i, op) in ops.iter().enumerate() {
+        let target = match &op.kind {
+            OutboxKind::Read(id) => id.clone(),
+            OutboxKind::ReadAll => "*".to_string(),
+        };
         loop {
             let result = match &op.kind {
                 OutboxKind::Read(id) => rest.mark_read(access.token.as_ref(), id).await,
                 OutboxKind::ReadAll => rest.mark_all_read(access.token.as_ref()).await,
             };
             match result {
-                // Done; or the server does not know the id (deleted) / the profile has no
-                // such endpoint (read state is local only): nothing left to send.
-                Ok(()) | Err(RestError::NotFound | RestError::NotConfigured(_)) => {
+                Ok(()) => {
                     store.outbox_done(op.seq)?;
-                    sent += 1;
-                    if op.kind == OutboxKind::ReadAll && result.is_ok() {
+                    done.sent += 1;
+                    if op.kind == OutboxKind::ReadAll {
                         // The server marked everything it had, including notifications
                         // that reached us after the click: so does the store, to agree.
                         store.mark_all_read(account, false)?;
-                        read_all = true;
+                        done.read_all = true;
                     }
+                }
+                // The server does not know the id (deleted, or never there): nothing to
+                // send, and nothing confirmed.
+                Err(RestError::NotFound) => {
+                    store.outbox_done(op.seq)?;
+                    done.not_found.push(target.clone());
+                }
+                // No such endpoint in the profile: read state is local only.
+                Err(RestError::NotConfigured(_)) => {
+                    store.outbox_done(op.seq)?;
+                    done.local_only += 1;
                 }
                 Err(RestError::Auth(_)) if !refreshed => {
                     refreshed = true;
@@ -120,23 +141,21 @@ pub async fn flush(
                     access = tokens.access().await?;
                     continue;
                 }
-                Err(RestError::Auth(_)) => return Err(AuthError::Rejected.into()),
+                // Refused with a token just issued: not a stale session but a permission.
+                Err(RestError::Auth(403)) => {
+                    store.outbox_done(op.seq)?;
+                    done.forbidden.push(target.clone());
+                }
+                Err(RestError::Auth(_)) => return Err(FlushError::FreshTokenRefused),
                 Err(e) => {
                     tracing::info!(account, "mark-read not sent yet: {e}");
                     store.outbox_attempted(op.seq)?;
-                    return Ok(Flushed {
-                        sent,
-                        pending: ops.len() - i,
-                        read_all,
-                    });
+                    done.pending = ops.len() - i;
+                    return Ok(done);
                 }
             }
             break;
         }
     }
-    Ok(Flushed {
-        sent,
-        pending: 0,
-        read_all,
-    })
+    Ok(done)
 }

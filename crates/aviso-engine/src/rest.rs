@@ -39,6 +39,27 @@ pub enum RestError {
 }
 
 impl RestError {
+    /// An answer that will not change by asking again: a 4xx other than the credential
+    /// ones (401/403), a timeout (408) and too many requests (429), or an answer that is
+    /// not what the profile describes (a wrong path serving a page). The profile or the
+    /// server has to change.
+    pub fn is_persistent(&self) -> bool {
+        match self {
+            RestError::NotFound | RestError::BadAnswer(_) => true,
+            RestError::Status(s) => (400..500).contains(s) && !matches!(s, 401 | 403 | 408 | 429),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status of the answer, where there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RestError::Auth(s) | RestError::Status(s) => Some(*s),
+            RestError::NotFound => Some(404),
+            _ => None,
+        }
+    }
+
     pub fn failure(&self) -> Failure {
         match self {
             RestError::Auth(_) => Failure::Auth,

@@ -101,6 +101,11 @@ pub enum Detail {
     ServerError,
     Tls,
     Protocol,
+    /// The REST list answered a client error (404, 405, another 4xx but 401/403/408/429)
+    /// or something that is not a list: catch-up cannot work until the profile or the
+    /// server changes, so whatever the socket did not deliver is lost. Loud, and shown
+    /// even while live.
+    CatchUpFailed,
 }
 
 impl Detail {
@@ -113,6 +118,7 @@ impl Detail {
             Detail::ServerError => "server_error",
             Detail::Tls => "tls",
             Detail::Protocol => "protocol",
+            Detail::CatchUpFailed => "catch_up_failed",
         }
     }
 }
@@ -192,6 +198,8 @@ pub struct Session {
     /// A fetch was asked for while one was running (e.g. a reconnect during a poll): run
     /// another right after, so nothing pushed in between is missed.
     fetch_again: bool,
+    /// The last catch-up failed with [`Detail::CatchUpFailed`]; cleared by one that works.
+    catch_up_failed: bool,
     detail: &'static str,
     last_rx: Instant,
     next_ping: Option<Instant>,
@@ -210,6 +218,7 @@ impl Session {
             refreshing: None,
             fetching: false,
             fetch_again: false,
+            catch_up_failed: false,
             detail: "",
             last_rx: now,
             next_ping: None,
@@ -240,10 +249,17 @@ impl Session {
             Phase::NeedsLogin => (ConnState::NeedsLogin, None, None),
             Phase::Stopped => (ConnState::Stopped, None, None),
         };
+        // A catch-up that cannot work is said while live or polling: it means loss.
+        let detail = match self.phase {
+            Phase::Live { .. } | Phase::Polling if self.catch_up_failed => {
+                Detail::CatchUpFailed.as_str()
+            }
+            _ => self.detail,
+        };
         Snapshot {
             state,
             transport,
-            detail: self.detail,
+            detail,
             retry_at,
         }
     }
@@ -467,6 +483,7 @@ impl Session {
         self.fetching = false;
         let polling =
             self.phase == Phase::Polling || self.phase == Phase::Connecting { probe: true };
+        self.catch_up_failed = result == Err(Failure::Transient(Detail::CatchUpFailed));
         match result {
             Ok(()) => {
                 self.refreshed = false;
@@ -488,7 +505,7 @@ impl Session {
             Err(failure @ (Failure::NoWebSocket | Failure::Transient(_))) => {
                 // No verdict on the token (see `refreshed`).
                 self.refreshed = false;
-                if polling {
+                if polling && failure != Failure::Transient(Detail::CatchUpFailed) {
                     // Say why (a TLS refusal is not a dead server).
                     self.detail = match failure {
                         Failure::Transient(d) => d.as_str(),
@@ -580,6 +597,52 @@ mod tests {
 
     fn retry_at(s: &Session) -> Instant {
         s.snapshot().retry_at.expect("in backoff")
+    }
+
+    #[test]
+    fn a_catch_up_that_cannot_work_is_said_while_live_until_one_works() {
+        let t0 = Instant::now();
+        let failed = Failure::Transient(Detail::CatchUpFailed);
+        // The safety poll finds the list refused (405): still live, but the state says so.
+        let at = t0 + S(300);
+        let mut s = live(at);
+        s.next_fetch = Some(at);
+        assert_eq!(s.handle(Input::Tick, at), vec![Action::Fetch]);
+        assert_eq!(s.handle(Input::FetchDone(Err(failed)), at), vec![]);
+        let snap = s.snapshot();
+        assert_eq!(
+            (snap.state, snap.detail),
+            (ConnState::Live, "catch_up_failed")
+        );
+        // Retried at the poll pace, not the safety poll's.
+        assert_eq!(s.deadline(), Some(at + S(15)));
+        // A reconnect keeps saying it until a catch-up works.
+        let later = at + S(16);
+        s.handle(
+            Input::Closed(Failure::Transient(Detail::ServerClosed)),
+            later,
+        );
+        let again = retry_at(&s);
+        assert_eq!(s.handle(Input::Tick, again), vec![Action::Connect]);
+        assert_eq!(s.handle(Input::Connected, again), vec![Action::Fetch]);
+        assert_eq!(s.snapshot().detail, "catch_up_failed");
+        assert_eq!(s.handle(Input::FetchDone(Ok(())), again), vec![]);
+        assert_eq!(s.snapshot().detail, "");
+        // Also while polling (no WebSocket).
+        let mut p = Session::new(policy(), 7, t0);
+        p.handle(Input::Start, t0);
+        assert_eq!(
+            p.handle(Input::ConnectFailed(Failure::NoWebSocket), t0),
+            vec![Action::Fetch]
+        );
+        p.handle(Input::FetchDone(Err(failed)), t0);
+        assert_eq!(
+            (p.snapshot().state, p.snapshot().detail),
+            (ConnState::Polling, "catch_up_failed")
+        );
+        p.handle(Input::Tick, t0 + S(15));
+        p.handle(Input::FetchDone(Ok(())), t0 + S(15));
+        assert_eq!(p.snapshot().detail, "no_websocket");
     }
 
     #[test]

@@ -78,10 +78,19 @@ describe("connectionStatus", () => {
   it("hides the reason while live even if a stale detail remains", () => {
     expect(connectionStatus("es", accountView("a", { detail: "dead_peer" }), NOW).reason).toBeNull();
   });
+
+  it("says a catch-up that cannot work even while live, as a warning", () => {
+    const status = connectionStatus("en", accountView("a", { detail: "catch_up_failed" }), NOW);
+    expect(status.tone).toBe("warn");
+    expect(status.reason).toContain("rest.list");
+    expect(connectionStatus("es", accountView("a", { detail: "catch_up_failed" }), NOW).reason).toContain(
+      "no se podrá recuperar",
+    );
+  });
 });
 
 describe("reasonText", () => {
-  it.each(["auth_failed", "no_websocket", "dead_peer", "unreachable", "server_error", "tls"])(
+  it.each(["auth_failed", "no_websocket", "dead_peer", "unreachable", "server_error", "tls", "catch_up_failed"])(
     "translates %s in both languages",
     (code) => {
       const es = reasonText("es", code);

@@ -26,7 +26,11 @@ const REASONS: Record<string, MessageKey> = {
   tls: "reason.tls",
   timeout: "reason.timeout",
   forbidden: "reason.forbidden",
+  catch_up_failed: "reason.catch_up_failed",
 };
+
+/** Reasons said even while live: a connection that works but loses notifications. */
+const LIVE_PROBLEMS = new Set(["catch_up_failed"]);
 
 /** A `detail` code as a sentence; codes we do not know yet are named, not hidden. */
 export function reasonText(lang: Lang, detail: string): string | null {
@@ -41,7 +45,8 @@ function transportName(lang: Lang, account: AccountView): string {
 
 export function connectionStatus(lang: Lang, account: AccountView, now: number): ConnectionStatus {
   const left = secondsUntil(account.next_retry_at, now);
-  const reason = account.state === "live" ? null : reasonText(lang, account.detail);
+  const liveProblem = account.state === "live" && LIVE_PROBLEMS.has(account.detail);
+  const reason = account.state === "live" && !liveProblem ? null : reasonText(lang, account.detail);
   let retry =
     left !== null && left > 0
       ? translate(lang, "conn.nextRetry", { time: formatDuration(lang, left) })
@@ -50,7 +55,7 @@ export function connectionStatus(lang: Lang, account: AccountView, now: number):
   let line: string;
   switch (account.state) {
     case "live":
-      tone = "ok";
+      tone = liveProblem ? "warn" : "ok";
       line = account.transport
         ? translate(lang, "conn.live", { transport: transportName(lang, account) })
         : translate(lang, "conn.liveBare");

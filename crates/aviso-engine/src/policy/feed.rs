@@ -145,6 +145,12 @@ impl Feed {
         self.policy.notification(n, self.clock.now(), late)
     }
 
+    /// An engine error: a toast if it means notifications are being lost
+    /// ([`Policy::problem`]).
+    pub fn problem(&mut self, account: &str, code: &str) -> Vec<Decision> {
+        self.policy.problem(account, code)
+    }
+
     /// Lets time pass (call it when [`Feed::wait`] says). After a `snoozed` or `released`
     /// decision the account's unread count changed.
     pub fn tick(&mut self) -> Vec<Decision> {

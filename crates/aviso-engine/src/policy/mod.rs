@@ -183,6 +183,8 @@ pub enum ToastKind {
     Reminder,
     /// A silence alarm.
     Silence,
+    /// A problem that loses notifications (`catch_up_failed`): what to fix.
+    Problem,
 }
 
 /// A notification a toast is about (what a click opens).
@@ -280,6 +282,8 @@ struct Burst {
     tallies: Vec<Tally>,
     count: u64,
     last: Timestamp,
+    /// It holds an urgent notification: its toast is critical from then on.
+    urgent: bool,
 }
 
 struct Snooze {
@@ -656,9 +660,13 @@ impl Policy {
             });
             return out;
         }
+        // Urgent: through an absence, quiet hours, a pause and do-not-disturb; gathered like
+        // the rest, so a flash sale of big purchases is one live summary (critical) from its
+        // start, never dozens of toasts.
         if effect.urgent {
-            let toast = self.single(n, &effect, ToastKind::Single);
-            out.push(Decision::Toast(toast));
+            self.pending.push((n.clone(), effect));
+            self.pending_first.get_or_insert(now);
+            self.pending_last = Some(now);
             return out;
         }
         if late {
@@ -805,6 +813,17 @@ impl Policy {
         self.pending_first = None;
         self.pending_last = None;
         let batch = std::mem::take(&mut self.pending);
+        self.show_batch(batch, now, out);
+    }
+
+    /// Shows a batch: one by one while few toasts were shown within the burst window, else
+    /// as the live summary.
+    fn show_batch(
+        &mut self,
+        batch: Vec<(Notification, Effect)>,
+        now: Timestamp,
+        out: &mut Vec<Decision>,
+    ) {
         if batch.is_empty() {
             return;
         }
@@ -835,10 +854,12 @@ impl Policy {
                     tallies: Vec::new(),
                     count: 0,
                     last: now,
+                    urgent: false,
                 }
             }
         };
         let all_quiet = batch.iter().all(|(_, e)| e.quiet);
+        burst.urgent |= batch.iter().any(|(_, e)| e.urgent);
         for (n, _) in &batch {
             self.tally(&mut burst.tallies, n);
             burst.count += 1;
@@ -856,7 +877,9 @@ impl Policy {
             kind: ToastKind::Summary,
             title,
             body: self.lines(&burst.tallies),
-            urgency: if all_quiet {
+            urgency: if burst.urgent {
+                Urgency::Critical
+            } else if all_quiet {
                 Urgency::Low
             } else {
                 Urgency::Normal
@@ -1047,6 +1070,42 @@ impl Policy {
             };
             out.push(Decision::Toast(toast));
         }
+    }
+
+    /// An engine error (`EngineEvent::Error`'s code) as a toast, for the codes that mean
+    /// notifications are being lost: `catch_up_failed`. Shown whatever holds toasts (quiet
+    /// hours, a pause), like a silence alarm: it needs someone to act. The engine tells
+    /// each episode once, so this is one toast per episode. Other codes: nothing.
+    pub fn problem(&mut self, account: &str, code: &str) -> Vec<Decision> {
+        let (title, body) = match (code, self.lang) {
+            ("catch_up_failed", Lang::Es) => (
+                format!("{account}: se pueden perder notificaciones"),
+                "El servidor no deja leer su lista de notificaciones: lo que la conexión no \
+                 entregue (sin conexión, o descartado por el servidor) no se podrá recuperar. \
+                 Revisa `rest.list` en el perfil de la cuenta."
+                    .to_string(),
+            ),
+            ("catch_up_failed", Lang::En) => (
+                format!("{account}: notifications may be lost"),
+                "The server does not let Aviso read its notification list: what the connection \
+                 does not deliver (while offline, or dropped by the server) cannot be recovered. \
+                 Check `rest.list` in the account's profile."
+                    .to_string(),
+            ),
+            _ => return Vec::new(),
+        };
+        vec![Decision::Toast(Toast {
+            slot: self.slot(),
+            replaces: false,
+            kind: ToastKind::Problem,
+            title,
+            body,
+            urgency: Urgency::Normal,
+            silent: false,
+            sound: None,
+            url: None,
+            items: Vec::new(),
+        })]
     }
 }
 

@@ -117,7 +117,9 @@ fn an_urgent_sale_breaks_through_quiet_hours_pause_and_do_not_disturb() {
     let mut p = policy(QUIET);
     let night = t("2026-12-07T23:10:00");
     // The smartsales preset: a sale of 1000 or more is urgent; the amount is a string.
-    let out = p.notification(&sale(1, "1500.00"), night, false);
+    // Urgent, it is still gathered (0.4 s), so a flurry of them can be one summary.
+    assert!(p.notification(&sale(1, "1500.00"), night, false).is_empty());
+    let out = p.tick(ms(night, 400));
     let shown = toasts(&out);
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].urgency, Urgency::Critical);
@@ -127,15 +129,11 @@ fn an_urgent_sale_breaks_through_quiet_hours_pause_and_do_not_disturb() {
     assert!(matches!(small[0], Decision::Held { .. }));
     let day = t("2026-12-08T12:00:00");
     p.pause(t("2026-12-08T13:00:00"));
-    assert_eq!(
-        toasts(&p.notification(&sale(3, "1000"), day, false))[0].urgency,
-        Urgency::Critical
-    );
-    let _ = p.set_do_not_disturb(true, day);
-    assert_eq!(
-        toasts(&p.notification(&sale(4, "5000"), day, false)).len(),
-        1
-    );
+    let _ = p.notification(&sale(3, "1000"), day, false);
+    assert_eq!(toasts(&p.tick(ms(day, 400)))[0].urgency, Urgency::Critical);
+    let _ = p.set_do_not_disturb(true, ms(day, 1000));
+    let _ = p.notification(&sale(4, "5000"), ms(day, 1000), false);
+    assert_eq!(toasts(&p.tick(ms(day, 1400))).len(), 1);
 }
 
 #[test]
@@ -227,8 +225,58 @@ action = ["quiet", "no_badge"]
     assert_eq!(toasts(&shown)[0].urgency, Urgency::Low);
     assert!(toasts(&shown)[0].silent);
     // Above the user's limit the preset's rule applies.
-    let big = p.notification(&sale(3, "5000"), noon, false);
+    let _ = p.notification(&sale(3, "5000"), ms(noon, 2000), false);
+    let big = p.tick(ms(noon, 2500));
     assert_eq!(toasts(&big)[0].urgency, Urgency::Critical);
+}
+
+#[test]
+fn a_flurry_of_urgent_sales_is_one_critical_summary() {
+    // In quiet hours: two big purchases a second apart are each a toast of their own
+    // (urgent: critical, through the quiet hours); then a flash sale of them is one live
+    // summary that stays critical, never thirty toasts. The small sales among them wait for
+    // the digest.
+    let mut p = policy(QUIET);
+    let night = t("2026-12-07T23:10:00");
+    let mut out = Vec::new();
+    for (i, at) in [(100u32, 0i64), (101, 1000)] {
+        out.extend(p.notification(&sale(i, "2000.00"), ms(night, at), false));
+        out.extend(p.tick(ms(night, at + 500)));
+    }
+    let singles = toasts(&out);
+    assert_eq!(
+        singles.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(),
+        ["Compra #100", "Compra #101"]
+    );
+    assert!(singles.iter().all(|t| t.urgency == Urgency::Critical));
+    let flash = ms(night, 5000);
+    let mut out = Vec::new();
+    for i in 0..40u32 {
+        let total = if i % 4 == 3 { "50.00" } else { "1500.00" };
+        let at = ms(flash, i64::from(i) * 50);
+        out.extend(p.notification(&sale(i, total), at, false));
+        out.extend(p.tick(ms(at, 10)));
+    }
+    out.extend(p.tick(ms(flash, 9000)));
+    let shown = toasts(&out);
+    assert!(
+        shown.iter().all(|t| t.kind == ToastKind::Summary),
+        "{shown:#?}"
+    );
+    let slots: std::collections::BTreeSet<u64> = shown.iter().map(|t| t.slot).collect();
+    assert_eq!(slots.len(), 1, "one summary, updated in place: {shown:#?}");
+    assert!(shown.iter().all(|t| t.urgency == Urgency::Critical));
+    assert!(
+        !shown[0].replaces && !shown[0].silent,
+        "the first one sounds"
+    );
+    assert!(shown[1..].iter().all(|t| t.replaces && t.silent));
+    assert_eq!(shown.last().unwrap().title, "30 notificaciones nuevas");
+    let held = out
+        .iter()
+        .filter(|d| matches!(d, Decision::Held { .. }))
+        .count();
+    assert_eq!(held, 10);
 }
 
 #[test]
@@ -672,7 +720,7 @@ fn sleeping_until_each_deadline_misses_nothing() {
         [
             "21:50:00.4 Single Compra #1",
             "21:52:01.4 Summary 6 notificaciones nuevas",
-            "22:10:00 Single Compra #12",
+            "22:10:00.4 Single Compra #12",
             "22:30:00 Digest Mientras no estabas",
             "22:40:00 Reminder Recordatorio: Compra #1",
             "22:55:00 Silence tienda: sin compras desde las 22:10",
@@ -788,4 +836,23 @@ action = "mute"
     next.take_over(q);
     assert_eq!(next.silent_alarms(), [("tienda".into(), "ventas".into())]);
     assert!(next.tick(t("2026-12-07T23:00:00")).is_empty(), "fired once");
+}
+
+#[test]
+fn a_catch_up_that_cannot_work_is_one_toast_in_the_users_language_even_in_quiet_hours() {
+    let night = t("2026-12-07T23:10:00");
+    let mut es = policy_at(QUIET, Lang::Es, night);
+    assert_eq!(es.held_by("tienda", night), Some(Reason::QuietHours));
+    let out = es.problem("tienda", "catch_up_failed");
+    let shown = toasts(&out);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].kind, ToastKind::Problem);
+    assert_eq!(shown[0].title, "tienda: se pueden perder notificaciones");
+    assert!(shown[0].body.contains("rest.list"), "{}", shown[0].body);
+    assert!(shown[0].items.is_empty(), "a click opens the panel");
+    let mut en = policy_at("", Lang::En, night);
+    let out = en.problem("tienda", "catch_up_failed");
+    assert_eq!(titles(&out), ["tienda: notifications may be lost"]);
+    // Errors that lose nothing (a bad frame is skipped and said) are not toasts.
+    assert!(en.problem("tienda", "bad_frame").is_empty());
 }

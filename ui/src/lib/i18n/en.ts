@@ -87,6 +87,8 @@ export const en: Dictionary = {
     "The secure connection failed: the server's certificate is not trusted, is for another address or has expired. If the server uses a private CA, set extra_ca in config.toml.",
   "reason.timeout": "The server took too long to answer.",
   "reason.forbidden": "This user is not allowed to receive the admin notifications.",
+  "reason.catch_up_failed":
+    "The server does not let Aviso read its notification list, so what the connection misses (while offline, or dropped by the server) cannot be recovered. Set rest.list in the account's profile to the server's list.",
   "reason.unknown": "Connection problem (code “{code}”).",
 
   "login.title": "Connect your store",

@@ -86,6 +86,8 @@ export const es = {
     "Falló la conexión segura: el certificado del servidor no es de confianza, es de otra dirección o ha caducado. Si el servidor usa una CA privada, indícala en extra_ca de config.toml.",
   "reason.timeout": "El servidor tardó demasiado en responder.",
   "reason.forbidden": "Este usuario no tiene permiso para recibir las notificaciones de administración.",
+  "reason.catch_up_failed":
+    "El servidor no deja leer su lista de notificaciones: lo que la conexión no entregue (sin conexión, o descartado por el servidor) no se podrá recuperar. Indica en rest.list del perfil de la cuenta la lista del servidor.",
   "reason.unknown": "Problema de conexión (código «{code}»).",
 
   "login.title": "Conecta tu tienda",
