@@ -1174,8 +1174,13 @@ impl Link {
         if let Some(id) = position {
             self.on_event_id(id).await;
         }
+        let pushed = ingest.as_ref().is_some_and(|i| !i.new.is_empty());
         if let Some(ingest) = ingest {
             self.ingested(ingest).await;
+        }
+        if pushed {
+            // A catch-up follows once pushes stop: what the server dropped comes back.
+            self.step(Input::Pushed).await;
         }
         if let Some(signal) = signal {
             self.on_signal(signal).await;

@@ -544,6 +544,10 @@ pub struct PollingSection {
     pub safety_interval_secs: f64,
     /// While polling, how often to try the WebSocket again.
     pub probe_interval_secs: f64,
+    /// While live, a catch-up this long after pushes stop coming (at most 5× this after
+    /// the first of a burst): a server that dropped pushes over capacity is caught up
+    /// within seconds of the burst, not at the safety poll. 0: off.
+    pub after_push_secs: f64,
 }
 
 impl Default for PollingSection {
@@ -552,6 +556,7 @@ impl Default for PollingSection {
             interval_secs: 15.0,
             safety_interval_secs: 300.0,
             probe_interval_secs: 60.0,
+            after_push_secs: 2.0,
         }
     }
 }

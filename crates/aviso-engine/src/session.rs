@@ -35,6 +35,8 @@ pub struct Policy {
     pub poll_every: Duration,
     pub probe_every: Duration,
     pub safety_every: Duration,
+    /// A catch-up this long after pushes stop (see `PollingSection::after_push_secs`).
+    pub after_push: Option<Duration>,
     /// Whether a streaming transport exists at all (a polling-only profile never connects).
     pub streaming: bool,
     /// Whether there is a REST read to poll. Without one (seeds 003 and 004), a failing
@@ -67,6 +69,8 @@ impl Policy {
             poll_every: secs(p.polling.interval_secs),
             probe_every: secs(p.polling.probe_interval_secs),
             safety_every: secs(p.polling.safety_interval_secs),
+            after_push: (p.polling.after_push_secs > 0.0 && p.can_poll())
+                .then(|| secs(p.polling.after_push_secs)),
             streaming: p.transport != TransportChoice::Polling,
             can_poll: p.can_poll(),
             streaming_kind: match p.transport {
@@ -133,6 +137,8 @@ pub enum Input {
     Closed(Failure),
     /// Any inbound frame (data or pong): the peer is alive.
     Activity,
+    /// Notifications arrived over the stream (a catch-up follows once they stop coming).
+    Pushed,
     FetchDone(Result<(), Failure>),
     RefreshDone(Result<(), Failure>),
     /// A timer from `deadline()` fired.
@@ -205,6 +211,8 @@ pub struct Session {
     next_ping: Option<Instant>,
     next_fetch: Option<Instant>,
     next_probe: Option<Instant>,
+    /// The catch-up after pushes: due at, and when the burst's first push came.
+    after_push: Option<(Instant, Instant)>,
 }
 
 impl Session {
@@ -224,6 +232,7 @@ impl Session {
             next_ping: None,
             next_fetch: None,
             next_probe: None,
+            after_push: None,
         }
     }
 
@@ -271,6 +280,7 @@ impl Session {
             Phase::Live { .. } => soonest(&[
                 self.policy.dead_after.map(|d| self.last_rx + d),
                 self.next_ping,
+                self.after_push.map(|(at, _)| at),
                 self.next_fetch
                     .filter(|_| !self.fetching && self.refreshing.is_none()),
             ]),
@@ -324,6 +334,13 @@ impl Session {
                     self.last_rx = now;
                 }
             }
+            Input::Pushed => {
+                if let (Phase::Live { .. }, Some(settle)) = (self.phase, self.policy.after_push) {
+                    self.last_rx = now;
+                    let first = self.after_push.map_or(now, |(_, first)| first);
+                    self.after_push = Some(((now + settle).min(first + settle * 5), first));
+                }
+            }
             Input::FetchDone(result) => self.on_fetch_done(result, now, &mut out),
             Input::RefreshDone(result) => self.on_refresh_done(result, now, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
@@ -359,6 +376,8 @@ impl Session {
     }
 
     fn start_fetch(&mut self, out: &mut Vec<Action>) {
+        // This fetch reads what was pushed so far.
+        self.after_push = None;
         if self.fetching {
             self.fetch_again = true;
         } else if self.refreshing.is_none() {
@@ -385,6 +404,7 @@ impl Session {
     }
 
     fn on_failure(&mut self, failure: Failure, probe: bool, now: Instant, out: &mut Vec<Action>) {
+        self.after_push = None;
         let was_live = matches!(self.phase, Phase::Live { .. });
         if was_live {
             out.push(Action::Disconnect);
@@ -435,6 +455,7 @@ impl Session {
             out.push(Action::Disconnect);
         }
         self.phase = Phase::NeedsLogin;
+        self.after_push = None;
         self.detail = "auth_failed";
         self.refreshing = None;
         self.fetching = false;
@@ -536,7 +557,8 @@ impl Session {
                         self.next_ping = Some(now + every);
                     }
                 }
-                if self.next_fetch.is_some_and(|at| now >= at) {
+                let after_push = self.after_push.is_some_and(|(at, _)| now >= at);
+                if after_push || self.next_fetch.is_some_and(|at| now >= at) {
                     self.start_fetch(out);
                 }
             }
@@ -577,6 +599,7 @@ mod tests {
             poll_every: Duration::from_secs(15),
             probe_every: Duration::from_secs(60),
             safety_every: Duration::from_secs(300),
+            after_push: None,
             streaming: true,
             can_poll: true,
             streaming_kind: TransportKind::Websocket,
@@ -597,6 +620,54 @@ mod tests {
 
     fn retry_at(s: &Session) -> Instant {
         s.snapshot().retry_at.expect("in backoff")
+    }
+
+    #[test]
+    fn pushes_are_followed_by_a_catch_up_once_they_stop_and_during_a_long_burst() {
+        let t0 = Instant::now();
+        let mut s = Session::new(
+            Policy {
+                after_push: Some(S(2)),
+                ..policy()
+            },
+            1,
+            t0,
+        );
+        s.handle(Input::Start, t0);
+        s.handle(Input::Connected, t0);
+        s.handle(Input::FetchDone(Ok(())), t0);
+        // A burst of pushes 300 ms apart for 1.5 s: one catch-up, 2 s after the last.
+        let mut now = t0;
+        for _ in 0..6 {
+            now += Duration::from_millis(300);
+            assert_eq!(s.handle(Input::Pushed, now), vec![]);
+        }
+        assert_eq!(s.deadline(), Some(now + S(2)));
+        assert_eq!(s.handle(Input::Tick, now + S(1)), vec![]);
+        assert_eq!(s.handle(Input::Tick, now + S(2)), vec![Action::Fetch]);
+        s.handle(Input::FetchDone(Ok(())), now + S(2));
+        // Nothing pushed since: nothing more is due soon (the next ping is).
+        assert!(s.after_push.is_none());
+        assert_eq!(s.deadline(), Some(t0 + S(20)));
+        // A burst that never pauses is still caught up within 5 × 2 s of its first push.
+        let start = now + S(10);
+        let mut at = start;
+        let mut fetched = None;
+        while at < start + S(12) {
+            s.handle(Input::Pushed, at);
+            if s.deadline().is_some_and(|d| d <= at)
+                && s.handle(Input::Tick, at) == vec![Action::Fetch]
+            {
+                fetched = Some(at);
+                break;
+            }
+            at += Duration::from_millis(500);
+        }
+        assert_eq!(fetched, Some(start + S(10)));
+        // Not while polling (the poll does it) nor without the setting.
+        let mut off = live(t0);
+        off.handle(Input::Pushed, t0 + S(1));
+        assert!(off.after_push.is_none());
     }
 
     #[test]
