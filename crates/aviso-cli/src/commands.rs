@@ -14,6 +14,7 @@ use aviso_engine::store::{ListQuery, SearchQuery, Segment, Store};
 use aviso_engine::{AccountSpec, Engine, EngineEvent, EngineOptions, Profile, Secret};
 use tokio::sync::mpsc;
 
+use crate::i18n::Text;
 use crate::{toasts, Target};
 
 fn load_config() -> Result<Config> {
@@ -22,8 +23,16 @@ fn load_config() -> Result<Config> {
 
 fn open_store() -> Result<Store> {
     let dir = Dirs::from_env().data;
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| Text::from_env().cannot_create(&dir.display().to_string()))?;
     Ok(Store::open(&dir.join("aviso.db"))?)
+}
+
+/// A line on stdout. A closed stdout (`aviso-cli list | head -1`) is an error here, a
+/// broken pipe, which `main` ends quietly with status 0 (`println!` would panic instead).
+fn say(out: &mut impl Write, line: &str) -> Result<()> {
+    writeln!(out, "{line}")?;
+    Ok(())
 }
 
 fn parse_params(params: &[String]) -> Result<BTreeMap<String, String>> {
@@ -31,7 +40,7 @@ fn parse_params(params: &[String]) -> Result<BTreeMap<String, String>> {
         .iter()
         .map(|p| match p.split_once('=') {
             Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => bail!("--param takes KEY=VALUE, got `{p}`"),
+            _ => bail!(Text::from_env().param_not_key_value(p)),
         })
         .collect()
 }
@@ -46,9 +55,10 @@ fn default_name(server: &url::Url) -> String {
 /// The accounts a command is about: the named one, an ad-hoc server, or every configured
 /// account (`all_if_none`) / the only one.
 fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<AccountSpec>> {
+    let text = Text::from_env();
     let params = parse_params(&target.params)?;
     if target.server.is_none() && target.profile.is_some() {
-        bail!("--profile needs --server (or `watch --demo`)");
+        bail!(text.profile_needs_server());
     }
     if let Some(server) = &target.server {
         let server_url = parse_server(server)?;
@@ -70,10 +80,8 @@ fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<Ac
         None if config.accounts.len() == 1 || (all_if_none && !config.accounts.is_empty()) => {
             config.accounts.iter().collect()
         }
-        None if config.accounts.is_empty() => {
-            bail!("no account configured: run `aviso-cli login --server URL --username U` or pass --server")
-        }
-        None => bail!("several accounts are configured: choose one with --account NAME"),
+        None if config.accounts.is_empty() => bail!(text.no_account_configured()),
+        None => bail!(text.several_accounts()),
     };
     chosen
         .into_iter()
@@ -85,40 +93,75 @@ fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<Ac
         .collect()
 }
 
-pub fn unread(account: Option<&str>, json: bool) -> Result<()> {
-    let count = open_store()?.unread_count(account)?;
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({ "account": account, "unread": count })
-        );
-    } else {
-        println!("{count}");
+/// `--account NAME` of `unread` and `list`: a configured account, or one the store has
+/// notifications or a position of (an ad-hoc `--server` account). A name that is neither
+/// is a mistake to say, not an empty account.
+fn check_stored_account(store: &Store, account: Option<&str>) -> Result<()> {
+    let Some(name) = account else {
+        return Ok(());
+    };
+    let configured = load_config()?.accounts.iter().any(|a| a.name == name);
+    if configured || store.total_count(Some(name))? > 0 || store.cursor(name)?.is_some() {
+        return Ok(());
     }
-    Ok(())
+    bail!(Text::from_env().unknown_stored_account(name))
+}
+
+pub fn unread(account: Option<&str>, json: bool) -> Result<()> {
+    let store = open_store()?;
+    check_stored_account(&store, account)?;
+    let count = store.unread_count(account)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let line = serde_json::json!({ "account": account, "unread": count });
+        say(&mut out, &line.to_string())
+    } else {
+        say(&mut out, &count.to_string())
+    }
 }
 
 pub fn list(account: Option<&str>, unread_only: bool, json: bool, limit: usize) -> Result<()> {
-    let items = open_store()?.list(&ListQuery {
+    let store = open_store()?;
+    check_stored_account(&store, account)?;
+    let items = store.list(&ListQuery {
         account: account.map(str::to_string),
         unread_only,
         before: None,
         limit,
     })?;
-    let mut out = std::io::stdout().lock();
-    for n in items {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for n in &items {
         if json {
-            writeln!(out, "{}", serde_json::to_string(&n)?)?;
+            say(&mut out, &serde_json::to_string(n)?)?;
         } else {
-            let mark = if n.read { ' ' } else { '•' };
-            writeln!(
-                out,
-                "{mark} {}  [{}] {} — {}  ({}#{})",
-                n.created_at, n.kind, n.title, n.body, n.account, n.id
-            )?;
+            let title = one_line(&n.title);
+            let body = one_line(&n.body);
+            say(&mut out, &text_line(n, &title, &body))?;
         }
     }
+    if items.is_empty() && !json {
+        say(&mut out, &Text::from_env().nothing_stored(unread_only))?;
+    }
+    out.flush()?;
     Ok(())
+}
+
+/// A notification as `list` and `search` print it: the title and the body (already made one
+/// line, maybe marked) joined by ` — `, or the title alone when the body is empty.
+fn text_line(n: &aviso_engine::Notification, title: &str, body: &str) -> String {
+    let mark = if n.read { ' ' } else { '•' };
+    let text = if body.trim().is_empty() {
+        title.to_string()
+    } else {
+        format!("{title} — {body}")
+    };
+    format!(
+        "{mark} {}  [{}] {text}  ({}#{})",
+        n.created_at,
+        one_line(&n.kind),
+        one_line(&n.account),
+        one_line(&n.id)
+    )
 }
 
 /// `search QUERY`: the newest stored notifications that match, as `list` prints them, the
@@ -126,15 +169,15 @@ pub fn list(account: Option<&str>, unread_only: bool, json: bool, limit: usize) 
 /// per hit: the notification's fields plus `highlights` (README, "The JSON lines of
 /// `aviso-cli list` and `search`").
 pub fn search(
-    text: &str,
+    query: &str,
     account: Option<String>,
     unread_only: bool,
     json: bool,
     limit: usize,
 ) -> Result<()> {
-    let lang = Lang::from_env();
+    let text = Text::from_env();
     let hits = open_store()?.search(&SearchQuery {
-        text: text.to_string(),
+        text: query.to_string(),
         account,
         unread_only,
         before: None,
@@ -142,7 +185,7 @@ pub fn search(
     })?;
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     for hit in &hits {
         if json {
             let mut line = serde_json::to_value(&hit.notification)?;
@@ -150,34 +193,22 @@ pub fn search(
                 "title": hit.title_segments(),
                 "body": hit.body_segments(),
             });
-            writeln!(out, "{line}")?;
+            say(&mut out, &line.to_string())?;
         } else {
-            let n = &hit.notification;
-            let mark = if n.read { ' ' } else { '•' };
-            writeln!(
-                out,
-                "{mark} {}  [{}] {} — {}  ({}#{})",
-                n.created_at,
-                one_line(&n.kind),
-                marked(&hit.title_segments(), color),
-                marked(&hit.body_segments(), color),
-                one_line(&n.account),
-                one_line(&n.id)
-            )?;
+            let title = marked(&hit.title_segments(), color);
+            let body = marked(&hit.body_segments(), color);
+            say(&mut out, &text_line(&hit.notification, &title, &body))?;
         }
     }
     if hits.is_empty() && !json {
-        let has_words = text.chars().any(char::is_alphanumeric);
-        match (has_words, lang) {
-            (true, Lang::Es) => writeln!(out, "Sin resultados para «{}»", one_line(text))?,
-            (true, Lang::En) => writeln!(out, "No results for “{}”", one_line(text))?,
-            (false, Lang::Es) => writeln!(
-                out,
-                "La búsqueda no tiene palabras: escribe letras o números"
-            )?,
-            (false, Lang::En) => writeln!(out, "The query has no words: type letters or digits")?,
-        }
+        let line = if query.chars().any(char::is_alphanumeric) {
+            text.no_results(&one_line(query))
+        } else {
+            text.query_has_no_words()
+        };
+        say(&mut out, &line)?;
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -206,20 +237,34 @@ fn marked(segments: &[Segment], color: bool) -> String {
 }
 
 pub fn profiles() -> Result<()> {
+    let mut out = std::io::stdout().lock();
     for (name, description) in Profile::presets() {
-        println!("{name:<20} {description}");
+        say(&mut out, &format!("{name:<20} {description}"))?;
     }
     Ok(())
 }
 
+/// `profile show NAME|FILE`: a preset's TOML as it ships (comments included), or a profile
+/// file as `--profile` reads it: resolved, its `extends` applied and every default filled
+/// in, so what is printed is what runs; a file that does not load is its error.
 pub fn profile_show(name: &str) -> Result<()> {
-    match Profile::preset_source(name) {
-        Some(src) => {
-            print!("{src}");
-            Ok(())
-        }
-        None => bail!("unknown profile `{name}` (see `aviso-cli profiles`)"),
+    let mut out = std::io::stdout().lock();
+    if let Some(src) = Profile::preset_source(name) {
+        write!(out, "{src}")?;
+        return Ok(());
     }
+    // A name that is no preset and no file is `unknown profile` (said by `Text::error`).
+    let mut profile = Profile::load(name)?;
+    // Applied: printing it again would apply it twice to whoever copies this output.
+    let extends = profile.extends.take();
+    let toml = toml::to_string_pretty(&profile)
+        .with_context(|| Text::from_env().cannot_print_profile())?;
+    say(
+        &mut out,
+        &Text::from_env().resolved_profile(name, extends.as_deref()),
+    )?;
+    write!(out, "{toml}")?;
+    Ok(())
 }
 
 pub async fn watch(target: Target, with_toasts: bool) -> Result<()> {
@@ -242,10 +287,8 @@ pub async fn watch_demo(with_toasts: bool, interval: f64, profile: Option<String
         ..aviso_demo::DemoConfig::default()
     };
     let demo = aviso_demo::DemoServer::start(([127, 0, 0, 1], 0).into(), config).await?;
-    eprintln!(
-        "aviso-cli: demo backend on {} (users admin/admin)",
-        demo.http_url()
-    );
+    let text = Text::from_env();
+    eprintln!("{}", text.demo_watching(&demo.http_url()));
     let spec = AccountConfig {
         name: "demo".into(),
         server: demo.http_url(),
@@ -265,7 +308,7 @@ pub async fn watch_demo(with_toasts: bool, interval: f64, profile: Option<String
     let data_dir = Dirs::from_env().data.join("demo");
     if data_dir.exists() {
         std::fs::remove_dir_all(&data_dir)
-            .with_context(|| format!("cannot reset {}", data_dir.display()))?;
+            .with_context(|| text.cannot_reset(&data_dir.display().to_string()))?;
     }
     let options = EngineOptions {
         data_dir,
@@ -348,14 +391,20 @@ async fn run_watch(
     let ctrl_c = tokio::signal::ctrl_c();
     let term = sigterm();
     tokio::pin!(ctrl_c, term);
-    loop {
+    // Ends on a signal, or on an error writing stdout (a reader that went away: a broken
+    // pipe, which `main` ends quietly), which stops the engine as a signal does.
+    let outcome: Result<()> = loop {
         tokio::select! {
             event = events.recv() => {
-                let Some(event) = event else { break };
+                let Some(event) = event else { break Ok(()) };
                 // What else is already queued goes out with it, in one flush.
                 let mut next = Some(event);
+                let mut written = Ok(());
                 while let Some(event) = next.take() {
-                    print(&mut stdout, &event)?;
+                    written = print(&mut stdout, &event);
+                    if written.is_err() {
+                        break;
+                    }
                     if with_toasts {
                         match &event {
                             EngineEvent::Notification(n) => {
@@ -375,31 +424,38 @@ async fn run_watch(
                     }
                     next = events.try_recv().ok();
                 }
-                stdout.flush()?;
+                if let Err(e) = written.and_then(|()| Ok(stdout.flush()?)) {
+                    break Err(e);
+                }
             }
             Some(line) = line_rx.recv() => {
-                writeln!(stdout, "{line}")?;
-                while let Ok(line) = line_rx.try_recv() {
-                    writeln!(stdout, "{line}")?;
+                let mut written = say(&mut stdout, &line);
+                while written.is_ok() {
+                    let Ok(line) = line_rx.try_recv() else { break };
+                    written = say(&mut stdout, &line);
                 }
-                stdout.flush()?;
+                if let Err(e) = written.and_then(|()| Ok(stdout.flush()?)) {
+                    break Err(e);
+                }
             }
-            _ = &mut ctrl_c => break,
-            _ = &mut term => break,
+            _ = &mut ctrl_c => break Ok(()),
+            _ = &mut term => break Ok(()),
         }
-    }
+    };
     engine.shutdown().await;
-    // The links' last words (the `stopped` states) are still queued.
-    while let Ok(event) = events.try_recv() {
-        print(&mut stdout, &event)?;
-    }
     drop(toast_tx);
     drop(line_tx);
     if let Some(t) = toaster {
         let _ = t.await;
     }
+    outcome?;
+    // The links' last words (the `stopped` states) are still queued, and the policy's last
+    // decisions.
+    while let Ok(event) = events.try_recv() {
+        print(&mut stdout, &event)?;
+    }
     while let Ok(line) = line_rx.try_recv() {
-        writeln!(stdout, "{line}")?;
+        say(&mut stdout, &line)?;
     }
     stdout.flush()?;
     Ok(())
@@ -433,16 +489,13 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
     let http = http_client(&tls)?;
     let creds = Arc::new(Credentials::from_env());
     let flushed = flush_outbox_once(&store, &http, creds, &spec).await;
-    let es = Lang::from_env() == Lang::Es;
+    let text = Text::from_env();
+    let mut out = std::io::stdout().lock();
     let f = match flushed {
         Ok(f) => f,
         Err(e) => {
-            if es {
-                println!("{changed} marcada(s) como leída(s) aquí; en cola, sin enviar aún: {e}");
-            } else {
-                println!("marked {changed} read locally; queued, not sent yet: {e}");
-            }
-            return Ok(());
+            let why = text.error(&anyhow::Error::from(e));
+            return say(&mut out, &text.marked_queued_not_sent(changed, &why));
         }
     };
     // Only what the server answered for is said to be confirmed; what it does not know or
@@ -458,45 +511,17 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
         (asked.len() - unknown.len() - refused.len()) as u64
     };
     if f.pending > 0 {
-        if es {
-            println!(
-                "{changed} marcada(s) como leída(s) aquí; {} operación(es) en cola hasta que el servidor responda",
-                f.pending
-            );
-        } else {
-            println!(
-                "marked {changed} read locally; {} operation(s) queued until the server can be reached",
-                f.pending
-            );
-        }
+        say(&mut out, &text.marked_queued(changed, f.pending))?;
     } else if f.local_only > 0 {
-        if es {
-            println!("{changed} marcada(s) como leída(s) aquí (el perfil no tiene cómo decírselo al servidor)");
-        } else {
-            println!("marked {changed} read here (the profile has no way to tell the server)");
-        }
+        say(&mut out, &text.marked_here_only(changed))?;
     } else if confirmed > 0 || (unknown.is_empty() && refused.is_empty()) {
-        if es {
-            println!("{confirmed} marcada(s) como leída(s); el servidor lo confirmó");
-        } else {
-            println!("marked {confirmed} read; the server confirmed");
-        }
+        say(&mut out, &text.marked_confirmed(confirmed))?;
     }
     for id in &unknown {
-        if es {
-            eprintln!("el servidor no conoce la notificación {id} (HTTP 404): no se marcó allí");
-        } else {
-            eprintln!("the server does not know notification {id} (HTTP 404): not marked there");
-        }
+        eprintln!("{}", text.server_does_not_know(id));
     }
     for id in &refused {
-        if es {
-            eprintln!("el servidor no dejó marcar {id} como leída (HTTP 403): este usuario puede no tener permiso");
-        } else {
-            eprintln!(
-                "the server refused to mark {id} read (HTTP 403): this user may not be allowed to"
-            );
-        }
+        eprintln!("{}", text.server_refused_mark(id));
     }
     if !unknown.is_empty() || !refused.is_empty() {
         std::process::exit(1);
@@ -505,16 +530,17 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
 }
 
 fn read_password() -> Result<Secret> {
+    let text = Text::from_env();
     let stdin = std::io::stdin();
     let password = if stdin.is_terminal() {
-        rpassword::prompt_password("Password: ")?
+        rpassword::prompt_password(text.password_prompt())?
     } else {
         let mut line = String::new();
         stdin.lock().read_line(&mut line)?;
         line.trim_end_matches(['\n', '\r']).to_string()
     };
     if password.is_empty() {
-        bail!("empty password");
+        bail!(text.empty_password());
     }
     Ok(Secret::new(password))
 }
@@ -543,12 +569,9 @@ pub async fn login(
     aviso_engine::engine::login(&http, &creds, &spec, &username, &password).await?;
     config.upsert(account.clone());
     config.save(&Dirs::from_env().config_file())?;
-    println!(
-        "logged in as {username} on {}; tokens stored in the keyring; account `{}`",
-        server_url.origin().ascii_serialization(),
-        account.name
-    );
-    Ok(())
+    let origin = server_url.origin().ascii_serialization();
+    let line = Text::from_env().logged_in(&username, &origin, &account.name);
+    say(&mut std::io::stdout(), &line)
 }
 
 pub async fn logout(account: Option<String>) -> Result<()> {
@@ -563,29 +586,31 @@ pub async fn logout(account: Option<String>) -> Result<()> {
     open_store()?.forget_account(&spec.name)?;
     config.accounts.retain(|a| a.name != spec.name);
     config.save(&Dirs::from_env().config_file())?;
-    println!(
-        "logged out of `{}`; its tokens were removed from the keyring",
-        spec.name
-    );
-    Ok(())
+    say(
+        &mut std::io::stdout(),
+        &Text::from_env().logged_out(&spec.name),
+    )
 }
 
 pub async fn demo_server(port: u16, interval: f64) -> Result<()> {
+    let text = Text::from_env();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+        .with_context(|| text.cannot_listen(&addr.to_string()))?;
     let local = listener.local_addr()?;
     let config = aviso_demo::DemoConfig {
         event_interval: (interval > 0.0).then(|| std::time::Duration::from_secs_f64(interval)),
         ..aviso_demo::DemoConfig::default()
     };
-    eprintln!(
-        "Aviso demo backend on http://{local} (users admin/admin, cliente/cliente; WebSocket {}, SSE {})",
+    let banner = text.demo_server(
+        &local.to_string(),
         aviso_demo::WS_PATH,
-        aviso_demo::SSE_PATH
+        aviso_demo::SSE_PATH,
     );
-    println!("READY {}", local.port());
+    eprintln!("{banner}");
+    // Not a message: the line a supervisor waits for.
+    say(&mut std::io::stdout(), &format!("READY {}", local.port()))?;
     aviso_demo::serve(listener, config, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -597,17 +622,17 @@ pub async fn demo_server(port: u16, interval: f64) -> Result<()> {
 /// against its accounts' profiles, or the `[[rules]]` of a profile file, and says what is
 /// wrong, item by item, in the user's language.
 pub fn rules_check(file: Option<std::path::PathBuf>) -> Result<()> {
-    let lang = Lang::from_env();
+    let text = Text::from_env();
+    let lang = text.lang();
     let path = file
         .clone()
         .unwrap_or_else(|| Dirs::from_env().config_file());
+    let shown = path.display().to_string();
     if file.is_some() && !path.exists() {
-        bail!("cannot read {}: the file does not exist", path.display());
+        bail!(text.file_does_not_exist(&shown));
     }
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let table: toml::Table = text
-        .parse()
-        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let source = std::fs::read_to_string(&path).unwrap_or_default();
+    let table: toml::Table = source.parse().with_context(|| text.not_toml(&shown))?;
     let is_profile = table.contains_key("rules") || table.contains_key("fields");
     let (config, accounts) = if is_profile && !table.contains_key("policy") {
         let profile = Profile::load(&path.display().to_string())?;
@@ -627,37 +652,23 @@ pub fn rules_check(file: Option<std::path::PathBuf>) -> Result<()> {
     };
     let rules = config.rules.len() + accounts.iter().map(|a| a.preset_rules.len()).sum::<usize>();
     let (_, errors) = Policy::new(&config, accounts, lang, policy::Timestamp::now());
+    let mut out = std::io::stdout().lock();
     if errors.is_empty() {
-        match lang {
-            Lang::Es => println!(
-                "{}: correcto ({rules} reglas, {} franjas de silencio, {} alarmas de silencio)",
-                path.display(),
-                config.quiet_hours.len(),
-                config.silence.len()
-            ),
-            Lang::En => println!(
-                "{}: ok ({rules} rules, {} quiet-hours windows, {} silence alarms)",
-                path.display(),
-                config.quiet_hours.len(),
-                config.silence.len()
-            ),
-        }
-        return Ok(());
+        let (quiet, silence) = (config.quiet_hours.len(), config.silence.len());
+        return say(&mut out, &text.rules_ok(&shown, rules, quiet, silence));
     }
     for e in &errors {
-        println!("{}: {}", path.display(), e.message(lang));
+        say(&mut out, &format!("{shown}: {}", e.message(lang)))?;
     }
-    match lang {
-        Lang::Es => bail!("{} error(es) en {}", errors.len(), path.display()),
-        Lang::En => bail!("{} error(s) in {}", errors.len(), path.display()),
-    }
+    bail!(text.rules_errors(errors.len(), &shown))
 }
 
 /// `snooze ID WHEN`: the notification leaves the unread list until WHEN (a duration, a
 /// time of day, "mañana 9:00", a date and time); `watch --toasts` brings it back with a
 /// toast. The time is read on the policy's clock, in the account's time zone.
 pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
-    let lang = Lang::from_env();
+    let text = Text::from_env();
+    let lang = text.lang();
     let store = open_store()?;
     let config = load_config()?;
     let account = match account {
@@ -672,21 +683,10 @@ pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let several = owners.join(", ");
-            match (owners.as_slice(), lang) {
-                ([one], _) => one.clone(),
-                ([], Lang::Es) => {
-                    bail!("no hay ninguna notificación `{id}` guardada (mira `aviso-cli list`)")
-                }
-                ([], Lang::En) => {
-                    bail!("no notification `{id}` in the local store (see `aviso-cli list`)")
-                }
-                (_, Lang::Es) => bail!(
-                    "varias cuentas tienen una notificación `{id}` ({several}): elige una con --account"
-                ),
-                (_, Lang::En) => bail!(
-                    "several accounts have a notification `{id}` ({several}): choose one with --account"
-                ),
+            match owners.as_slice() {
+                [one] => one.clone(),
+                [] => bail!(text.no_stored_notification(id)),
+                _ => bail!(text.several_have(id, &owners.join(", "))),
             }
         }
     };
@@ -702,29 +702,16 @@ pub fn snooze(id: &str, when: &str, account: Option<String>) -> Result<()> {
         )
     })?;
     let Some(until) = policy::schedule::parse_when(when, clock.now(), &tz) else {
-        match lang {
-            Lang::Es => bail!(
-                "`{when}` no es un momento futuro: usa una duración (1h, 30m), una hora (9:00), «mañana 9:00» o una fecha (2026-12-08 09:00)"
-            ),
-            Lang::En => bail!(
-                "`{when}` is not a time in the future: use a duration (1h, 30m), a time (9:00), \"tomorrow 9:00\" or a date (2026-12-08 09:00)"
-            ),
-        }
+        bail!(text.not_a_future_time(when))
     };
     if !store.snooze(&account, id, until)? {
-        match lang {
-            Lang::Es => bail!("la notificación `{id}` de `{account}` no existe o ya está leída"),
-            Lang::En => {
-                bail!("notification `{id}` of `{account}` does not exist or is already read")
-            }
-        }
+        bail!(text.cannot_snooze(id, &account))
     }
     let local = until.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string();
-    match lang {
-        Lang::Es => println!("{account}#{id} pospuesta hasta {local}"),
-        Lang::En => println!("{account}#{id} snoozed until {local}"),
-    }
-    Ok(())
+    say(
+        &mut std::io::stdout(),
+        &text.snoozed_until(&account, id, &local),
+    )
 }
 
 /// The accounts the local store holds notifications of (ad-hoc `--server` accounts too).

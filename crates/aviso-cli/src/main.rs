@@ -2,6 +2,7 @@
 //! command is a few lines (see `commands.rs`).
 
 mod commands;
+mod i18n;
 mod logging;
 mod toasts;
 
@@ -161,8 +162,12 @@ enum RulesCommand {
 
 #[derive(Subcommand)]
 enum ProfileCommand {
-    /// Print a preset's TOML (a starting point for your own profile).
-    Show { name: String },
+    /// Print a preset's TOML (a starting point for your own profile), or a profile file as
+    /// --profile reads it: its `extends` applied, every default filled in.
+    Show {
+        #[arg(value_name = "PRESET|FILE")]
+        name: String,
+    },
 }
 
 fn main() {
@@ -215,9 +220,22 @@ fn main() {
         Command::DemoServer { port, interval } => block_on(commands::demo_server(port, interval)),
     };
     if let Err(e) = result {
-        eprintln!("aviso-cli: {e:#}");
+        // stdout closed by its reader (`aviso-cli list | head -1`): the output was not
+        // wanted any more, which is no failure (as for `ls | head`).
+        if is_broken_pipe(&e) {
+            std::process::exit(0);
+        }
+        eprintln!("aviso-cli: {}", i18n::Text::from_env().error(&e));
         std::process::exit(1);
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -94,6 +94,34 @@ impl Env {
     fn stderr_of_last_run(&self) -> String {
         std::fs::read_to_string(self.dir.path().join(format!("stderr-{}.log", self.runs)))
             .unwrap_or_default()
+    }
+
+    /// The last run's error line (`aviso-cli: …`; the rest of its stderr is debug logs).
+    fn error_of_last_run(&self) -> String {
+        let stderr = self.stderr_of_last_run();
+        let line = stderr.lines().rev().find(|l| l.starts_with("aviso-cli: "));
+        line.unwrap_or_else(|| panic!("no error line in: {stderr}"))
+            .to_string()
+    }
+
+    /// Runs as `aviso-cli ARGS | head -1` does: the first line is read, then the pipe is
+    /// closed while the command still has more to write. Returns (status, first line).
+    fn run_head_1(&mut self, args: &[&str]) -> (ExitStatus, String) {
+        let mut child = self.command(args).stdout(Stdio::piped()).spawn().unwrap();
+        let mut first = String::new();
+        {
+            let mut reader = BufReader::new(child.stdout.take().unwrap());
+            reader.read_line(&mut first).unwrap();
+        }
+        (exit_within(&mut child, 30), first)
+    }
+
+    /// Runs with stdout a pipe nobody reads any more (closed before the first line).
+    fn run_into_closed_pipe(&mut self, args: &[&str]) -> ExitStatus {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut child = self.command(args).stdout(writer).spawn().unwrap();
+        exit_within(&mut child, 30)
     }
 
     fn watch(&mut self, args: &[&str]) -> Watch {
@@ -202,6 +230,21 @@ async fn login_tokens(url: &str) -> (String, String) {
         resp["access"].as_str().unwrap().into(),
         resp["refresh"].as_str().unwrap().into(),
     )
+}
+
+/// The process's exit status, which must come within `secs`.
+fn exit_within(child: &mut Child, secs: u64) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn emit(control: &DemoControl, n: usize) -> Vec<u64> {
@@ -583,6 +626,363 @@ fn bad_arguments_are_clear_errors() {
     );
     assert!(!ok);
     assert!(env.stderr_of_last_run().contains("KEY=VALUE"));
+}
+
+/// A cause the error around it already quotes (the I/O error of a profile file that cannot
+/// be read) is said once, not once by the error and again as its cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_and_its_cause_are_said_once() {
+    let server = demo().await;
+    let url = server.http_url();
+    let mut env = Env::new("cli-error-once");
+    let missing = env.dir.path().join("missing.toml").display().to_string();
+    let runs: [&[&str]; 3] = [
+        &["watch", "--server", &url, "--profile", &missing],
+        &["mark-read", "--server", &url, "--profile", &missing, "1"],
+        &["profile", "show", &missing],
+    ];
+    for (lang, said) in [
+        ("en_US.UTF-8", "cannot read profile file"),
+        ("es_ES.UTF-8", "no se puede leer el archivo de perfil"),
+    ] {
+        env.lang = Some(lang);
+        for args in runs {
+            let (ok, _) = env.run(args, None);
+            assert!(!ok, "{args:?}");
+            let error = env.error_of_last_run();
+            assert!(
+                error.starts_with(&format!("aviso-cli: {said} {missing}: ")),
+                "{lang} {args:?}: {error}"
+            );
+            // The OS's reason, once ("No such file or directory (os error 2)" on Linux).
+            assert_eq!(
+                error.matches("(os error 2)").count(),
+                1,
+                "{lang} {args:?}: {error}"
+            );
+            let reason = error.rsplit(": ").next().unwrap();
+            assert_eq!(error.matches(reason).count(), 1, "{error}");
+        }
+    }
+    record_issued_tokens(&server.control());
+}
+
+/// Notifications of `account` put straight into the store `aviso-cli` reads (as `watch`
+/// would have stored them), `n` of them, the newest with id `n`.
+fn store_notifications(env: &Env, account: &str, n: usize) {
+    let dir = env.dir.path().join("data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = aviso_engine::store::Store::open(&dir.join("aviso.db")).unwrap();
+    let items: Vec<aviso_engine::Notification> = (1..=n)
+        .map(|i| aviso_engine::Notification {
+            account: account.into(),
+            id: i.to_string(),
+            kind: "nueva_venta".into(),
+            title: format!("Nueva venta {i}"),
+            body: format!("Cliente {i} realizó una compra por ${i}.00 en la tienda de Sopocachi"),
+            url: None,
+            created_at: format!(
+                "2026-12-01T{:02}:{:02}:{:02}Z",
+                8 + i / 3600,
+                (i / 60) % 60,
+                i % 60
+            ),
+            read: false,
+            data: serde_json::json!({"compra_id": i}),
+        })
+        .collect();
+    store.ingest(&items).unwrap();
+}
+
+/// `aviso-cli list --json | head -1`: a reader that goes away ends the command quietly, with
+/// status 0, as `ls | head` does; the same for `search`, `unread` and `watch`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_ends_list_search_unread_and_watch_quietly() {
+    let server = demo().await;
+    let url = server.http_url();
+    let mut env = Env::new("cli-closed-stdout");
+    // Far more than a pipe holds (64 KiB on Linux): the command is still writing when its
+    // reader closes the pipe.
+    store_notifications(&env, "tienda", 3000);
+    let quiet = |env: &Env, what: &str| {
+        let stderr = env.stderr_of_last_run();
+        for word in ["Broken pipe", "broken pipe", "panicked", "aviso-cli: "] {
+            assert!(!stderr.contains(word), "{what}: {word:?} in {stderr}");
+        }
+    };
+    for args in [
+        &["list", "--json", "--limit", "5000"][..],
+        &["list", "--limit", "5000"],
+        &["search", "venta", "--json", "--limit", "5000"],
+        &["search", "venta", "--limit", "5000"],
+    ] {
+        let (status, first) = env.run_head_1(args);
+        assert!(status.success(), "{args:?}: {status}");
+        assert!(first.contains("Nueva venta 3000"), "{args:?}: {first}");
+        quiet(&env, &format!("{args:?}"));
+    }
+    for args in [
+        &["unread"][..],
+        &["unread", "--json", "--account", "tienda"],
+        &["list", "--json"],
+        &["watch", "--server", &url, "--profile", &env.profile()],
+    ] {
+        let status = env.run_into_closed_pipe(args);
+        assert!(status.success(), "{args:?}: {status}");
+        quiet(&env, &format!("{args:?}"));
+    }
+    record_issued_tokens(&server.control());
+}
+
+/// Logs are coloured on a terminal only, and not even there with `NO_COLOR`
+/// (no-color.org). The terminal is `script`'s pseudo-terminal (util-linux).
+#[cfg(target_os = "linux")]
+#[test]
+fn logs_are_coloured_only_on_a_terminal_and_never_with_no_color() {
+    let mut env = Env::new("cli-log-colour");
+    // A token from the environment (no keyring), a server that is not there: mark-read
+    // logs its TLS setup and the failed send, then ends.
+    env.tokens = Some(("access".into(), "refresh".into()));
+    let args = [
+        "mark-read",
+        "--server",
+        "http://127.0.0.1:1",
+        "--name",
+        "tienda",
+        "1",
+    ];
+    let (ok, out) = env.run(&args, None);
+    assert!(ok, "{out}");
+    let log = env.stderr_of_last_run();
+    assert!(log.contains("DEBUG"), "{log}");
+    assert!(!log.contains('\x1b'), "escape codes in a file: {log:?}");
+
+    let on_a_terminal = |env: &mut Env, no_color: Option<&str>| -> String {
+        let inner = env.command(&args);
+        let line = std::iter::once(inner.get_program())
+            .chain(inner.get_args())
+            .map(|a| format!("'{}'", a.to_str().unwrap()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"]);
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let out = cmd
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("script (util-linux) runs a command on a pseudo-terminal");
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains("DEBUG"), "{text}");
+        text
+    };
+    let coloured = on_a_terminal(&mut env, None);
+    assert!(
+        coloured.contains("\x1b["),
+        "a terminal gets colours: {coloured:?}"
+    );
+    let coloured = on_a_terminal(&mut env, Some(""));
+    assert!(
+        coloured.contains("\x1b["),
+        "NO_COLOR empty is unset: {coloured:?}"
+    );
+    let plain = on_a_terminal(&mut env, Some("1"));
+    assert!(!plain.contains('\x1b'), "NO_COLOR=1: {plain:?}");
+}
+
+/// `profile show FILE` reads a profile file as `--profile` does: resolved, its `extends`
+/// applied (the output loads again as the same profile), or the file's error.
+#[test]
+fn profile_show_takes_a_file_as_profile_does() {
+    let mut env = Env::new("cli-profile-show-file");
+    let mine = env.dir.path().join("mi-tienda.toml");
+    std::fs::write(
+        &mine,
+        "extends = \"smartsales\"\nname = \"mi-tienda\"\n\n[heartbeat]\ntimeout_secs = 7\n",
+    )
+    .unwrap();
+    let mine = mine.display().to_string();
+    env.lang = Some("en_US.UTF-8");
+    let (ok, out) = env.run(&["profile", "show", &mine], None);
+    assert!(ok, "{}", env.stderr_of_last_run());
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!("# {mine}, with `extends = \"smartsales\"` applied")
+    );
+    assert!(out.contains("name = \"mi-tienda\""), "{out}");
+    assert!(
+        !out.contains("\nextends"),
+        "applied, not to apply again: {out}"
+    );
+    // The preset's keys, the file's override.
+    let shown = aviso_engine::Profile::parse("shown", &out).unwrap();
+    let preset = aviso_engine::Profile::load("smartsales").unwrap();
+    assert_eq!(shown.name, "mi-tienda");
+    assert_eq!(shown.heartbeat.timeout_secs, 7.0);
+    assert_eq!(shown.auth.obtain, preset.auth.obtain);
+    assert_eq!(shown.websocket.url, preset.websocket.url);
+    assert!(out.contains("titulo"), "{out}");
+    env.lang = Some("es_BO.UTF-8");
+    let (ok, out) = env.run(&["profile", "show", &mine], None);
+    assert!(ok);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!("# {mine}, con `extends = \"smartsales\"` ya aplicado")
+    );
+
+    // A file that is not a profile: its error, where it is.
+    let bad = env.dir.path().join("mala.toml");
+    std::fs::write(&bad, "name = \"mala\"\n[websocket\nurl = \"x\"\n").unwrap();
+    let bad = bad.display().to_string();
+    for (lang, said) in [
+        ("en_US.UTF-8", format!("aviso-cli: invalid profile {bad}: ")),
+        (
+            "es_ES.UTF-8",
+            format!("aviso-cli: el perfil {bad} no es válido: "),
+        ),
+    ] {
+        env.lang = Some(lang);
+        let (ok, out) = env.run(&["profile", "show", &bad], None);
+        assert!(!ok && out.is_empty(), "{out}");
+        let stderr = env.stderr_of_last_run();
+        assert!(stderr.contains(&said), "{lang}: {stderr}");
+        assert!(stderr.contains("line 2"), "{lang}: {stderr}");
+    }
+}
+
+/// `list` joins title and body with ` — `; a notification without a body has no dangling
+/// separator (nor has `search`, which prints as `list` does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_prints_no_separator_for_an_empty_body() {
+    let server = demo().await;
+    let control = server.control();
+    let mut env = Env::new("cli-empty-body");
+    env.tokens = Some(login_tokens(&server.http_url()).await);
+    let url = server.http_url();
+    let profile = env.profile();
+    let spec = |titulo: &str, mensaje: &str| EmitSpec {
+        tipo: Some("stock_bajo".into()),
+        titulo: Some(titulo.into()),
+        mensaje: Some(mensaje.into()),
+        ..EmitSpec::default()
+    };
+    let mut ids = control.emit(1, &spec("Stock bajo", "Quedan 2 unidades"));
+    ids.extend(control.emit(1, &spec("Stock agotado", "")));
+    let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
+    watch.wait_ids(10, &ids);
+    watch.stop();
+    let (ok, out) = env.run(&["list"], None);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].ends_with("  [stock_bajo] Stock agotado  (tienda#2)"),
+        "{out}"
+    );
+    assert!(
+        lines[1].ends_with("  [stock_bajo] Stock bajo — Quedan 2 unidades  (tienda#1)"),
+        "{out}"
+    );
+    let (ok, out) = env.run(&["search", "agotado"], None);
+    assert!(ok, "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("  [stock_bajo] Stock agotado  (tienda#2)"),
+        "{out}"
+    );
+    record_issued_tokens(&control);
+}
+
+/// What the CLI says to a person is in Spanish where the locale is Spanish and in English
+/// otherwise (the JSON lines are the same in both).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_are_in_spanish_or_english_as_the_locale_says() {
+    let server = demo().await;
+    let url = server.http_url();
+    let mut env = Env::new("cli-languages");
+    let cases: [(&[&str], Option<&str>, &str, &str); 7] = [
+        (
+            &["unread", "--account", "nadie"],
+            None,
+            "aviso-cli: no hay ninguna cuenta `nadie`: no está configurada ni tiene notificaciones guardadas (mira `aviso-cli list`)",
+            "aviso-cli: no account named `nadie`: it is not configured and has no stored notifications (see `aviso-cli list`)",
+        ),
+        (
+            &["mark-read", "1"],
+            None,
+            "aviso-cli: no hay ninguna cuenta configurada: ejecuta `aviso-cli login --server URL --username USUARIO` o usa --server",
+            "aviso-cli: no account configured: run `aviso-cli login --server URL --username U` or pass --server",
+        ),
+        (
+            &["watch", "--account", "nadie"],
+            None,
+            "aviso-cli: no hay ninguna cuenta `nadie` (mira `aviso-cli login`)",
+            "aviso-cli: no account named `nadie` (see `aviso-cli login`)",
+        ),
+        (
+            &["watch", "--server", &url, "--param", "consumidor"],
+            None,
+            "aviso-cli: --param espera CLAVE=VALOR y recibió `consumidor`",
+            "aviso-cli: --param takes KEY=VALUE, got `consumidor`",
+        ),
+        (
+            &["watch", "--profile", "wearable"],
+            None,
+            "aviso-cli: --profile necesita --server (o `watch --demo`)",
+            "aviso-cli: --profile needs --server (or `watch --demo`)",
+        ),
+        (
+            &["profile", "show", "nada"],
+            None,
+            "aviso-cli: no hay ningún perfil `nada` (mira `aviso-cli profiles`)",
+            "aviso-cli: unknown profile `nada` (see `aviso-cli profiles`)",
+        ),
+        (
+            &["login", "--server", &url, "--username", "admin"],
+            Some("incorrecta\n"),
+            "aviso-cli: usuario o contraseña incorrectos",
+            "aviso-cli: wrong username or password",
+        ),
+    ];
+    for (lang, es) in [("es_ES.UTF-8", true), ("en_US.UTF-8", false)] {
+        env.lang = Some(lang);
+        for (args, stdin, spanish, english) in &cases {
+            let (ok, out) = env.run(args, *stdin);
+            assert!(!ok && out.is_empty(), "{lang} {args:?}: {out}");
+            let want = if es { spanish } else { english };
+            assert_eq!(&env.error_of_last_run(), want, "{lang} {args:?}");
+        }
+        // An empty store: said, on stdout; as JSON, nothing.
+        let (ok, out) = env.run(&["list"], None);
+        let want = if es {
+            "No hay notificaciones guardadas"
+        } else {
+            "No notifications stored"
+        };
+        assert!(ok && out.trim_end() == want, "{lang}: {out}");
+        let (ok, out) = env.run(&["list", "--unread"], None);
+        let want = if es {
+            "No hay notificaciones sin leer"
+        } else {
+            "No unread notifications"
+        };
+        assert!(ok && out.trim_end() == want, "{lang}: {out}");
+        let (ok, out) = env.run(&["list", "--json"], None);
+        assert!(ok && out.is_empty(), "{lang}: {out}");
+    }
+    // No account was saved by the failed login.
+    assert!(!env.dir.path().join("config/config.toml").exists());
+    assert!(server.control().stats().tokens_issued.is_empty());
 }
 
 /// `aviso-cli search` over what `watch` stored from the demo backend for two accounts: found

@@ -1,0 +1,410 @@
+//! Every message `aviso-cli` prints for a person, in Spanish and English: one method per
+//! message, chosen by the user's language (`LC_ALL`, `LC_MESSAGES`, `LANG`; see
+//! [`Lang::from_env`]). The JSON lines are an interface, not messages: their keys and codes
+//! never change with the language. Logs (`AVISO_LOG`) stay English, as does clap's help.
+//!
+//! Errors the CLI prints at exit go through [`Text::error`]: the engine errors a user meets
+//! at the command line (accounts, profiles, login, the keyring) are said here in the user's
+//! language; the rest (the local database, TLS setup, the engine's REST errors) keep the
+//! engine's English text.
+
+use std::error::Error as StdError;
+
+use aviso_engine::auth::AuthError;
+use aviso_engine::config::ConfigError;
+use aviso_engine::credentials::CredentialError;
+use aviso_engine::outbox::FlushError;
+use aviso_engine::policy::Lang;
+use aviso_engine::profile::ProfileError;
+
+/// The messages, in one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text(pub Lang);
+
+/// One message in both languages; only the one in use is formatted.
+macro_rules! say {
+    ($self:expr, es: $($es:expr),+ ; en: $($en:expr),+ $(;)?) => {
+        match $self.0 {
+            Lang::Es => format!($($es),+),
+            Lang::En => format!($($en),+),
+        }
+    };
+}
+
+impl Text {
+    pub fn from_env() -> Text {
+        Text(Lang::from_env())
+    }
+
+    pub fn lang(self) -> Lang {
+        self.0
+    }
+
+    // Arguments and accounts.
+
+    pub fn param_not_key_value(self, param: &str) -> String {
+        say!(self,
+            es: "--param espera CLAVE=VALOR y recibió `{param}`";
+            en: "--param takes KEY=VALUE, got `{param}`")
+    }
+
+    pub fn profile_needs_server(self) -> String {
+        say!(self,
+            es: "--profile necesita --server (o `watch --demo`)";
+            en: "--profile needs --server (or `watch --demo`)")
+    }
+
+    pub fn no_account_configured(self) -> String {
+        say!(self,
+            es: "no hay ninguna cuenta configurada: ejecuta `aviso-cli login --server URL --username USUARIO` o usa --server";
+            en: "no account configured: run `aviso-cli login --server URL --username U` or pass --server")
+    }
+
+    pub fn several_accounts(self) -> String {
+        say!(self,
+            es: "hay varias cuentas configuradas: elige una con --account NOMBRE";
+            en: "several accounts are configured: choose one with --account NAME")
+    }
+
+    /// No configured account of that name (the engine's `ConfigError::UnknownAccount`).
+    pub fn unknown_account(self, name: &str) -> String {
+        say!(self,
+            es: "no hay ninguna cuenta `{name}` (mira `aviso-cli login`)";
+            en: "no account named `{name}` (see `aviso-cli login`)")
+    }
+
+    /// `unread`/`list --account NAME`: neither configured nor anything of it stored.
+    pub fn unknown_stored_account(self, name: &str) -> String {
+        say!(self,
+            es: "no hay ninguna cuenta `{name}`: no está configurada ni tiene notificaciones guardadas (mira `aviso-cli list`)";
+            en: "no account named `{name}`: it is not configured and has no stored notifications (see `aviso-cli list`)")
+    }
+
+    pub fn cannot_create(self, path: &str) -> String {
+        say!(self, es: "no se puede crear {path}"; en: "cannot create {path}")
+    }
+
+    // list, search.
+
+    pub fn nothing_stored(self, unread_only: bool) -> String {
+        match (self.0, unread_only) {
+            (Lang::Es, false) => "No hay notificaciones guardadas".into(),
+            (Lang::Es, true) => "No hay notificaciones sin leer".into(),
+            (Lang::En, false) => "No notifications stored".into(),
+            (Lang::En, true) => "No unread notifications".into(),
+        }
+    }
+
+    pub fn no_results(self, query: &str) -> String {
+        say!(self, es: "Sin resultados para «{query}»"; en: "No results for “{query}”")
+    }
+
+    pub fn query_has_no_words(self) -> String {
+        say!(self,
+            es: "La búsqueda no tiene palabras: escribe letras o números";
+            en: "The query has no words: type letters or digits")
+    }
+
+    // profile show.
+
+    pub fn unknown_profile(self, name: &str) -> String {
+        say!(self,
+            es: "no hay ningún perfil `{name}` (mira `aviso-cli profiles`)";
+            en: "unknown profile `{name}` (see `aviso-cli profiles`)")
+    }
+
+    /// The first line of a profile file shown resolved (a TOML comment).
+    pub fn resolved_profile(self, path: &str, extends: Option<&str>) -> String {
+        match extends {
+            Some(base) => say!(self,
+                es: "# {path}, con `extends = \"{base}\"` ya aplicado";
+                en: "# {path}, with `extends = \"{base}\"` applied"),
+            None => say!(self, es: "# {path}"; en: "# {path}"),
+        }
+    }
+
+    pub fn cannot_print_profile(self) -> String {
+        say!(self,
+            es: "no se puede escribir el perfil como TOML";
+            en: "cannot print the profile as TOML")
+    }
+
+    // mark-read.
+
+    pub fn marked_queued_not_sent(self, changed: u64, why: &str) -> String {
+        say!(self,
+            es: "{changed} marcada(s) como leída(s) aquí; en cola, sin enviar aún: {why}";
+            en: "marked {changed} read locally; queued, not sent yet: {why}")
+    }
+
+    pub fn marked_queued(self, changed: u64, pending: usize) -> String {
+        say!(self,
+            es: "{changed} marcada(s) como leída(s) aquí; {pending} operación(es) en cola hasta que el servidor responda";
+            en: "marked {changed} read locally; {pending} operation(s) queued until the server can be reached")
+    }
+
+    pub fn marked_here_only(self, changed: u64) -> String {
+        say!(self,
+            es: "{changed} marcada(s) como leída(s) aquí (el perfil no tiene cómo decírselo al servidor)";
+            en: "marked {changed} read here (the profile has no way to tell the server)")
+    }
+
+    pub fn marked_confirmed(self, confirmed: u64) -> String {
+        say!(self,
+            es: "{confirmed} marcada(s) como leída(s); el servidor lo confirmó";
+            en: "marked {confirmed} read; the server confirmed")
+    }
+
+    pub fn server_does_not_know(self, id: &str) -> String {
+        say!(self,
+            es: "el servidor no conoce la notificación {id} (HTTP 404): no se marcó allí";
+            en: "the server does not know notification {id} (HTTP 404): not marked there")
+    }
+
+    pub fn server_refused_mark(self, id: &str) -> String {
+        say!(self,
+            es: "el servidor no dejó marcar {id} como leída (HTTP 403): este usuario puede no tener permiso";
+            en: "the server refused to mark {id} read (HTTP 403): this user may not be allowed to")
+    }
+
+    // login, logout.
+
+    pub fn password_prompt(self) -> String {
+        say!(self, es: "Contraseña: "; en: "Password: ")
+    }
+
+    pub fn empty_password(self) -> String {
+        say!(self, es: "la contraseña está vacía"; en: "empty password")
+    }
+
+    pub fn logged_in(self, username: &str, origin: &str, account: &str) -> String {
+        say!(self,
+            es: "sesión iniciada como {username} en {origin}; tokens guardados en el llavero del sistema; cuenta `{account}`";
+            en: "logged in as {username} on {origin}; tokens stored in the keyring; account `{account}`")
+    }
+
+    pub fn logged_out(self, account: &str) -> String {
+        say!(self,
+            es: "sesión cerrada en `{account}`; sus tokens se quitaron del llavero del sistema";
+            en: "logged out of `{account}`; its tokens were removed from the keyring")
+    }
+
+    // The demo backend.
+
+    pub fn demo_watching(self, url: &str) -> String {
+        say!(self,
+            es: "aviso-cli: servidor de demostración en {url} (usuario admin/admin)";
+            en: "aviso-cli: demo backend on {url} (users admin/admin)")
+    }
+
+    pub fn cannot_reset(self, path: &str) -> String {
+        say!(self, es: "no se puede vaciar {path}"; en: "cannot reset {path}")
+    }
+
+    pub fn cannot_listen(self, addr: &str) -> String {
+        say!(self, es: "no se puede escuchar en {addr}"; en: "cannot listen on {addr}")
+    }
+
+    pub fn demo_server(self, addr: &str, ws: &str, sse: &str) -> String {
+        say!(self,
+            es: "Servidor de demostración de Aviso en http://{addr} (usuarios admin/admin y cliente/cliente; WebSocket {ws}, SSE {sse})";
+            en: "Aviso demo backend on http://{addr} (users admin/admin, cliente/cliente; WebSocket {ws}, SSE {sse})")
+    }
+
+    // rules check.
+
+    pub fn file_does_not_exist(self, path: &str) -> String {
+        say!(self,
+            es: "no se puede leer {path}: el archivo no existe";
+            en: "cannot read {path}: the file does not exist")
+    }
+
+    pub fn not_toml(self, path: &str) -> String {
+        say!(self, es: "{path} no es TOML válido"; en: "{path} is not valid TOML")
+    }
+
+    pub fn rules_ok(self, path: &str, rules: usize, quiet: usize, silence: usize) -> String {
+        say!(self,
+            es: "{path}: correcto ({rules} reglas, {quiet} franjas de silencio, {silence} alarmas de silencio)";
+            en: "{path}: ok ({rules} rules, {quiet} quiet-hours windows, {silence} silence alarms)")
+    }
+
+    pub fn rules_errors(self, count: usize, path: &str) -> String {
+        say!(self, es: "{count} error(es) en {path}"; en: "{count} error(s) in {path}")
+    }
+
+    // snooze.
+
+    pub fn no_stored_notification(self, id: &str) -> String {
+        say!(self,
+            es: "no hay ninguna notificación `{id}` guardada (mira `aviso-cli list`)";
+            en: "no notification `{id}` in the local store (see `aviso-cli list`)")
+    }
+
+    pub fn several_have(self, id: &str, accounts: &str) -> String {
+        say!(self,
+            es: "varias cuentas tienen una notificación `{id}` ({accounts}): elige una con --account";
+            en: "several accounts have a notification `{id}` ({accounts}): choose one with --account")
+    }
+
+    pub fn not_a_future_time(self, when: &str) -> String {
+        say!(self,
+            es: "`{when}` no es un momento futuro: usa una duración (1h, 30m), una hora (9:00), «mañana 9:00» o una fecha (2026-12-08 09:00)";
+            en: "`{when}` is not a time in the future: use a duration (1h, 30m), a time (9:00), \"tomorrow 9:00\" or a date (2026-12-08 09:00)")
+    }
+
+    pub fn cannot_snooze(self, id: &str, account: &str) -> String {
+        say!(self,
+            es: "la notificación `{id}` de `{account}` no existe o ya está leída";
+            en: "notification `{id}` of `{account}` does not exist or is already read")
+    }
+
+    pub fn snoozed_until(self, account: &str, id: &str, until: &str) -> String {
+        say!(self,
+            es: "{account}#{id} pospuesta hasta {until}";
+            en: "{account}#{id} snoozed until {until}")
+    }
+
+    // Errors at exit.
+
+    /// An error as printed at exit: its causes joined by `: `, each said once (a cause
+    /// whose text an earlier one already includes, as an I/O error quoted by the error
+    /// around it, is left out), the engine errors this module knows in the user's language.
+    pub fn error(self, e: &anyhow::Error) -> String {
+        let mut said = String::new();
+        let mut parts: Vec<String> = Vec::new();
+        for cause in e.chain() {
+            let own = cause.to_string();
+            if own.is_empty() || said.contains(&own) {
+                continue;
+            }
+            said.push_str(&own);
+            said.push('\n');
+            parts.push(self.engine_error(cause).unwrap_or(own));
+        }
+        parts.join(": ")
+    }
+
+    /// An engine error in the user's language, when it is one of those said here.
+    pub fn engine_error(self, e: &(dyn StdError + 'static)) -> Option<String> {
+        if let Some(e) = e.downcast_ref::<ConfigError>() {
+            return self.config_error(e);
+        }
+        if let Some(e) = e.downcast_ref::<ProfileError>() {
+            return Some(self.profile_error(e));
+        }
+        if let Some(e) = e.downcast_ref::<AuthError>() {
+            return self.auth_error(e);
+        }
+        if let Some(e) = e.downcast_ref::<CredentialError>() {
+            return self.credential_error(e);
+        }
+        if let Some(e) = e.downcast_ref::<FlushError>() {
+            return match e {
+                FlushError::Auth(e) => self.auth_error(e),
+                FlushError::FreshTokenRefused => Some(say!(self,
+                    es: "el servidor rechazó un token recién emitido (HTTP 401); inicia sesión de nuevo";
+                    en: "{e}")),
+                FlushError::Store(_) => None,
+            };
+        }
+        None
+    }
+
+    fn config_error(self, e: &ConfigError) -> Option<String> {
+        Some(match e {
+            ConfigError::Read { path, message } => {
+                say!(self, es: "no se puede leer {path}: {message}"; en: "{e}")
+            }
+            ConfigError::Write { path, message } => {
+                say!(self, es: "no se puede escribir {path}: {message}"; en: "{e}")
+            }
+            ConfigError::BadServer(server) => say!(self,
+                es: "la URL del servidor `{server}` no es válida: usa http(s)://servidor[:puerto]";
+                en: "{e}"),
+            ConfigError::UnknownAccount(name) => self.unknown_account(name),
+            ConfigError::Profile(e) => self.profile_error(e),
+        })
+    }
+
+    fn profile_error(self, e: &ProfileError) -> String {
+        match e {
+            ProfileError::Unknown(name) => self.unknown_profile(name),
+            ProfileError::Read { path, source } => say!(self,
+                es: "no se puede leer el archivo de perfil {path}: {source}";
+                en: "{e}"),
+            ProfileError::Invalid { name, message } => say!(self,
+                es: "el perfil {name} no es válido: {message}";
+                en: "{e}"),
+            ProfileError::MissingParam { profile, param } => say!(self,
+                es: "el perfil `{profile}` necesita el parámetro `{param}`: pasa --param {param}=VALOR o ponlo en [accounts.params] de la cuenta";
+                en: "{e}"),
+        }
+    }
+
+    fn auth_error(self, e: &AuthError) -> Option<String> {
+        Some(match e {
+            AuthError::WrongCredentials => {
+                say!(self, es: "usuario o contraseña incorrectos"; en: "{e}")
+            }
+            AuthError::Rejected => say!(self,
+                es: "el servidor rechazó el token de renovación; inicia sesión de nuevo";
+                en: "{e}"),
+            AuthError::Unreachable { server, message } => say!(self,
+                es: "no se puede conectar con {server}: {message}";
+                en: "{e}"),
+            AuthError::Server { status } => say!(self,
+                es: "el servidor respondió {status} al pedir el token";
+                en: "{e}"),
+            AuthError::BadAnswer(field) => say!(self,
+                es: "la respuesta del token no tiene el campo `{field}`";
+                en: "{e}"),
+            AuthError::NoToken => say!(self,
+                es: "no has iniciado sesión: no hay ningún token guardado para esta cuenta";
+                en: "{e}"),
+            AuthError::Credentials(e) => return self.credential_error(e),
+        })
+    }
+
+    fn credential_error(self, e: &CredentialError) -> Option<String> {
+        Some(match e {
+            CredentialError::NoSessionBus => say!(self,
+                es: "no hay bus de sesión D-Bus, así que no hay Secret Service: ejecuta Aviso dentro de una sesión de escritorio (o con `dbus-run-session`), o define AVISO_TOKEN para usarlo sin escritorio";
+                en: "{e}"),
+            CredentialError::NoSecretService => say!(self,
+                es: "no hay ningún Secret Service en el bus de sesión: instala e inicia gnome-keyring (o KeePassXC con la integración de Secret Service), o define AVISO_TOKEN para usarlo sin escritorio";
+                en: "{e}"),
+            CredentialError::Locked => say!(self,
+                es: "el llavero del sistema está bloqueado: desbloquéalo (por ejemplo, iniciando sesión en el escritorio) y vuelve a intentarlo";
+                en: "{e}"),
+            CredentialError::Other(message) => {
+                say!(self, es: "error del llavero del sistema: {message}"; en: "{e}")
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_its_parent_already_quotes_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file (os error 2)");
+        let e = anyhow::Error::from(ProfileError::Read {
+            path: "./x.toml".into(),
+            source: io,
+        });
+        assert_eq!(
+            Text(Lang::En).error(&e),
+            "cannot read profile file ./x.toml: No such file (os error 2)"
+        );
+        assert_eq!(
+            Text(Lang::Es).error(&e),
+            "no se puede leer el archivo de perfil ./x.toml: No such file (os error 2)"
+        );
+        // Context that adds words keeps its cause.
+        let e = anyhow::anyhow!("disk on fire").context("cannot create /x");
+        assert_eq!(Text(Lang::En).error(&e), "cannot create /x: disk on fire");
+    }
+}
