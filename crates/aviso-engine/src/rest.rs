@@ -40,12 +40,13 @@ pub enum RestError {
 
 impl RestError {
     /// An answer that will not change by asking again: a 4xx other than the credential
-    /// ones (401/403), a timeout (408) and too many requests (429), or an answer that is
-    /// not what the profile describes (a wrong path serving a page). The profile or the
+    /// ones (401/403), a timeout (408) and too many requests (429). The profile or the
     /// server has to change.
     pub fn is_persistent(&self) -> bool {
         match self {
-            RestError::NotFound | RestError::BadAnswer(_) => true,
+            // Not `BadAnswer`: a body cut short by a flaky link reads the same as a wrong
+            // page (the chaos run showed it), and that one heals by itself.
+            RestError::NotFound => true,
             RestError::Status(s) => (400..500).contains(s) && !matches!(s, 401 | 403 | 408 | 429),
             _ => false,
         }

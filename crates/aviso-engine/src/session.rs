@@ -105,10 +105,9 @@ pub enum Detail {
     ServerError,
     Tls,
     Protocol,
-    /// The REST list answered a client error (404, 405, another 4xx but 401/403/408/429)
-    /// or something that is not a list: catch-up cannot work until the profile or the
-    /// server changes, so whatever the socket did not deliver is lost. Loud, and shown
-    /// even while live.
+    /// The REST list answered a client error (404, 405, another 4xx but 401/403/408/429):
+    /// catch-up cannot work until the profile or the server changes, so whatever the socket
+    /// did not deliver is lost. Loud, and shown even while live.
     CatchUpFailed,
 }
 

@@ -90,17 +90,22 @@ describe("connectionStatus", () => {
 });
 
 describe("reasonText", () => {
-  it.each(["auth_failed", "no_websocket", "dead_peer", "unreachable", "server_error", "tls", "catch_up_failed"])(
-    "translates %s in both languages",
-    (code) => {
-      const es = reasonText("es", code);
-      const en = reasonText("en", code);
-      expect(es).toBeTruthy();
-      expect(en).toBeTruthy();
-      expect(es).not.toBe(en);
-      expect(es).not.toContain(code);
-    },
-  );
+  it.each([
+    "auth_failed",
+    "no_websocket",
+    "dead_peer",
+    "unreachable",
+    "server_error",
+    "tls",
+    "catch_up_failed",
+  ])("translates %s in both languages", (code) => {
+    const es = reasonText("es", code);
+    const en = reasonText("en", code);
+    expect(es).toBeTruthy();
+    expect(en).toBeTruthy();
+    expect(es).not.toBe(en);
+    expect(es).not.toContain(code);
+  });
 
   it("names unknown codes generically and says nothing without a code", () => {
     expect(reasonText("es", "quota_exceeded")).toBe("Problema de conexión (código «quota_exceeded»).");
