@@ -506,7 +506,11 @@ pub async fn mark_read(target: Target, all: bool, ids: Vec<String>) -> Result<()
     let confirmed = if f.pending > 0 || f.local_only > 0 {
         0
     } else if all {
-        u64::from(unknown.is_empty() && refused.is_empty()) * changed
+        if unknown.is_empty() && refused.is_empty() {
+            changed
+        } else {
+            0
+        }
     } else {
         (asked.len() - unknown.len() - refused.len()) as u64
     };

@@ -1056,18 +1056,7 @@ impl Policy {
                 kind: alarm.kind.clone(),
                 since: since_start.to_string(),
             });
-            let toast = Toast {
-                slot: self.slot(),
-                replaces: false,
-                kind: ToastKind::Silence,
-                title,
-                body,
-                urgency: Urgency::Normal,
-                silent: false,
-                sound: None,
-                url: None,
-                items: Vec::new(),
-            };
+            let toast = self.about_nothing(ToastKind::Silence, title, body);
             out.push(Decision::Toast(toast));
         }
     }
@@ -1094,10 +1083,20 @@ impl Policy {
             ),
             _ => return Vec::new(),
         };
-        vec![Decision::Toast(Toast {
+        vec![Decision::Toast(self.about_nothing(
+            ToastKind::Problem,
+            title,
+            body,
+        ))]
+    }
+
+    /// A toast about no notification (a silence alarm, a problem): normal, with sound, a
+    /// click opens the panel.
+    fn about_nothing(&mut self, kind: ToastKind, title: String, body: String) -> Toast {
+        Toast {
             slot: self.slot(),
             replaces: false,
-            kind: ToastKind::Problem,
+            kind,
             title,
             body,
             urgency: Urgency::Normal,
@@ -1105,7 +1104,7 @@ impl Policy {
             sound: None,
             url: None,
             items: Vec::new(),
-        })]
+        }
     }
 }
 
