@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Smoke test of the three test backends: starts its own Redis and each server on free loopback ports,
-# drives each with a real client (smoke/checks.py, socketio/smoke.mjs), stops everything on exit.
+# Smoke test of the three test backends: starts its own Redis and each server on free loopback ports
+# (the Socket.IO and furniture servers twice: default, and in their other reading: --reading twins
+# --twin-order specific-first, --greeting), drives each with a real client (smoke/checks.py,
+# socketio/smoke.mjs), stops everything on exit.
 # Last line: "N passed, N failed"; exit status 1 when anything failed.
 # Runs setup.sh first (a no-op when up to date); SMOKE_SKIP_SETUP=1 skips it. SMOKE_KEEP_LOGS=1 keeps
 # the server logs (their directory is printed).
@@ -67,7 +69,9 @@ done
 
 start django "$here/django/run.sh" 0 "$redis_port"
 start socketio node "$here/socketio/server.js" 0
+start socketio_twins node "$here/socketio/server.js" 0 --reading twins --twin-order specific-first
 start furniture "$py" "$here/furniture/websocket_server.py" --port 0
+start furniture_greeting "$py" "$here/furniture/websocket_server.py" --port 0 --greeting
 
 if port="$(ready django)"; then
   client django "$py" "$here/smoke/checks.py" django "http://127.0.0.1:$port"
@@ -79,10 +83,20 @@ if port="$(ready socketio)"; then
 else
   fail "socketio server did not start"
 fi
+if port="$(ready socketio_twins)"; then
+  client socketio_twins node "$here/socketio/smoke.mjs" "http://127.0.0.1:$port" twins
+else
+  fail "socketio server (--reading twins) did not start"
+fi
 if port="$(ready furniture)"; then
   client furniture "$py" "$here/smoke/checks.py" furniture "ws://127.0.0.1:$port"
 else
   fail "furniture server did not start"
+fi
+if port="$(ready furniture_greeting)"; then
+  client furniture_greeting "$py" "$here/smoke/checks.py" furniture-greeting "ws://127.0.0.1:$port"
+else
+  fail "furniture server (--greeting) did not start"
 fi
 
 passed="$(grep -c '^PASS' "$results")"

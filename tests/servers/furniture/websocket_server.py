@@ -1,12 +1,16 @@
 #!/usr/bin/env python
 """Seed 004's WebSocket server: producers and consumers on one plain WebSocket endpoint.
 
-    python websocket_server.py [--port 8765] [--host 127.0.0.1]
+    python websocket_server.py [--port 8765] [--host 127.0.0.1] [--greeting]
 
 Every connection may send and receive. A JSON text message whose "type" is furniture_created,
 furniture_updated or furniture_deleted is relayed unchanged to every OTHER open connection (the frame
 websocket_client.notify_websocket builds: {"type", "data": {...}, "timestamp"}). Anything else is
 answered to its sender only with {"type": "error", "message": ...}. Any path is accepted.
+
+--greeting (off by default; a reading some servers built from the seed have): each new connection
+first gets, to itself only, {"type": "connection_established", "message": "Conectado al servidor de
+muebles", "client_id": "<fresh uuid4 hex>", "timestamp": "<ISO-8601 UTC now>"}.
 
 Plain HTTP GETs on the same port (websockets' process_request): /health -> {"status": "ok", "clients": N};
 /__test/stats -> {"clients", "received", "broadcasts", "delivered", "history": [last 100 frames]};
@@ -19,10 +23,13 @@ import asyncio
 import json
 import logging
 import signal
+import uuid
 from collections import deque
+from datetime import datetime, timezone
 
 from websockets.asyncio.server import broadcast, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
 EVENT_TYPES = {"furniture_created", "furniture_updated", "furniture_deleted"}
@@ -31,6 +38,9 @@ logger = logging.getLogger("websocket_server")
 clients = set()
 counters = {"received": 0, "broadcasts": 0, "delivered": 0}
 history = deque(maxlen=100)
+options = {"greeting": False}
+# Close codes the clients' close frames carried (1006: the connection ended without one).
+client_closes = {}
 
 
 def json_response(status, body):
@@ -47,7 +57,9 @@ async def process_request(connection, request):
     if path == "/health":
         return json_response(200, {"status": "ok", "clients": len(clients)})
     if path == "/__test/stats":
-        return json_response(200, {"clients": len(clients), **counters, "history": list(history)})
+        return json_response(
+            200, {"clients": len(clients), **counters, "history": list(history), "client_closes": client_closes}
+        )
     if path == "/__test/drop":
         dropped = list(clients)
         for ws in dropped:
@@ -56,11 +68,27 @@ async def process_request(connection, request):
     if path == "/__test/reset":
         history.clear()
         counters.update(received=0, broadcasts=0, delivered=0)
+        client_closes.clear()
         return json_response(200, {"status": "ok"})
     return json_response(404, {"error": "not found", "path": path})
 
 
+def greeting():
+    return {
+        "type": "connection_established",
+        "message": "Conectado al servidor de muebles",
+        "client_id": uuid.uuid4().hex,
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+    }
+
+
 async def handler(websocket):
+    if options["greeting"]:
+        # Sent before the connection joins `clients`, so no relay can overtake it.
+        try:
+            await websocket.send(json.dumps(greeting(), ensure_ascii=False))
+        except ConnectionClosed:  # closed during the greeting: nothing to serve
+            return
     clients.add(websocket)
     logger.info("cliente conectado (%d)", len(clients))
     try:
@@ -85,6 +113,12 @@ async def handler(websocket):
             logger.info("%s -> %d clientes", kind, len(others))
     finally:
         clients.discard(websocket)
+        # Only a close the client started (the server's own /__test/drop closes are not counted).
+        proto = websocket.protocol
+        rcvd = proto.close_rcvd
+        if proto.close_sent is None or (rcvd is not None and proto.close_rcvd_then_sent):
+            code = str(rcvd.code) if rcvd is not None else "1006"
+            client_closes[code] = client_closes.get(code, 0) + 1
         logger.info("cliente desconectado (%d)", len(clients))
 
 
@@ -92,7 +126,10 @@ async def main():
     parser = argparse.ArgumentParser(description="Seed 004 furniture WebSocket server")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--greeting", action="store_true",
+                        help="send each new connection a connection_established frame first")
     args = parser.parse_args()
+    options["greeting"] = args.greeting
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     stop = asyncio.get_running_loop().create_future()

@@ -2,6 +2,7 @@
 
     python checks.py django http://127.0.0.1:PORT
     python checks.py furniture ws://127.0.0.1:PORT
+    python checks.py furniture-greeting ws://127.0.0.1:PORT    (a server started with --greeting)
 
 Prints one "PASS name" or "FAIL name: detail" line per check; smoke.sh counts them. A check group
 that crashes prints a FAIL line and the next group still runs.
@@ -10,11 +11,13 @@ that crashes prints a FAIL line and the next group still runs.
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import traceback
 import urllib.error
 import urllib.request
+from datetime import datetime
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -334,7 +337,60 @@ def django_checks(base):
         check("ws_404 off -> accepted again", await handshake_status(f"{ws_base}{path}?token={token}", origin) == 101)
         check("daphne: unrouted ws path -> 500", await handshake_status(ws_base + "/ws/nope/", origin) == 500)
 
-    return [seed_000_auth, seed_000_push_and_rest, seed_000_tokens, seed_000_sse, server_drop, seed_001, seed_002]
+    async def seed_000_list_order():
+        """list_order = "desc": newest first, next = ?before=; "asc" (the default) as before."""
+        api = "/api/admin/notificaciones/"
+        admin = tokens["admin"]
+        http(base, "POST", "/__test/reset/")
+        _, _, config = http(base, "GET", "/__test/config/")
+        check("000 list_order defaults to asc", config.get("list_order") == "asc", config)
+        status, _, body = http(base, "POST", "/__test/config/", {"list_order": "sideways"})
+        check("000 list_order: an unknown value -> 400", status == 400, (status, body))
+        status, _, config = http(base, "POST", "/__test/config/", {"list_order": "desc"})
+        check("000 list_order desc set through /__test/config/", status == 200 and config["list_order"] == "desc", config)
+        _, _, body = http(base, "POST", "/__test/smartsales/notifications/", {"username": "admin", "count": 5})
+        ids = body["ids"]
+        newest = sorted(ids, reverse=True)
+        status, hdrs, page = http(base, "GET", api, token=admin)
+        check("000 desc: newest first, count 5, next null",
+              status == 200 and [n["id"] for n in page["results"]] == newest and page["count"] == 5
+              and page["next"] is None, page)
+        etag = hdrs.get("ETag")
+        status, _, _ = http(base, "GET", api, token=admin, headers={"If-None-Match": etag})
+        check("000 desc: If-None-Match -> 304 while nothing changed", etag and status == 304, (etag, status))
+        status, _, page = http(base, "GET", api + "?limit=2", token=admin)
+        nxt = page["next"] or ""
+        check("000 desc: limit=2 -> the 2 newest, next = ?before=<last id>",
+              [n["id"] for n in page["results"]] == newest[:2] and page["count"] == 5
+              and nxt.startswith(base) and f"before={newest[1]}" in nxt and "after=" not in nxt, page)
+        status, _, page2 = http(base, "GET", nxt[len(base):], token=admin)
+        status, _, page3 = http(base, "GET", (page2["next"] or "")[len(base):], token=admin)
+        check("000 desc: next pages walk to the oldest",
+              [n["id"] for n in page2["results"]] == newest[2:4] and page2["count"] == 3
+              and [n["id"] for n in page3["results"]] == newest[4:] and page3["next"] is None, (page2, page3))
+        status, _, page = http(base, "GET", f"{api}?after={ids[1]}&limit=2", token=admin)
+        nxt = page["next"] or ""
+        status, _, page2 = http(base, "GET", nxt[len(base):], token=admin)
+        check("000 desc: after= still filters id > after (and stays in next)",
+              [n["id"] for n in page["results"]] == newest[:2] and page["count"] == 3 and f"after={ids[1]}" in nxt
+              and [n["id"] for n in page2["results"]] == [ids[2]] and page2["next"] is None, (page, page2))
+        status, _, _ = http(base, "GET", api + "?before=x", token=admin)
+        check("000 desc: a bad before -> 400", status == 400, status)
+        http(base, "POST", "/__test/smartsales/notifications/", {"username": "admin"})
+        status, hdrs, page = http(base, "GET", api, token=admin, headers={"If-None-Match": etag})
+        check("000 desc: a new notification changes the ETag and leads the list",
+              status == 200 and hdrs.get("ETag") != etag and page["results"][0]["id"] > newest[0], (status, page))
+        http(base, "POST", "/__test/reset/")
+        _, _, config = http(base, "GET", "/__test/config/")
+        _, _, body = http(base, "POST", "/__test/smartsales/notifications/", {"username": "admin", "count": 3})
+        ids = body["ids"]
+        status, _, page = http(base, "GET", f"{api}?limit=2&before={ids[1]}", token=admin)
+        check("000 reset -> asc again; before= ignored in asc",
+              config["list_order"] == "asc" and [n["id"] for n in page["results"]] == ids[:2]
+              and f"after={ids[1]}" in (page["next"] or ""), (config, page))
+
+    return [seed_000_auth, seed_000_push_and_rest, seed_000_tokens, seed_000_sse, server_drop, seed_001, seed_002,
+            seed_000_list_order]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -379,12 +435,65 @@ def furniture_checks(url):
               await asyncio.to_thread(websocket_client.notify_furniture_updated,
                                       "i", "n", "d", 1, 2, "m", "a") is False)
 
-    return [broadcast]
+    async def no_greeting():
+        async with connect(url) as ws:
+            try:
+                first = await asyncio.wait_for(ws.recv(), 0.5)
+            except asyncio.TimeoutError:
+                first = None
+        check("004 no greeting without --greeting", first is None, first)
+
+    return [broadcast, no_greeting]
+
+
+def furniture_greeting_checks(url):
+    """A server started with --greeting."""
+    client = os.path.join(HERE, "..", "furniture", "websocket_client.py")
+
+    def is_greeting(frame):
+        try:
+            stamp = datetime.fromisoformat(frame["timestamp"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        return (set(frame) == {"type", "message", "client_id", "timestamp"}
+                and frame["type"] == "connection_established"
+                and frame["message"] == "Conectado al servidor de muebles"
+                and re.fullmatch(r"[0-9a-f]{12}4[0-9a-f]{19}", frame["client_id"]) is not None
+                and stamp.utcoffset() is not None and stamp.utcoffset().total_seconds() == 0)
+
+    async def greeting():
+        async with connect(url) as a:
+            ga = await recv_json(a)
+            check("004 --greeting: connection_established first", is_greeting(ga), ga)
+            async with connect(url) as b:
+                gb = await recv_json(b)
+                try:
+                    leaked = await asyncio.wait_for(a.recv(), 0.5)
+                except asyncio.TimeoutError:
+                    leaked = None
+                check("004 --greeting: to the new connection only, a fresh client_id",
+                      is_greeting(gb) and gb["client_id"] != ga["client_id"] and leaked is None, (ga, gb, leaked))
+                env = dict(os.environ, WEBSOCKET_URL=url)
+                proc = await asyncio.to_thread(
+                    subprocess.run,
+                    [sys.executable, client, "updated", "--id", "g1", "--nombre", "Mesa"],
+                    env=env, capture_output=True, text=True, timeout=20,
+                )
+                fa, fb = await recv_json(a), await recv_json(b)
+                check("004 --greeting: the seed's producer still works, frames relayed unchanged",
+                      proc.returncode == 0 and fa == fb and fa["type"] == "furniture_updated"
+                      and fa["data"]["furniture_id"] == "g1", (proc.returncode, proc.stderr, fa, fb))
+                await a.send(json.dumps({"type": "furniture_sold"}))
+                err = await recv_json(a)
+                check("004 --greeting: unknown type -> error to the sender", err.get("type") == "error", err)
+
+    return [greeting]
 
 
 def main():
     kind, target = sys.argv[1], sys.argv[2].rstrip("/")
-    groups = django_checks(target) if kind == "django" else furniture_checks(target)
+    groups = {"django": django_checks, "furniture": furniture_checks,
+              "furniture-greeting": furniture_greeting_checks}[kind](target)
     asyncio.run(run_groups(groups))
     sys.exit(1 if failures else 0)
 

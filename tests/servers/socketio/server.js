@@ -1,6 +1,16 @@
 // Seed 003 test backend: the NestJS Socket.IO gateway (namespace /ws) and its REST emit API under /api,
-// in plain Node (node:http + socket.io 4). Usage: node server.js PORT [--ping-interval MS] [--ping-timeout MS]
+// in plain Node (node:http + socket.io 4).
+// Usage: node server.js PORT [--ping-interval MS] [--ping-timeout MS] [--reading bare|twins]
+//                            [--twin-order generic-first|specific-first]
 // PORT 0 picks a free port; prints "READY <port>" once listening on 127.0.0.1.
+//
+// Readings (the seed shows no gateway code, so real gateways differ; see tests/servers/README.md):
+// - bare (default): each REST call emits one event, named after the call's `type` / `event`.
+// - twins: the gateway a NestJS developer writes from the seed's frontend (onBusinessEvent for any
+//   business event, onReservaNueva for one kind): a `connected` greeting on connection, every
+//   business event twice (`business_event` with the envelope, `type` with the bare data), every
+//   notification twice (`event` with the payload, `notification` with an envelope), and
+//   GET /api/dashboard/history. --twin-order sets which of each pair goes out first.
 import http from "node:http";
 import { Server } from "socket.io";
 
@@ -9,10 +19,27 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
+const READINGS = ["bare", "twins"];
+const TWIN_ORDERS = ["generic-first", "specific-first"];
+const choice = (name, allowed) => {
+  const i = args.indexOf(name);
+  if (i < 0) return allowed[0];
+  const value = args[i + 1];
+  if (!allowed.includes(value)) {
+    console.error(`${name} must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`);
+    process.exit(2);
+  }
+  return value;
+};
+// The startup config (command line); POST /__test/config changes `config`, POST /__test/reset restores it.
+const startupConfig = { reading: choice("--reading", READINGS), twinOrder: choice("--twin-order", TWIN_ORDERS) };
+const config = { ...startupConfig };
 const port = Number(args[0] ?? 4000);
 const HISTORY_LIMIT = 100; // the seed: "historial de 100 últimos eventos"
 const started = Date.now();
 const history = [];
+// Twins reading only: the envelopes GET /api/dashboard/history answers (oldest first, last 100).
+const dashboardHistory = [];
 // Names socket.io refuses to emit (it throws): answered with 400 instead.
 const RESERVED = new Set(["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]);
 const counters = { emitEvent: 0, updateDashboard: 0, notifyRole: 0, notifyUser: 0 };
@@ -44,6 +71,14 @@ function identify(socket, who) {
 }
 
 ws.on("connection", (socket) => {
+  if (config.reading === "twins") {
+    // A NestJS handleConnection greeting.
+    socket.emit("connected", {
+      message: "Conectado al servidor WebSocket",
+      socketId: socket.id,
+      timestamp: new Date().toISOString(),
+    });
+  }
   const { auth = {}, query = {} } = socket.handshake;
   identify(socket, { userId: auth.userId ?? query.userId, role: auth.role ?? query.role });
   socket.on("join", (who, ack) => {
@@ -55,6 +90,19 @@ ws.on("connection", (socket) => {
 function remember(entry) {
   history.push({ ...entry, receivedAt: new Date().toISOString() });
   if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
+}
+
+function rememberEnvelope(envelope) {
+  dashboardHistory.push(envelope);
+  if (dashboardHistory.length > HISTORY_LIMIT) dashboardHistory.splice(0, dashboardHistory.length - HISTORY_LIMIT);
+}
+
+// Twins reading: emit the generic and the specific event to `target` (the namespace or a room) in
+// the configured order; returns [{event, payload}, …] as emitted, for /__test/history.
+function emitTwins(target, generic, specific) {
+  const pair = config.twinOrder === "generic-first" ? [generic, specific] : [specific, generic];
+  for (const { event, payload } of pair) target.emit(event, payload);
+  return pair;
 }
 
 async function readJson(req) {
@@ -83,16 +131,37 @@ async function stats() {
   return { connections: sockets.length, byUser, byRole, emitted: { ...counters }, history: history.length };
 }
 
+// notify-role / notify-user. bare: the event named `event` with `payload` to `room`. twins: that AND
+// `notification` with the envelope {type: event, data: payload, timestamp: now}, to the same room.
+function notify(kind, room, event, payload) {
+  if (config.reading === "twins") {
+    const envelope = { type: event, data: payload, timestamp: new Date().toISOString() };
+    const emitted = emitTwins(ws.to(room), { event: "notification", payload: envelope }, { event, payload });
+    rememberEnvelope({ ...envelope, room });
+    remember({ kind, event, room, payload, emitted });
+  } else {
+    ws.to(room).emit(event, payload);
+    remember({ kind, event, room, payload });
+  }
+}
+
 const routes = {
   "GET /api/health": async () => [200, { status: "ok", connections: ws.sockets.size, uptime: (Date.now() - started) / 1000 }],
 
-  // {type, data, timestamp} -> the event named `type`, with the whole body, to every /ws client.
+  // {type, data, timestamp} -> bare: the event named `type`, with the whole body, to every /ws client.
+  // twins: `business_event` with the whole body and the event named `type` with only `data`.
   "POST /api/dashboard/emit-event": async (body) => {
     if (typeof body.type !== "string" || !body.type) return [400, { error: "type is required" }];
     if (RESERVED.has(body.type)) return [400, { error: `reserved event name: ${body.type}` }];
     const event = { type: body.type, data: body.data ?? {}, timestamp: body.timestamp ?? new Date().toISOString() };
-    ws.emit(event.type, event);
-    remember({ kind: "emit-event", event: event.type, payload: event });
+    if (config.reading === "twins") {
+      const emitted = emitTwins(ws, { event: "business_event", payload: event }, { event: event.type, payload: event.data });
+      rememberEnvelope(event);
+      remember({ kind: "emit-event", event: event.type, payload: event, emitted });
+    } else {
+      ws.emit(event.type, event);
+      remember({ kind: "emit-event", event: event.type, payload: event });
+    }
     counters.emitEvent++;
     return [202, { status: "accepted", event: event.type }];
   },
@@ -110,8 +179,7 @@ const routes = {
     if (!body.role || !body.event) return [400, { error: "role and event are required" }];
     if (RESERVED.has(body.event)) return [400, { error: `reserved event name: ${body.event}` }];
     const room = `role:${body.role}`;
-    ws.to(room).emit(body.event, body.payload ?? {});
-    remember({ kind: "notify-role", event: body.event, room, payload: body.payload ?? {} });
+    notify("notify-role", room, body.event, body.payload ?? {});
     counters.notifyRole++;
     return [202, { status: "accepted", room, event: body.event }];
   },
@@ -123,11 +191,14 @@ const routes = {
     }
     if (RESERVED.has(body.event)) return [400, { error: `reserved event name: ${body.event}` }];
     const room = `user:${body.userId}`;
-    ws.to(room).emit(body.event, body.payload ?? {});
-    remember({ kind: "notify-user", event: body.event, room, payload: body.payload ?? {} });
+    notify("notify-user", room, body.event, body.payload ?? {});
     counters.notifyUser++;
     return [202, { status: "accepted", room, event: body.event }];
   },
+
+  // Twins reading only (bare: 404 like any unknown path): the last 100 envelopes, oldest first.
+  "GET /api/dashboard/history": async (_body, path) =>
+    config.reading === "twins" ? [200, dashboardHistory] : [404, { error: "not found", path }],
 
   // Test controls.
   "GET /__test/stats": async () => [200, await stats()],
@@ -139,8 +210,23 @@ const routes = {
     target.disconnectSockets(true);
     return [200, { dropped: sockets.length }];
   },
+  "GET /__test/config": async () => [200, { ...config }],
+  // {reading?, twinOrder?} -> the config after the change; unknown keys or values -> 400, nothing changed.
+  "POST /__test/config": async (body) => {
+    const allowed = { reading: READINGS, twinOrder: TWIN_ORDERS };
+    for (const [key, value] of Object.entries(body)) {
+      if (!(key in allowed)) return [400, { error: `unknown config key: ${key}`, config: { ...config } }];
+      if (!allowed[key].includes(value)) {
+        return [400, { error: `${key} must be one of ${allowed[key].join(", ")}`, config: { ...config } }];
+      }
+    }
+    Object.assign(config, body);
+    return [200, { ...config }];
+  },
   "POST /__test/reset": async () => {
     history.length = 0;
+    dashboardHistory.length = 0;
+    Object.assign(config, startupConfig);
     for (const k of Object.keys(counters)) counters[k] = 0;
     return [200, { status: "ok" }];
   },
@@ -166,7 +252,7 @@ async function handle(req, res) {
       return reply(res, 400, { error: "body must be a JSON object" });
     }
   }
-  const [status, answer] = await route(body);
+  const [status, answer] = await route(body, path);
   reply(res, status, answer);
 }
 

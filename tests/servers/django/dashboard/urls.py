@@ -4,4 +4,4 @@ from django.urls import re_path
 
 from . import views
 
-urlpatterns = [re_path(r"^(?P<channel>\w+)/(?P<consumidor_id>\w+)/$", views.ChannelSnapshot.as_view())]
+urlpatterns = [re_path(r"^(?P<channel>[\w-]+)/(?P<consumidor_id>\w+)/$", views.ChannelSnapshot.as_view())]

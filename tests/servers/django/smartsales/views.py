@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from testctl import state
+
 from .models import NotificacionAdmin
 
 DEFAULT_LIMIT = 100
@@ -28,15 +30,29 @@ class NotificationList(APIView):
     """GET ?after=&limit=&leida= -> {"count", "next", "results"} ascending by id, with an ETag.
 
     `count` is the number of notifications matching the filter (id > after, leida) over all pages.
+
+    With the test config list_order = "desc" (a reading of seed 000 where the list is newest first,
+    as DRF list views ordered by -creada are): the page of the NEWEST matches, ids descending; `after`
+    still keeps only id > after, `limit` still caps the page, `before` keeps only id < before, and
+    `next` is the following (older) page: ?before=<last id on this page>&limit=[&after=][&leida=].
+    `count` is then the matches of (after < id < before, leida): this page and the older ones.
+    `before` is ignored in the default "asc" order, as it always was.
     """
 
     def get(self, request):
+        desc = state.config.get("list_order") == "desc"
         try:
             after = _int_param(request, "after", 0, 0)
             limit = min(_int_param(request, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+            before = _int_param(request, "before", None, 1) if desc else None
         except ValueError:
-            return Response({"detail": "after y limit deben ser enteros (limit >= 1)"}, status=400)
-        qs = NotificacionAdmin.objects.filter(usuario=request.user, id__gt=after).order_by("id")
+            detail = "after, before y limit deben ser enteros (limit, before >= 1)" if desc else \
+                "after y limit deben ser enteros (limit >= 1)"
+            return Response({"detail": detail}, status=400)
+        qs = NotificacionAdmin.objects.filter(usuario=request.user, id__gt=after)
+        if before is not None:
+            qs = qs.filter(id__lt=before)
+        qs = qs.order_by("-id" if desc else "id")
         leida = request.query_params.get("leida")
         if leida is not None:
             qs = qs.filter(leida=leida.lower() in ("1", "true", "yes"))
@@ -44,7 +60,12 @@ class NotificationList(APIView):
         page = list(qs[:limit])
         next_url = None
         if count > len(page):
-            params = {"after": page[-1].id, "limit": limit}
+            if desc:
+                params = {"before": page[-1].id, "limit": limit}
+                if after:
+                    params["after"] = after
+            else:
+                params = {"after": page[-1].id, "limit": limit}
             if leida is not None:
                 params["leida"] = leida
             next_url = request.build_absolute_uri(request.path + "?" + urlencode(params))

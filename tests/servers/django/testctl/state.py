@@ -16,11 +16,20 @@ DEFAULT_CONFIG = {
     "sse_stall": False,
     "sse_keepalive": None,
     "dashboard_reject": settings.DASHBOARD_REJECT,
+    # Seed 000's REST list: "asc" (the contract: oldest first, next = ?after=) or "desc" (newest
+    # first, next = ?before=; smartsales/views.py).
+    "list_order": "asc",
+    # Seed 002's REST snapshots: "typed" (/api/dashboard/<channel>/<id>/ -> {"type", "data"}) or
+    # "bare_kebab" (/api/dashboard/<channel with - for _>/<id>/ -> the data alone; the other
+    # spelling is 404), the reading of a server whose REST paths differ from its socket paths.
+    "dashboard_rest": "typed",
 }
 
 # Bumped by /__test/sse/drop/: every open SSE stream started under an older value ends.
 sse_generation = 0
 REJECT_MODES = ("close_before_accept", "accept_then_close")
+LIST_ORDERS = ("asc", "desc")
+DASHBOARD_REST = ("typed", "bare_kebab")
 config = dict(DEFAULT_CONFIG)
 
 # Set by daphne_patch.install() (serve.py): daphne then honours the ASGI denial-response extension.

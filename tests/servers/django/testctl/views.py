@@ -176,7 +176,8 @@ def dashboard_push_view(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def config(request):
-    """GET/POST {"ws_404"?: bool, "sse_stall"?: bool, "dashboard_reject"?: "close_before_accept"|"accept_then_close"}."""
+    """GET/POST {"ws_404"?: bool, "sse_stall"?: bool, "sse_keepalive"?: seconds|null,
+    "dashboard_reject"?: "close_before_accept"|"accept_then_close", "list_order"?: "asc"|"desc", "dashboard_rest"?: "typed"|"bare_kebab"}."""
     if request.method == "POST":
         body = _body(request)
         if "ws_404" in body:
@@ -190,6 +191,14 @@ def config(request):
             if body["dashboard_reject"] not in state.REJECT_MODES:
                 return _bad(f"dashboard_reject must be one of {state.REJECT_MODES}")
             state.config["dashboard_reject"] = body["dashboard_reject"]
+        if "dashboard_rest" in body:
+            if body["dashboard_rest"] not in state.DASHBOARD_REST:
+                return _bad(f"dashboard_rest must be one of {state.DASHBOARD_REST}")
+            state.config["dashboard_rest"] = body["dashboard_rest"]
+        if "list_order" in body:
+            if body["list_order"] not in state.LIST_ORDERS:
+                return _bad(f"list_order must be one of {state.LIST_ORDERS}")
+            state.config["list_order"] = body["list_order"]
     return JsonResponse(dict(state.config, denial_response=state.denial_response_supported))
 
 
