@@ -671,10 +671,27 @@ async fn the_desktop_app_end_to_end() {
     emit(&control, 1, EmitSpec::default());
     assert_tray_shows(&watcher_log, unread + 1, Look::Live);
 
+    // A mark made by another process beside the app (`aviso-cli mark-read --all`, same
+    // data): the running app hears of it, and the tray's count goes to 0.
+    let marked = Command::new(Path::new(APP).with_file_name("aviso-cli"))
+        .args(["mark-read", "--all"])
+        .env("AVISO_CONFIG_DIR", root.join("config"))
+        .env("AVISO_DATA_DIR", root.join("data"))
+        .env("HOME", root.join("home"))
+        .env_remove("AVISO_TOKEN")
+        .output()
+        .expect("aviso-cli beside the app (cargo test builds it)");
+    assert!(
+        marked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&marked.stderr)
+    );
+    assert_tray_shows(&watcher_log, 0, Look::Live);
+
     // The server goes away: the tray shows the offline look.
     record_issued_tokens(&control);
     demo.stop().await;
-    assert_tray_shows(&watcher_log, unread + 1, Look::Offline);
+    assert_tray_shows(&watcher_log, 0, Look::Offline);
     let _ = c.close().await;
     wait_until(15, "the app to exit with its session", || {
         (!app_running()).then_some(())

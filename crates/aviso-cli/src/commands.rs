@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use crate::i18n::Text;
 use crate::{toasts, Target};
 
-fn load_config() -> Result<Config> {
+pub(crate) fn load_config() -> Result<Config> {
     Ok(Config::load(&Dirs::from_env().config_file())?)
 }
 
@@ -30,7 +30,7 @@ fn open_store() -> Result<Store> {
 
 /// A line on stdout. A closed stdout (`aviso-cli list | head -1`) is an error here, a
 /// broken pipe, which `main` ends quietly with status 0 (`println!` would panic instead).
-fn say(out: &mut impl Write, line: &str) -> Result<()> {
+pub(crate) fn say(out: &mut impl Write, line: &str) -> Result<()> {
     writeln!(out, "{line}")?;
     Ok(())
 }
@@ -55,6 +55,19 @@ fn default_name(server: &url::Url) -> String {
 /// The accounts a command is about: the named one, an ad-hoc server, or every configured
 /// account (`all_if_none`) / the only one.
 fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<AccountSpec>> {
+    resolve_accounts(target, config, all_if_none)?
+        .iter()
+        .map(|a| Ok(a.spec()?))
+        .collect()
+}
+
+/// [`resolve`], as configured: each account with the profile name or file it names (what
+/// `probe --suggest` starts from), its `--param`s applied, not yet loaded.
+pub(crate) fn resolve_accounts(
+    target: &Target,
+    config: &Config,
+    all_if_none: bool,
+) -> Result<Vec<AccountConfig>> {
     let text = Text::from_env();
     let params = parse_params(&target.params)?;
     if target.server.is_none() && target.profile.is_some() {
@@ -73,7 +86,7 @@ fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<Ac
             username: None,
             params,
         };
-        return Ok(vec![account.spec()?]);
+        return Ok(vec![account]);
     }
     let chosen: Vec<&AccountConfig> = match &target.account {
         Some(name) => vec![config.account(name)?],
@@ -83,14 +96,23 @@ fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<Ac
         None if config.accounts.is_empty() => bail!(text.no_account_configured()),
         None => bail!(text.several_accounts()),
     };
-    chosen
+    Ok(chosen
         .into_iter()
         .map(|a| {
             let mut a = a.clone();
             a.params.extend(params.clone());
-            Ok(a.spec()?)
+            a
         })
-        .collect()
+        .collect())
+}
+
+/// The engine's options for `watch` and `probe`: the config's CA file, the store in
+/// `data_dir`.
+pub(crate) fn engine_options(config: &Config, data_dir: std::path::PathBuf) -> EngineOptions {
+    EngineOptions {
+        data_dir,
+        extra_ca: config.extra_ca.clone(),
+    }
 }
 
 /// `--account NAME` of `unread` and `list`: a configured account, or one the store has
@@ -214,7 +236,7 @@ pub fn search(
 
 /// A notification's text on one terminal line: control characters (line breaks, escape
 /// sequences a hostile server could send) become spaces.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -270,10 +292,7 @@ pub fn profile_show(name: &str) -> Result<()> {
 pub async fn watch(target: Target, with_toasts: bool) -> Result<()> {
     let config = load_config()?;
     let specs = resolve(&target, &config, true)?;
-    let options = EngineOptions {
-        data_dir: Dirs::from_env().data,
-        extra_ca: config.extra_ca.clone(),
-    };
+    let options = engine_options(&config, Dirs::from_env().data);
     let toasts = with_toasts.then_some(config.policy);
     run_watch(options, Credentials::from_env(), specs, toasts).await
 }
@@ -388,9 +407,8 @@ async fn run_watch(
         None => None,
     };
     // Made once: a signal future made anew per event would register a handler each time.
-    let ctrl_c = tokio::signal::ctrl_c();
-    let term = sigterm();
-    tokio::pin!(ctrl_c, term);
+    let stop = stop_signal();
+    tokio::pin!(stop);
     // Ends on a signal, or on an error writing stdout (a reader that went away: a broken
     // pipe, which `main` ends quietly), which stops the engine as a signal does.
     let outcome: Result<()> = loop {
@@ -438,8 +456,7 @@ async fn run_watch(
                     break Err(e);
                 }
             }
-            _ = &mut ctrl_c => break Ok(()),
-            _ = &mut term => break Ok(()),
+            _ = &mut stop => break Ok(()),
         }
     };
     engine.shutdown().await;
@@ -459,6 +476,14 @@ async fn run_watch(
     }
     stdout.flush()?;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (a supervisor's stop): how `watch` and `probe` end.
+pub(crate) async fn stop_signal() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = sigterm() => {}
+    }
 }
 
 #[cfg(unix)]

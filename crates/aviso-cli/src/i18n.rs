@@ -13,9 +13,16 @@ use std::error::Error as StdError;
 use aviso_engine::auth::AuthError;
 use aviso_engine::config::ConfigError;
 use aviso_engine::credentials::CredentialError;
+use aviso_engine::frame::Became;
 use aviso_engine::outbox::FlushError;
 use aviso_engine::policy::Lang;
 use aviso_engine::profile::ProfileError;
+use aviso_engine::template::is_template;
+use aviso_engine::{ConnState, TransportKind};
+
+use crate::probe::report::{Part, Warning};
+use crate::probe::suggest::Why;
+use crate::probe::Ignored;
 
 /// The messages, in one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +272,258 @@ impl Text {
             en: "{account}#{id} snoozed until {until}")
     }
 
+    // probe.
+
+    pub fn probe_header(self, account: &str, server: &str, profile: &str, seconds: u64) -> String {
+        say!(self,
+            es: "Sondeando `{account}` ({server}) con el perfil `{profile}` durante {seconds} s (Ctrl-C termina antes); las notificaciones van a un almacén temporal, no al tuyo. Cada trama que llega y, debajo, en qué se convirtió:";
+            en: "Probing `{account}` ({server}) with profile `{profile}` for {seconds} s (Ctrl-C ends sooner); notifications go to a temporary store, not yours. Each frame that arrives and, below it, what it became:")
+    }
+
+    /// A connection's state change (a socket's, where the profile has channels).
+    pub fn probe_state(
+        self,
+        channel: Option<&str>,
+        state: ConnState,
+        transport: Option<TransportKind>,
+        detail: &str,
+        next_retry_at: Option<&str>,
+    ) -> String {
+        let state = match (self.0, state) {
+            (Lang::Es, ConnState::Connecting) => "conectando",
+            (Lang::Es, ConnState::Live) => "conectado",
+            (Lang::Es, ConnState::Polling) => "consultando por REST",
+            (Lang::Es, ConnState::Backoff) => "esperando para reconectar",
+            (Lang::Es, ConnState::NeedsLogin) => "necesita iniciar sesión",
+            (Lang::Es, ConnState::Stopped) => "detenido",
+            (Lang::En, ConnState::Connecting) => "connecting",
+            (Lang::En, ConnState::Live) => "live",
+            (Lang::En, ConnState::Polling) => "polling over REST",
+            (Lang::En, ConnState::Backoff) => "waiting to reconnect",
+            (Lang::En, ConnState::NeedsLogin) => "needs login",
+            (Lang::En, ConnState::Stopped) => "stopped",
+        };
+        let mut line = match channel {
+            Some(c) => {
+                say!(self, es: "· estado de `{c}`: {state}"; en: "· state of `{c}`: {state}")
+            }
+            None => say!(self, es: "· estado: {state}"; en: "· state: {state}"),
+        };
+        if let Some(t) = transport {
+            let t = match t {
+                TransportKind::Websocket => "WebSocket",
+                TransportKind::Socketio => "Socket.IO",
+                TransportKind::Sse => "SSE",
+                TransportKind::Polling => "REST",
+            };
+            line.push_str(&format!(" ({t})"));
+        }
+        if !detail.is_empty() {
+            line.push_str(&say!(self, es: " — motivo: {detail}"; en: " — reason: {detail}"));
+        }
+        if let Some(at) = next_retry_at {
+            line.push_str(
+                &say!(self, es: " — siguiente intento: {at}"; en: " — next attempt: {at}"),
+            );
+        }
+        line
+    }
+
+    /// An engine error not about one frame (those are shown beside their frame).
+    pub fn probe_error(self, code: &str, message: &str) -> String {
+        say!(self, es: "! error {code}: {message}"; en: "! error {code}: {message}")
+    }
+
+    /// What a frame became.
+    pub fn probe_became(self, b: &Became, ignored: &Ignored) -> String {
+        match b {
+            Became::Notification {
+                kind, title, body, ..
+            } => {
+                let mut line = say!(self,
+                    es: "notificación `{kind}`: «{title}»";
+                    en: "notification `{kind}`: “{title}”");
+                if !body.is_empty() {
+                    line.push_str(&format!(" — {body}"));
+                }
+                line
+            }
+            Became::Twin { id, kind } => say!(self,
+                es: "gemela de {id} ({kind}), que ya se mostró: no se muestra otra vez";
+                en: "twin of {id} ({kind}), already shown: not shown again"),
+            Became::Stream { channel, event } => say!(self,
+                es: "valor en vivo del canal `{channel}` ({event})";
+                en: "stream value of channel `{channel}` ({event})"),
+            Became::Control { event } => say!(self,
+                es: "trama de control (saludo o acuse): {event}";
+                en: "control frame (greeting or ack): {event}"),
+            Became::ReadAck { id } => say!(self,
+                es: "acuse de lectura de {id}";
+                en: "read ack for {id}"),
+            Became::Pong => say!(self, es: "pong"; en: "pong"),
+            Became::ServerError { message } => say!(self,
+                es: "error del servidor: {message}";
+                en: "server error: {message}"),
+            Became::Ignored => match ignored {
+                Ignored::NoRule(kind) => say!(self,
+                    es: "ignorada: ninguna regla para el tipo `{kind}`";
+                    en: "ignored: no rule for type `{kind}`"),
+                Ignored::ByRule(kind) => say!(self,
+                    es: "ignorada por su regla (`{kind}`: action = \"ignore\")";
+                    en: "ignored by its rule (`{kind}`: action = \"ignore\")"),
+                Ignored::Unknown => say!(self, es: "ignorada"; en: "ignored"),
+            },
+            Became::Error { code, message } => say!(self,
+                es: "error {code}: {message}";
+                en: "error {code}: {message}"),
+        }
+    }
+
+    /// An outcome's name in the summary (`notification`, `twin`… as `--json` writes them).
+    pub fn probe_outcome(self, outcome: &str) -> String {
+        let (es, en) = match outcome {
+            "notification" => ("notificación", "notification"),
+            "twin" => ("gemela", "twin"),
+            "stream" => ("valor en vivo", "stream value"),
+            "control" => ("control", "control"),
+            "read_ack" => ("acuse de lectura", "read ack"),
+            "pong" => ("pong", "pong"),
+            "server_error" => ("error del servidor", "server error"),
+            "ignored" => ("ignorada", "ignored"),
+            "error" => ("error", "error"),
+            other => (other, other),
+        };
+        say!(self, es: "{es}"; en: "{en}")
+    }
+
+    pub fn probe_warning(self, w: &Warning) -> String {
+        let part = |part: &Part| match (self.0, part) {
+            (Lang::Es, Part::Title) => "el título",
+            (Lang::Es, Part::Body) => "el cuerpo",
+            (Lang::En, Part::Title) => "title",
+            (Lang::En, Part::Body) => "body",
+        };
+        match w {
+            Warning::FellBack {
+                kind,
+                part: which,
+                template,
+                missing,
+            } => {
+                let fallback = match which {
+                    Part::Title => say!(self, es: "el tipo en palabras"; en: "the kind in words"),
+                    Part::Body => say!(self,
+                        es: "los campos simples del contenido";
+                        en: "the payload's plain fields"),
+                };
+                let p = part(which);
+                let why = if missing.is_empty() {
+                    say!(self,
+                        es: "la plantilla `{template}`, rellena, no tiene letras ni cifras";
+                        en: "template `{template}`, filled, has no letters or digits")
+                } else if !is_template(template) {
+                    say!(self,
+                        es: "el campo `{template}` no está en esta trama";
+                        en: "field `{template}` is not in this frame")
+                } else {
+                    let list = missing
+                        .iter()
+                        .map(|m| format!("{{{m}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    say!(self,
+                        es: "a la plantilla `{template}` le faltan {list} en esta trama";
+                        en: "template `{template}` is missing {list} in this frame")
+                };
+                say!(self,
+                    es: "`{kind}`: {p} no se pudo rellenar y se mostró {fallback}: {why}";
+                    en: "`{kind}`: the {p} fell back to {fallback}: {why}")
+            }
+            Warning::JsonDump { kind, part: which } => {
+                let p = part(which);
+                say!(self,
+                    es: "`{kind}`: {p} parece JSON (empieza por `{{` o `[`)";
+                    en: "`{kind}`: the {p} looks like JSON (it starts with `{{` or `[`)")
+            }
+            Warning::NoRule { kind, other: true } => say!(self,
+                es: "`{kind}`: no tiene regla propia; lo tomó [frames.other]";
+                en: "`{kind}`: no rule of its own; [frames.other] took it"),
+            Warning::NoRule { kind, other: false } => say!(self,
+                es: "`{kind}`: ninguna regla toma este tipo: se ignora";
+                en: "`{kind}`: no rule takes this type: ignored"),
+            Warning::IdChanges { kind } => say!(self,
+                es: "`{kind}`: la misma notificación llegó en dos conexiones con ids distintos: si es un solo evento, su id cambia con cada reconexión y se mostrará otra vez cada vez";
+                en: "`{kind}`: the same notification came on two connections with different ids: if it is one event, its id changes on every reconnect and it is shown again each time"),
+        }
+    }
+
+    pub fn probe_summary(self, frames: u64, connections: u64) -> String {
+        say!(self,
+            es: "Resumen: {frames} trama(s) en {connections} conexión(es)";
+            en: "Summary: {frames} frame(s) over {connections} connection(s)")
+    }
+
+    pub fn probe_no_warnings(self) -> String {
+        say!(self, es: "Sin avisos."; en: "No warnings.")
+    }
+
+    pub fn probe_warnings_head(self) -> String {
+        say!(self,
+            es: "Avisos (cada uno una vez, con cuántas tramas lo tuvieron):";
+            en: "Warnings (each once, with how many frames had it):")
+    }
+
+    // probe --suggest: comments in the suggested profile.
+
+    /// The suggestion's first lines (each becomes a TOML comment).
+    pub fn suggest_header(self, account: &str, frames: u64) -> String {
+        say!(self,
+            es: "Perfil sugerido por `aviso-cli probe` a partir de {frames} trama(s) de `{account}`.\nRevísalo y pruébalo con `aviso-cli probe --profile ESTE_ARCHIVO …`; después, `aviso-cli watch --profile ESTE_ARCHIVO …`.\nUn título o cuerpo sin ningún {{campo}} se lee como una ruta: un texto fijo necesita al menos un {{campo}}.";
+            en: "Profile suggested by `aviso-cli probe` from {frames} frame(s) of `{account}`.\nReview it and try it with `aviso-cli probe --profile THIS_FILE …`; then `aviso-cli watch --profile THIS_FILE …`.\nA title or body without any {{field}} is read as a path: a fixed text needs at least one {{field}}.")
+    }
+
+    pub fn suggest_from_file(self, path: &str) -> String {
+        say!(self,
+            es: "Copia de {path} (sin sus comentarios), con las reglas de abajo:";
+            en: "A copy of {path} (without its comments), with the rules below:")
+    }
+
+    pub fn suggest_nothing(self) -> String {
+        say!(self,
+            es: "Ninguna regla que añadir ni cambiar: cada tipo visto tenía la suya y sus títulos se rellenaron.";
+            en: "No rule to add or change: every type seen had its own and its titles were filled.")
+    }
+
+    pub fn suggest_why(self, kind: &str, why: &Why) -> String {
+        match why {
+            Why::TitleFellBack { template, missing } if missing.is_empty() => say!(self,
+                es: "`{kind}`: su título `{template}`, relleno, no tenía letras ni cifras";
+                en: "`{kind}`: its title `{template}`, filled, had no letters or digits"),
+            Why::TitleFellBack { template, missing } => {
+                let list = missing
+                    .iter()
+                    .map(|m| format!("{{{m}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                say!(self,
+                    es: "`{kind}`: su título `{template}` no se pudo rellenar (faltaban {list})";
+                    en: "`{kind}`: its title `{template}` could not be filled ({list} missing)")
+            }
+            Why::Other => say!(self,
+                es: "`{kind}`: no tenía regla propia (lo tomaba [frames.other])";
+                en: "`{kind}`: had no rule of its own ([frames.other] took it)"),
+            Why::Ignored => say!(self,
+                es: "`{kind}`: ninguna regla lo tomaba (se ignoraba)";
+                en: "`{kind}`: no rule took it (it was ignored)"),
+        }
+    }
+
+    pub fn bad_suggestion(self) -> String {
+        say!(self,
+            es: "el perfil sugerido no carga (es un fallo de aviso-cli: avísanos, por favor)";
+            en: "the suggested profile does not load (a bug in aviso-cli: please report it)")
+    }
+
     // Errors at exit.
 
     /// An error as printed at exit: its causes joined by `: `, each said once (a cause
@@ -361,6 +620,12 @@ impl Text {
                 en: "{e}"),
             AuthError::NoToken => say!(self,
                 es: "no has iniciado sesión: no hay ningún token guardado para esta cuenta";
+                en: "{e}"),
+            AuthError::NoRefreshToken => say!(self,
+                es: "el servidor rechazó el token de acceso y no hay token de renovación para renovarlo; inicia sesión de nuevo";
+                en: "{e}"),
+            AuthError::NotSent => say!(self,
+                es: "el servidor rechazó la conexión y este perfil no envía ningún token (auth.mode = \"none\"); si el servidor pide iniciar sesión, usa un perfil con una sección [auth] (docs/profiles.md)";
                 en: "{e}"),
             AuthError::Credentials(e) => return self.credential_error(e),
         })

@@ -4,9 +4,11 @@
 
 use std::io::IsTerminal;
 
-pub fn init() {
+/// `default`: the filter without `AVISO_LOG` (`warn`; `probe` says every frame's problem in
+/// its report, so there only errors are logged).
+pub fn init(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour(

@@ -4,6 +4,7 @@
 mod commands;
 mod i18n;
 mod logging;
+mod probe;
 mod toasts;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +56,23 @@ enum Command {
         /// Seconds between the demo's sample events (with --demo).
         #[arg(long, default_value_t = 8.0, requires = "demo")]
         demo_interval: f64,
+    },
+    /// Run an account as `watch` does, with a temporary store, and print each frame the
+    /// server sends beside what it became, with warnings and a summary: how a server that
+    /// differs from the presets maps (docs/profiles.md).
+    Probe {
+        #[command(flatten)]
+        target: Target,
+        /// How long to listen (Ctrl-C or SIGTERM ends sooner).
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// One JSON object per frame (and the state lines as `watch` prints them).
+        #[arg(long)]
+        json: bool,
+        /// At the end, print a profile (TOML) that maps what was seen better; stdout then
+        /// carries that profile alone, the report goes to stderr (`--suggest > mine.toml`).
+        #[arg(long)]
+        suggest: bool,
     },
     /// Print the unread count from the local store (no network).
     Unread {
@@ -171,8 +189,11 @@ enum ProfileCommand {
 }
 
 fn main() {
-    logging::init();
     let cli = Cli::parse();
+    logging::init(match cli.command {
+        Command::Probe { .. } => "error",
+        _ => "warn",
+    });
     let result = match cli.command {
         Command::Unread { account, json } => commands::unread(account.as_deref(), json),
         Command::List {
@@ -204,6 +225,19 @@ fn main() {
             demo: true,
             demo_interval,
         } => block_on(commands::watch_demo(toasts, demo_interval, target.profile)),
+        Command::Probe {
+            target,
+            seconds,
+            json,
+            suggest,
+        } => block_on(probe::run(
+            target,
+            probe::Options {
+                seconds,
+                json,
+                suggest,
+            },
+        )),
         Command::MarkRead { target, all, ids } => block_on(commands::mark_read(target, all, ids)),
         Command::Login {
             server,

@@ -284,6 +284,8 @@ async fn watch_prints_each_notification_once_as_documented_json_lines() {
         .contains("not valid JSON"));
     let more = emit(&control, 1);
     watch.wait_ids(10, &more);
+    // The count after a burst comes at most a quarter second later (coalesced).
+    watch.wait_for(10, "unread 6", |l| l["type"] == "unread" && l["count"] == 6);
     let lines = watch.stop();
     let ids: Vec<&Value> = lines
         .iter()
@@ -508,6 +510,92 @@ async fn mark_read_is_queued_while_the_server_is_down_and_sent_after_a_cli_resta
     assert!(env
         .stderr_of_last_run()
         .contains("el servidor no conoce la notificación 999999 (HTTP 404)"));
+    record_issued_tokens(&control);
+}
+
+/// A burst of 300 pushes over 1.5 s: every notification printed once, and the unread count said a
+/// few times (at most 4 a second), ending on the right count; not a line per notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_says_its_unread_count_a_few_times_not_per_notification() {
+    let server = demo().await;
+    let url = server.http_url();
+    let control = server.control();
+    let mut env = Env::new("cli-unread-burst");
+    env.tokens = Some(login_tokens(&url).await);
+    let profile = env.profile();
+    let mut watch = env.watch(&["--server", url.as_str(), "--profile", profile.as_str()]);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let from = watch.lines.len();
+    // One push every 5 ms: each its own frame, as a busy store's are.
+    let mut emitted = Vec::new();
+    for _ in 0..300 {
+        emitted.extend(emit(&control, 1));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    watch.wait_ids(20, &emitted);
+    watch.wait_for(5, "unread 300", |l| {
+        l["type"] == "unread" && l["count"] == 300
+    });
+    let lines = watch.stop();
+    let unread: Vec<u64> = lines[from..]
+        .iter()
+        .filter(|l| l["type"] == "unread")
+        .map(|l| l["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(unread.last(), Some(&300), "{unread:?}");
+    assert!(
+        unread.len() <= 30,
+        "{} unread lines: {unread:?}",
+        unread.len()
+    );
+    record_issued_tokens(&control);
+}
+
+/// A mark made by another `aviso-cli` process reaches a running `watch`: it prints the `read`
+/// line and the new `unread` count (the journal is checked 4 times a second; the wait here
+/// is generous, speed belongs in benchmarks). A mark-all-read too. (A mark of an id not
+/// stored yet is the store's unit test `a_notification_marked_before_it_arrives_arrives_read`:
+/// here the server's own read state would hide it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marks_made_by_another_process_reach_a_running_watch() {
+    let server = demo().await;
+    let url = server.http_url();
+    let control = server.control();
+    let mut env = Env::new("cli-marks-elsewhere");
+    env.tokens = Some(login_tokens(&url).await);
+    let profile = env.profile();
+    let args = [
+        "--server",
+        url.as_str(),
+        "--profile",
+        profile.as_str(),
+        "--name",
+        "tienda",
+    ];
+    let emitted = emit(&control, 3);
+    let mut watch = env.watch(&args);
+    watch.wait_ids(10, &emitted);
+    watch.wait_for(10, "unread 3", |l| l["type"] == "unread" && l["count"] == 3);
+    let mut mark = vec!["mark-read"];
+    mark.extend_from_slice(&args);
+    mark.push("2");
+    let (ok, out) = env.run(&mark, None);
+    assert!(ok, "{out}");
+    let read = watch.wait_for(10, "the read line", |l| l["type"] == "read");
+    assert_eq!(read["ids"], serde_json::json!(["2"]), "{read}");
+    watch.wait_for(10, "unread 2", |l| l["type"] == "unread" && l["count"] == 2);
+
+    mark.pop();
+    mark.push("--all");
+    let (ok, out) = env.run(&mark, None);
+    assert!(ok, "{out}");
+    watch.wait_for(10, "unread 0", |l| l["type"] == "unread" && l["count"] == 0);
+    let lines = watch.stop();
+    assert!(
+        lines.iter().any(|l| l["type"] == "read"
+            && (l["all"] == true || l["ids"] == serde_json::json!(["1", "3"]))),
+        "{lines:#?}"
+    );
     record_issued_tokens(&control);
 }
 

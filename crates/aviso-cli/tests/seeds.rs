@@ -434,5 +434,26 @@ async fn watch_socketio_gateway_and_furniture_print_their_notifications() {
     );
     assert_eq!(n["kind"], "furniture_created");
     w.wait_count(1, 1, "notification", |l| l["type"] == "notification");
+    // Stopped as a supervisor stops it (SIGTERM): the server gets a close frame (1000), not
+    // a cut connection (1006). Windows' stop is a kill: nothing can be said there.
     w.stop();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // The seed's producer (one connection per event, closed properly) and this watch.
+        let closes = server.stats().await["client_closes"].clone();
+        let total: u64 = closes
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_u64).sum())
+            .unwrap_or(0);
+        if total >= 2 {
+            #[cfg(unix)]
+            assert_eq!(closes, json!({"1000": 2}), "{closes}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never saw the client go"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

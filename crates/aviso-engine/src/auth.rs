@@ -30,26 +30,33 @@ pub enum AuthError {
     Credentials(#[from] CredentialError),
     #[error("not logged in: no token stored for this account")]
     NoToken,
+    #[error("the server refused the access token, and there is no refresh token to renew it; log in again")]
+    NoRefreshToken,
+    #[error("the server refused the connection, and this profile sends no token (auth.mode = \"none\"); if the server needs a login, use a profile with an [auth] section (docs/profiles.md)")]
+    NotSent,
 }
 
 impl AuthError {
     pub fn code(&self) -> &'static str {
         match self {
             AuthError::WrongCredentials => "wrong_credentials",
-            AuthError::Rejected | AuthError::NoToken => "needs_login",
+            AuthError::Rejected | AuthError::NoToken | AuthError::NoRefreshToken => "needs_login",
             AuthError::Unreachable { .. } => "unreachable",
             AuthError::Server { .. } | AuthError::BadAnswer(_) => "server_error",
             AuthError::Credentials(e) => e.code(),
+            AuthError::NotSent => "auth_required",
         }
     }
 
     /// How the session should treat this failure.
     pub fn failure(&self) -> Failure {
         match self {
-            AuthError::WrongCredentials | AuthError::Rejected | AuthError::NoToken => {
-                Failure::RefreshRejected
-            }
+            AuthError::WrongCredentials
+            | AuthError::Rejected
+            | AuthError::NoToken
+            | AuthError::NoRefreshToken => Failure::RefreshRejected,
             AuthError::Credentials(_) => Failure::RefreshRejected,
+            AuthError::NotSent => Failure::NoAuth,
             AuthError::Unreachable { .. } => Failure::Transient(Detail::Unreachable),
             AuthError::Server { .. } | AuthError::BadAnswer(_) => {
                 Failure::Transient(Detail::ServerError)
@@ -267,23 +274,28 @@ impl TokenKeeper {
     /// Refreshes after the server refused a token of `generation`. When another socket
     /// already refreshed since, this succeeds at once (the caller reconnects with the new
     /// token); when the refresh of that generation was already refused, this fails at once.
-    /// Either way the server sees at most one refresh per generation.
-    pub async fn refresh_after(&self, generation: u64) -> Result<(), AuthError> {
+    /// Either way the server sees at most one refresh per generation. `Ok(false)`: nothing
+    /// was refreshed, a newer token is there to try (it has had no verdict yet).
+    pub async fn refresh_after(&self, generation: u64) -> Result<bool, AuthError> {
+        if !self.needs_token() {
+            // Nothing to renew, and no keyring to ask: the server wants what we never send.
+            return Err(AuthError::NotSent);
+        }
         let mut st = self.state.lock().await;
         self.load(&mut st).await?;
         if st.generation != generation {
-            return Ok(());
+            return Ok(false);
         }
         if st.rejected == Some(generation) {
             return Err(AuthError::Rejected);
         }
-        self.refresh_locked(&mut st).await
+        self.refresh_locked(&mut st).await.map(|()| true)
     }
 
     async fn refresh_locked(&self, st: &mut KeeperState) -> Result<(), AuthError> {
         let Some(refresh_token) = st.tokens.as_ref().and_then(|t| t.refresh.clone()) else {
             st.rejected = Some(st.generation);
-            return Err(AuthError::Rejected);
+            return Err(AuthError::NoRefreshToken);
         };
         let fresh = match refresh(&self.http, &self.server, &self.auth, &refresh_token).await {
             Ok(fresh) => fresh,

@@ -69,6 +69,7 @@ impl CatchUp {
         store: &Store,
         spec: &AccountSpec,
         token: Option<&Secret>,
+        twins: &mut crate::twins::Twins,
     ) -> Result<Option<Outcome>, CatchUpError> {
         if self.finished {
             return Ok(None);
@@ -97,10 +98,12 @@ impl CatchUp {
             self.next = page.next;
         }
         let profile = &spec.profile;
-        let (inbound, errors) = frame::to_notifications(&profile.fields, &spec.name, &page.items);
-        let Inbound::Notifications(items) = inbound else {
+        let (inbound, errors) = frame::list_items(profile, &spec.name, &page.items);
+        let Inbound::Notifications(mut items) = inbound else {
             unreachable!("to_notifications gives notifications")
         };
+        // A history lists an event under its wrapped twin's id; shown under the other.
+        twins.settle(&mut items, std::time::Instant::now());
         let ingest = store.ingest(&items)?;
         for c in page
             .items

@@ -53,10 +53,64 @@ struct Running {
 
 pub struct Engine {
     shared: Arc<Shared>,
-    links: Mutex<HashMap<String, Running>>,
+    links: Arc<Mutex<HashMap<String, Running>>>,
     cancel: CancellationToken,
     /// Whether the OS resume follower runs (started with the first account).
     follows_resume: std::sync::atomic::AtomicBool,
+}
+
+/// How often the store is asked whether another process wrote to it (`PRAGMA
+/// data_version`: one cheap read, no file system watch to set up on any OS).
+const MARKS_ELSEWHERE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Marks made by other processes on this machine (`aviso-cli mark-read` while the app or a
+/// `watch` runs, two front ends at once) reach the running links, which tell their embedder
+/// (`read` and `unread` events) within a fraction of a second.
+async fn follow_marks_elsewhere(
+    store: Arc<Store>,
+    links: Arc<Mutex<HashMap<String, Running>>>,
+    cancel: CancellationToken,
+) {
+    let (mut seq, mut version) = match (store.journal_seq(), store.data_version()) {
+        (Ok(seq), Ok(version)) => (seq, version),
+        // A store that cannot say (read-only, an old file): nothing to follow.
+        _ => return,
+    };
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(MARKS_ELSEWHERE_EVERY) => {}
+        }
+        let store = store.clone();
+        let checked = tokio::task::spawn_blocking(move || -> Option<(i64, i64, Vec<_>)> {
+            let now = store.data_version().ok()?;
+            if now == version {
+                return Some((now, seq, Vec::new()));
+            }
+            let (last, marks) = store.marks_since(seq).ok()?;
+            Some((now, last, marks))
+        })
+        .await;
+        let Ok(Some((now, last, marks))) = checked else {
+            continue;
+        };
+        (version, seq) = (now, last);
+        for m in marks {
+            let tx = links
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&m.account)
+                .map(|r| r.commands.clone());
+            if let Some(tx) = tx {
+                let _ = tx
+                    .send(Command::MarkedElsewhere {
+                        ids: m.ids,
+                        all: m.all,
+                    })
+                    .await;
+            }
+        }
+    }
 }
 
 /// Builds the HTTP client every REST call shares (rustls with our roots).
@@ -91,16 +145,24 @@ impl Engine {
             streams: Arc::new(Streams::default()),
             extra_ca: options.extra_ca.clone(),
             wake: tokio::sync::watch::channel(0).0,
+            tap: std::sync::OnceLock::new(),
         });
         Ok((
             Engine {
                 shared,
-                links: Mutex::new(HashMap::new()),
+                links: Arc::new(Mutex::new(HashMap::new())),
                 cancel: CancellationToken::new(),
                 follows_resume: std::sync::atomic::AtomicBool::new(false),
             },
             rx,
         ))
+    }
+
+    /// Every frame the links receive from now on, with what it became (for `aviso-cli
+    /// probe`). One listener; `None` when one already listens.
+    pub fn tap_frames(&self) -> Option<mpsc::UnboundedReceiver<crate::frame::Tapped>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.shared.tap.set(tx).ok().map(|()| rx)
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -120,6 +182,11 @@ impl Engine {
             // The OS resume signal wakes every link (see `resume`).
             tokio::spawn(crate::resume::follow(
                 self.shared.wake.clone(),
+                self.cancel.child_token(),
+            ));
+            tokio::spawn(follow_marks_elsewhere(
+                self.shared.store.clone(),
+                self.links.clone(),
                 self.cancel.child_token(),
             ));
         }

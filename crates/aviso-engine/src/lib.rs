@@ -45,6 +45,7 @@ pub mod model;
 pub mod outbox;
 pub mod policy;
 pub mod profile;
+pub mod readable;
 pub mod rest;
 pub mod resume;
 pub mod secret;
@@ -54,6 +55,7 @@ pub mod stream;
 pub mod template;
 pub mod tls;
 pub mod transport;
+pub mod twins;
 
 pub use engine::{Engine, EngineError, EngineOptions};
 
@@ -64,8 +66,13 @@ pub(crate) fn error_chain(head: String, e: &dyn std::error::Error) -> String {
     let mut text = head;
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        // A cause its wrapper already says (`Handshake not finished: Handshake not
+        // finished`) is said once.
+        let cause = s.to_string();
+        if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
         source = s.source();
     }
     text

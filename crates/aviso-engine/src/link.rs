@@ -22,7 +22,7 @@ use crate::alert::Alerts;
 use crate::auth::{AuthError, TokenKeeper};
 use crate::catchup;
 use crate::credentials::{Credentials, Tokens};
-use crate::frame::{self, Inbound as Frame};
+use crate::frame::{self, Became, Inbound as Frame};
 use crate::model::{ConnState, EngineEvent, Notification, StreamState};
 use crate::outbox;
 use crate::profile::{
@@ -55,6 +55,8 @@ const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(10);
 const BATCH_FRAMES: usize = 512;
 /// How long an unread count kept up to date by deltas is trusted before counting again.
 const UNREAD_RECOUNT: Duration = Duration::from_secs(1);
+/// A burst says its unread count at most this often (the last line has the final count).
+const UNREAD_EVERY: Duration = Duration::from_millis(250);
 /// At most this many pages of the server's unread list are read to compare reads.
 const RECONCILE_PAGES: usize = 20;
 /// Rows folded per step when settling a mark-all-read watermark.
@@ -90,6 +92,11 @@ pub enum Command {
     Login(Tokens),
     /// Start over after `needs_login` (the account's tokens were already replaced).
     Resume,
+    /// Another process on this machine marked these read (or all, `ids` empty): tell.
+    MarkedElsewhere {
+        ids: Vec<String>,
+        all: bool,
+    },
 }
 
 pub struct Shared {
@@ -103,6 +110,8 @@ pub struct Shared {
     pub extra_ca: Option<PathBuf>,
     /// Bumped when the OS says the machine resumed: every link reconnects and catches up.
     pub wake: tokio::sync::watch::Sender<u64>,
+    /// Where each frame and what it became go, when someone listens (`aviso-cli probe`).
+    pub tap: std::sync::OnceLock<mpsc::UnboundedSender<frame::Tapped>>,
 }
 
 /// The current wall-clock time, RFC 3339.
@@ -160,15 +169,24 @@ impl Board {
         let Some(all) = slots.iter().copied().collect::<Option<Vec<_>>>() else {
             return;
         };
-        let folded = Board::fold(&all);
-        if folded == *last {
+        let Some(folded) = Board::fold(&all) else {
+            return;
+        };
+        if last.is_some_and(|l| !worth_a_line(l, folded)) {
             return;
         }
-        *last = folded;
-        if let Some(f) = folded {
-            let _ = events.send(state_event(&self.account, None, f)).await;
-        }
+        *last = Some(folded);
+        let _ = events.send(state_event(&self.account, None, folded)).await;
     }
+}
+
+/// Whether a socket of several (a stream channel) or their account says a new state line:
+/// not for a new retry time alone, and not for each retry's `connecting` between two
+/// `backoff`s. Five channels of a server that restarts then print a few lines, not ~95.
+fn worth_a_line(last: Snapshot, now: Snapshot) -> bool {
+    let retrying = last.state == ConnState::Backoff && now.state == ConnState::Connecting;
+    let same = (last.state, last.detail, last.transport) == (now.state, now.detail, now.transport);
+    !retrying && !same
 }
 
 fn state_event(account: &str, channel: Option<String>, snap: Snapshot) -> EngineEvent {
@@ -197,6 +215,8 @@ struct Link {
     rest: Rest,
     conn: Option<Connection>,
     published: Option<Snapshot>,
+    /// The last state line said (see `worth_a_line`).
+    said_line: Option<Snapshot>,
     outbox_at: Option<Instant>,
     outbox_attempts: u32,
     /// The last (wall, monotonic) clock reading, for sleep detection.
@@ -208,6 +228,8 @@ struct Link {
     /// answers each with `marked_read` or `error`, in order.
     in_flight: VecDeque<String>,
     alerts: Alerts,
+    /// Recent events without ids, to show each once when the server sends it twice.
+    twins: crate::twins::Twins,
     /// The profile's `[params]` overlaid with the account's.
     params: BTreeMap<String, String>,
     /// Storing failed (disk full, read-only…) and the user was told; notifications are
@@ -215,10 +237,24 @@ struct Link {
     storage_failing: bool,
     /// Catch-up fails in a way asking again will not fix, and the user was told (once).
     catch_up_failing: bool,
+    /// Connect attempts that failed, in a row.
+    unreachable_streak: u32,
+    /// A connection has worked in this run (see `say_connect_problem`).
+    ever_live: bool,
+    /// A connect problem was said (once a run).
+    connect_problem_said: bool,
+    /// Which spelling of the REST snapshot works here (`rest.snapshot_alternatives`).
+    snapshot_at: usize,
+    /// The optional REST list is not on this server (`rest.list_optional`): not asked
+    /// again until the next connect.
+    no_catch_up: bool,
     /// The OS resume signal (see `Shared::wake`).
     resumed: tokio::sync::watch::Receiver<u64>,
     /// The last unread count told, and when it was counted (see `emit_unread_after`).
     unread: Option<(u64, Instant)>,
+    /// When an unread line was last said, and when a held-back one is due.
+    unread_told: Option<Instant>,
+    unread_due: Option<Instant>,
     /// When the server's unread list was last compared (see `reconcile_reads`).
     reconciled_at: Option<Instant>,
     /// Where the next window of the server's unread list starts (None: at the beginning).
@@ -336,6 +372,7 @@ impl Link {
             rest,
             conn: None,
             published: None,
+            said_line: None,
             outbox_at: Some(now),
             outbox_attempts: 0,
             clocks: (SystemTime::now(), now),
@@ -343,11 +380,19 @@ impl Link {
             stream_channels,
             in_flight: VecDeque::new(),
             alerts: Alerts::default(),
+            twins: crate::twins::Twins::default(),
             params,
             storage_failing: false,
             catch_up_failing: false,
+            no_catch_up: false,
+            snapshot_at: 0,
+            unreachable_streak: 0,
+            ever_live: false,
+            connect_problem_said: false,
             resumed,
             unread: None,
+            unread_told: None,
+            unread_due: None,
             reconciled_at: None,
             reconcile_from: None,
             event_id: None,
@@ -366,6 +411,12 @@ impl Link {
         }
         link.step(Input::Start).await;
         link.main_loop(&mut commands, &cancel).await;
+        // A count held back for a burst is still said.
+        link.tell_unread_due().await;
+        // Stopped (a quit, SIGTERM): the server gets a close frame, not a cut connection.
+        if let Some(conn) = link.conn.take() {
+            conn.close().await;
+        }
         link.step(Input::Stop).await;
     }
 
@@ -377,10 +428,15 @@ impl Link {
         let link = self;
         loop {
             let clock_check = link.clocks.1 + CLOCK_CHECK_EVERY;
-            let deadline = [link.session.deadline(), link.outbox_at, Some(clock_check)]
-                .into_iter()
-                .flatten()
-                .min();
+            let deadline = [
+                link.session.deadline(),
+                link.outbox_at,
+                link.unread_due,
+                Some(clock_check),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break,
@@ -402,6 +458,9 @@ impl Link {
                     }
                     if link.outbox_at.is_some_and(|at| at <= now) {
                         link.flush_outbox().await;
+                    }
+                    if link.unread_due.is_some_and(|at| at <= now) {
+                        link.tell_unread_due().await;
                     }
                     if link.session.deadline().is_some_and(|at| at <= now) {
                         link.step(Input::Tick).await;
@@ -473,11 +532,7 @@ impl Link {
         match self.shared.store.unread_count(Some(self.account())) {
             Ok(count) => {
                 self.unread = Some((count, Instant::now()));
-                self.emit(EngineEvent::Unread {
-                    account: self.account().into(),
-                    count,
-                })
-                .await
+                self.tell_unread(count).await
             }
             Err(e) => self.error(e.code(), e.to_string()).await,
         }
@@ -487,19 +542,42 @@ impl Link {
     /// again (a count costs a pass over the unread, per batch of a burst). The count is
     /// taken afresh at least every [`UNREAD_RECOUNT`], which also takes in what other
     /// processes (`aviso-cli mark-read`) changed.
+    ///
+    /// A burst says its count at most every [`UNREAD_EVERY`]: the line after the burst
+    /// carries the count it added up to.
     async fn emit_unread_after(&mut self, delta: i64) {
         match self.unread {
             Some((count, at)) if at.elapsed() < UNREAD_RECOUNT => {
                 let count = count.saturating_add_signed(delta);
                 self.unread = Some((count, at));
-                self.emit(EngineEvent::Unread {
-                    account: self.account().into(),
-                    count,
-                })
-                .await
+                match self.unread_told {
+                    Some(told) if told.elapsed() < UNREAD_EVERY => {
+                        self.unread_due.get_or_insert(told + UNREAD_EVERY);
+                    }
+                    _ => self.tell_unread(count).await,
+                }
             }
             _ => self.emit_unread().await,
         }
+    }
+
+    /// A count held back by `emit_unread_after`, now due.
+    async fn tell_unread_due(&mut self) {
+        if self.unread_due.take().is_some() {
+            if let Some((count, _)) = self.unread {
+                self.tell_unread(count).await;
+            }
+        }
+    }
+
+    async fn tell_unread(&mut self, count: u64) {
+        self.unread_due = None;
+        self.unread_told = Some(Instant::now());
+        self.emit(EngineEvent::Unread {
+            account: self.account().into(),
+            count,
+        })
+        .await
     }
 
     /// Feeds one input to the session and performs the resulting actions, feeding their
@@ -533,8 +611,25 @@ impl Link {
             .iter()
             .filter_map(|c| self.shared.streams.set_state(self.account(), c, state))
             .collect();
-        self.emit(state_event(self.account(), self.channel.clone(), snap))
+        // One socket of several: its line only when it says something new.
+        let said = match (&self.board, self.said_line) {
+            (Some(_), Some(last)) => worth_a_line(last, snap),
+            _ => true,
+        };
+        if said {
+            self.said_line = Some(snap);
+            self.emit(state_event(self.account(), self.channel.clone(), snap))
+                .await;
+        }
+        if snap.state == ConnState::NeedsLogin && snap.detail == "forbidden" && self.primary() {
+            self.error(
+                "forbidden",
+                "the server refuses this user even with a token renewed a moment ago: the user \
+                 lacks permission for these notifications (seed 000's are for staff only); log \
+                 in as a user who has it",
+            )
             .await;
+        }
         for c in changed {
             self.emit(EngineEvent::StreamState {
                 account: c.account,
@@ -578,19 +673,19 @@ impl Link {
                 }
                 Some(Input::FetchDone(result))
             }
-            Action::RefreshToken => Some(Input::RefreshDone(
-                match self.tokens.refresh_after(self.generation).await {
-                    Ok(()) => Ok(()),
-                    Err(e) => Err(self.auth_failed(e).await),
-                },
-            )),
+            Action::RefreshToken => Some(match self.tokens.refresh_after(self.generation).await {
+                Ok(true) => Input::RefreshDone(Ok(())),
+                // Another path refreshed first: its token has had no verdict yet.
+                Ok(false) => Input::NewerToken,
+                Err(e) => Input::RefreshDone(Err(self.auth_failed(e).await)),
+            }),
         }
     }
 
     async fn auth_failed(&self, e: AuthError) -> Failure {
         let failure = e.failure();
         // One error line per account, not one per socket.
-        if failure == Failure::RefreshRejected && self.primary() {
+        if matches!(failure, Failure::RefreshRejected | Failure::NoAuth) && self.primary() {
             self.error(e.code(), e.to_string()).await;
         }
         failure
@@ -654,9 +749,79 @@ impl Link {
                 self.conn = Some(conn);
                 // A new connection's catch-up also looks for reads made elsewhere meanwhile.
                 self.reconciled_at = None;
+                // An optional list the server lacked is looked for again (it may be new).
+                self.no_catch_up = false;
+                self.unreachable_streak = 0;
+                self.ever_live = true;
                 Input::Connected
             }
             Err(input) => input,
+        }
+    }
+
+    /// A connection that cannot work as configured is said once: a name that does not
+    /// resolve (a typo'd host) at once; a server that speaks another protocol, or none at
+    /// that address, after three attempts in a row (unless the profile is
+    /// `quiet_unreachable`). Only while no connection has worked in this run: a server
+    /// that worked and went away (a restart, a flaky network that garbles a handshake) is
+    /// an outage, shown as state lines while it is retried. TLS is said by `connect_failed`.
+    async fn say_connect_problem(&mut self, failure: Failure, message: &str) {
+        if self.ever_live {
+            return;
+        }
+        let host = self.spec.server.origin().ascii_serialization();
+        self.unreachable_streak += 1;
+        let said = match failure {
+            Failure::Transient(Detail::Unreachable) => {
+                let lower = message.to_lowercase();
+                // Linux/glibc, Windows (WSAHOST_NOT_FOUND, 11001), macOS.
+                let no_name = [
+                    "lookup",
+                    "resolve",
+                    "host not found",
+                    "no such host",
+                    "name or service not known",
+                    "nodename nor servname",
+                    "os error 11001",
+                ]
+                .iter()
+                .any(|p| lower.contains(p));
+                if no_name {
+                    Some((
+                        "unreachable",
+                        format!(
+                            "the server name in {host} does not resolve ({message}): check the \
+                             address for a typo"
+                        ),
+                    ))
+                } else if self.unreachable_streak >= 3
+                    && !self.spec.profile.reconnect.quiet_unreachable
+                {
+                    Some((
+                        "unreachable",
+                        format!(
+                            "cannot reach {host} ({message}): check that the server runs and the \
+                             address and port are right; Aviso keeps trying"
+                        ),
+                    ))
+                } else {
+                    None
+                }
+            }
+            Failure::Transient(Detail::Protocol) if self.unreachable_streak >= 3 => Some((
+                "protocol",
+                format!(
+                    "the server at {host} does not answer as this profile expects ({message}): \
+                     check the address and the profile (`{}`, transport {:?})",
+                    self.spec.profile.name, self.spec.profile.transport
+                ),
+            )),
+            _ => None,
+        };
+        if let Some((code, message)) = said {
+            if self.primary() && !std::mem::replace(&mut self.connect_problem_said, true) {
+                self.error(code, message).await;
+            }
         }
     }
 
@@ -691,9 +856,10 @@ impl Link {
             connect_timeout: secs(profile.reconnect.connect_timeout_secs),
             close_codes: profile.close_codes.clone(),
         };
-        websocket::connect(target)
-            .await
-            .map_err(|(failure, message)| self.connect_failed(failure, message))
+        match websocket::connect(target).await {
+            Ok(conn) => Ok(conn),
+            Err((failure, message)) => Err(self.connect_failed(failure, message).await),
+        }
     }
 
     async fn connect_socketio(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
@@ -741,9 +907,10 @@ impl Link {
             connect_timeout: secs(profile.reconnect.connect_timeout_secs),
             extra_ca: self.shared.extra_ca.clone(),
         };
-        socketio::connect(target)
-            .await
-            .map_err(|(failure, message)| self.connect_failed(failure, message))
+        match socketio::connect(target).await {
+            Ok(conn) => Ok(conn),
+            Err((failure, message)) => Err(self.connect_failed(failure, message).await),
+        }
     }
 
     /// The key of this link's stream position in the store.
@@ -819,24 +986,20 @@ impl Link {
             max_data: profile.websocket.max_frame_bytes,
             frame: profile.sse.frame,
         };
-        sse::connect(&self.shared.http, target)
-            .await
-            .map_err(|(failure, message)| self.connect_failed(failure, message))
+        match sse::connect(&self.shared.http, target).await {
+            Ok(conn) => Ok(conn),
+            Err((failure, message)) => Err(self.connect_failed(failure, message).await),
+        }
     }
 
-    /// A failed connect is logged, not reported: a dead server is retried quietly (the
-    /// state lines show it). Only TLS problems, which need the user, become error lines.
-    fn connect_failed(&self, failure: Failure, message: String) -> Input {
+    /// A failed connect is logged; a TLS refusal, which needs the user, is an error line
+    /// each time, and what cannot work as configured is said once (`say_connect_problem`).
+    async fn connect_failed(&mut self, failure: Failure, message: String) -> Input {
         tracing::info!(account = %self.account(), channel = ?self.channel, "connect failed: {message}");
         if failure == Failure::Transient(Detail::Tls) {
-            let events = self.shared.events.clone();
-            let error = EngineEvent::Error {
-                account: self.account().into(),
-                code: "tls".into(),
-                message,
-            };
-            // Sent without waiting: this runs inside a `map_err`.
-            let _ = events.try_send(error);
+            self.error("tls", message).await;
+        } else {
+            self.say_connect_problem(failure, &message).await;
         }
         Input::ConnectFailed(failure)
     }
@@ -849,16 +1012,16 @@ impl Link {
     /// snapshot while polling, the refresh frame over the socket while live); the health
     /// check.
     async fn fetch(&mut self) -> Result<(), Failure> {
-        self.catch_up().await?;
+        // No list on this server is said, and the rest of the catch-up still runs.
+        let caught = self.catch_up().await;
+        if caught.is_err() && caught != Err(Failure::Transient(Detail::NoCatchUp)) {
+            return caught;
+        }
         self.reconcile_reads().await;
         let profile = self.spec.profile.clone();
         if self.polling() {
             if !profile.rest.snapshot.is_empty() {
-                let channel = self.channel.clone().unwrap_or_default();
-                let value = self
-                    .rest_json(&profile.rest.snapshot, &[("channel", &channel)])
-                    .await?;
-                self.on_frame(&value.to_string()).await;
+                self.snapshot(&profile).await?;
             }
         } else if !profile.websocket.refresh_frame.is_empty() {
             if let Some(conn) = &self.conn {
@@ -870,6 +1033,63 @@ impl Link {
         if !profile.rest.health.is_empty() {
             let value = self.rest_json(&profile.rest.health, &[]).await?;
             self.on_stream(HEALTH_CHANNEL, "health", &value).await;
+        }
+        caught
+    }
+
+    /// A stream's current value over REST: the first spelling of the path this server has
+    /// (kept), its answer read as a frame, or as the channel's value when it is bare.
+    async fn snapshot(&mut self, profile: &Profile) -> Result<(), Failure> {
+        let channel = self.channel.clone().unwrap_or_default();
+        let kebab = channel.replace('_', "-");
+        let extra = [
+            ("channel", channel.as_str()),
+            ("channel_kebab", kebab.as_str()),
+        ];
+        let specs: Vec<&String> = std::iter::once(&profile.rest.snapshot)
+            .chain(&profile.rest.snapshot_alternatives)
+            .collect();
+        let token = self.access().await.map_err(|e| e.failure())?;
+        let mut at = self.snapshot_at.min(specs.len() - 1);
+        let value = loop {
+            match self.rest.get_json(specs[at], token.as_ref(), &extra).await {
+                Ok(value) => break value,
+                Err(RestError::NotFound) if at + 1 < specs.len() => at += 1,
+                Err(RestError::NotFound) if self.snapshot_at != 0 => at = 0,
+                Err(e) => {
+                    tracing::info!(account = %self.account(), channel = ?self.channel, "REST snapshot failed: {e}");
+                    return Err(e.failure());
+                }
+            }
+            if at == self.snapshot_at {
+                return Err(Failure::NoWebSocket);
+            }
+        };
+        self.snapshot_at = at;
+        let typed = crate::template::lookup(&value, &profile.frames.type_field)
+            .is_some_and(Value::is_string);
+        if typed || profile.frames.type_field.is_empty() {
+            self.on_frame(&value.to_string()).await;
+            return Ok(());
+        }
+        // The data alone: the channel's value, as the frame type it stands for.
+        let event = profile
+            .rest
+            .snapshot_types
+            .get(&channel)
+            .cloned()
+            .unwrap_or_else(|| channel.clone());
+        match profile.frames.types.get(&event) {
+            Some(rule)
+                if rule.action == crate::profile::FrameAction::Stream && !rule.path.is_empty() =>
+            {
+                let mut frame = serde_json::Map::new();
+                frame.insert(profile.frames.type_field.clone(), Value::String(event));
+                let mut frame = Value::Object(frame);
+                crate::template::set_path(&mut frame, &rule.path, value);
+                self.on_frame(&frame.to_string()).await;
+            }
+            _ => self.on_stream(&channel, &event, &value).await,
         }
         Ok(())
     }
@@ -945,7 +1165,7 @@ impl Link {
                 return;
             };
             let (notifications, errors) =
-                frame::to_notifications(&self.spec.profile.fields, &account, &listed.items);
+                frame::list_items(&self.spec.profile, &account, &listed.items);
             let frame::Inbound::Notifications(notifications) = notifications else {
                 return;
             };
@@ -1018,6 +1238,9 @@ impl Link {
         if !self.rest.can_list() {
             return Ok(());
         }
+        if self.no_catch_up {
+            return Err(Failure::Transient(Detail::NoCatchUp));
+        }
         let token = self.access().await.map_err(|e| e.failure())?;
         let store = self.shared.store.clone();
         let mut run = match catchup::CatchUp::start(&store, &self.spec) {
@@ -1029,7 +1252,13 @@ impl Link {
         };
         loop {
             let page = run
-                .next_page(&self.rest, &store, &self.spec, token.as_ref())
+                .next_page(
+                    &self.rest,
+                    &store,
+                    &self.spec,
+                    token.as_ref(),
+                    &mut self.twins,
+                )
                 .await;
             match page {
                 Ok(Some(outcome)) => {
@@ -1043,6 +1272,18 @@ impl Link {
                         tracing::info!(account = %self.account(), "catch-up works again");
                     }
                     return Ok(());
+                }
+                Err(catchup::CatchUpError::Rest(e))
+                    if self.spec.profile.rest.list_optional
+                        && matches!(e.status(), Some(404 | 405 | 501)) =>
+                {
+                    self.no_catch_up = true;
+                    tracing::info!(
+                        account = %self.account(),
+                        "the server has no {} ({e}): events sent while disconnected cannot be recovered; name its list in a profile (rest.list)",
+                        self.spec.profile.rest.list.split('?').next().unwrap_or_default()
+                    );
+                    return Err(Failure::Transient(Detail::NoCatchUp));
                 }
                 Err(catchup::CatchUpError::Rest(e)) if e.is_persistent() => {
                     if !std::mem::replace(&mut self.catch_up_failing, true) {
@@ -1232,23 +1473,69 @@ impl Link {
     /// else first stores the batch, so effects keep the order of the frames.
     async fn on_frame_into(&mut self, text: &str, batch: &mut Vec<Notification>) {
         let parsed = frame::parse_frame(&self.spec.profile, self.account(), text);
+        let mut became = Vec::new();
+        let tapped = self.shared.tap.get().cloned();
         let (inbound, errors) = match parsed {
             Ok(pair) => pair,
-            Err(e) => return self.error(e.code, e.message).await,
+            Err(e) => {
+                if let Some(tap) = &tapped {
+                    self.tap(tap, text, vec![Became::from(&e)]);
+                }
+                return self.error(e.code, e.message).await;
+            }
         };
+        if tapped.is_some() {
+            became.extend(errors.iter().map(Became::from));
+            became.extend(inbound.became(self.channel.as_deref()));
+        }
         for e in errors {
             self.error(e.code, e.message).await;
         }
-        if let Frame::Notifications(items) = inbound {
-            batch.extend(items);
-            return;
+        let inbound = match inbound {
+            Frame::Notifications(items) => {
+                if let Some(tap) = &tapped {
+                    self.tap(tap, text, became);
+                }
+                return batch.extend(items);
+            }
+            Frame::Event { notification, twin } => {
+                let store = &self.shared.store;
+                let account = self.spec.name.as_str();
+                let in_batch = |id: &str| batch.iter().any(|n| n.id == id);
+                let taken =
+                    |id: &str| in_batch(id) || matches!(store.get(account, id), Ok(Some(_)));
+                let (n, is_twin) =
+                    self.twins
+                        .admit(notification, twin, std::time::Instant::now(), taken);
+                if let Some(tap) = &tapped {
+                    became.push(if is_twin {
+                        Became::Twin {
+                            id: n.id.clone(),
+                            kind: n.kind.clone(),
+                        }
+                    } else {
+                        Became::notification(&n)
+                    });
+                    self.tap(tap, text, became);
+                }
+                return batch.push(n);
+            }
+            other => other,
+        };
+        if let Some(tap) = &tapped {
+            self.tap(tap, text, became);
         }
         if !batch.is_empty() {
             let items = std::mem::take(batch);
             self.store_items(&items).await;
         }
         match inbound {
-            Frame::Notifications(_) => unreachable!("handled above"),
+            Frame::Notifications(_) | Frame::Event { .. } => unreachable!("handled above"),
+            Frame::Control { event, data } => {
+                // A greeting: what it says about the connection (socket id, rooms, server
+                // version) is the stream channel `connection`, not a notification.
+                self.on_stream("connection", &event, &data).await;
+            }
             Frame::ServerError(message) => self.on_server_error(message).await,
             Frame::ReadAck(id) => self.on_read_ack(&id).await,
             Frame::Stream {
@@ -1263,6 +1550,15 @@ impl Link {
             }
             Frame::Pong | Frame::Ignored => {}
         }
+    }
+
+    fn tap(&self, tap: &mpsc::UnboundedSender<frame::Tapped>, text: &str, became: Vec<Became>) {
+        let _ = tap.send(frame::Tapped {
+            account: self.spec.name.clone(),
+            channel: self.channel.clone(),
+            frame: text.to_string(),
+            became,
+        });
     }
 
     /// A live value: kept as the channel's latest, emitted when it changed, and checked
@@ -1356,6 +1652,15 @@ impl Link {
         match command {
             Command::MarkRead(ids) => self.mark(Some(ids)).await,
             Command::MarkAllRead => self.mark(None).await,
+            Command::MarkedElsewhere { ids, all } => {
+                self.emit(EngineEvent::Read {
+                    account: self.spec.name.clone(),
+                    ids,
+                    all,
+                })
+                .await;
+                self.emit_unread().await;
+            }
             Command::Wake => self.step(Input::Wake).await,
             Command::Login(tokens) => {
                 self.tokens.set(tokens).await;

@@ -137,7 +137,7 @@ pub async fn flush(
                 }
                 Err(RestError::Auth(_)) if !refreshed => {
                     refreshed = true;
-                    tokens.refresh_after(access.generation).await?;
+                    let _newer_or_fresh = tokens.refresh_after(access.generation).await?;
                     access = tokens.access().await?;
                     continue;
                 }

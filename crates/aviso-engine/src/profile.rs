@@ -32,7 +32,14 @@ const PRESETS: &[(&str, &str)] = &[
 ];
 
 /// Placeholders the engine fills itself (never account parameters).
-const BUILTIN_PLACEHOLDERS: &[&str] = &["origin", "ws_origin", "cursor", "id", "channel"];
+const BUILTIN_PLACEHOLDERS: &[&str] = &[
+    "origin",
+    "ws_origin",
+    "cursor",
+    "id",
+    "channel",
+    "channel_kebab",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -424,11 +431,12 @@ impl FieldsOverride {
             data: pick(&self.data, &base.data),
             amount: base.amount.clone(),
             currency: base.currency.clone(),
+            envelope: base.envelope.clone(),
         }
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FramesSection {
     /// Field naming the frame's type. Empty: every frame is one notification at `path`.
@@ -440,6 +448,78 @@ pub struct FramesSection {
     /// The rule for types not in `types` (none: they are ignored). Seed 003's role and user
     /// notifications carry event names the profile cannot list in advance.
     pub other: Option<FrameRule>,
+    /// Types that are control frames (greetings, acknowledgements), never notifications,
+    /// unless `types` names them: their content goes to the stream channel `connection`.
+    /// Compared without case, `-` and `_` as one.
+    pub control: Vec<String>,
+}
+
+/// Greetings and acknowledgements servers send on their own: `connected` (a NestJS
+/// gateway's greeting), `connection_established` (Django Channels tutorials), and kin.
+pub const CONTROL_TYPES: &[&str] = &[
+    "connected",
+    "connection",
+    "connection_established",
+    "connection_ack",
+    "connection_success",
+    "authenticated",
+    "auth_ok",
+    "welcome",
+    "hello",
+    "ready",
+    "ack",
+    "subscribed",
+    "joined",
+    "pong",
+];
+
+impl Default for FramesSection {
+    fn default() -> Self {
+        FramesSection {
+            type_field: String::new(),
+            path: String::new(),
+            types: BTreeMap::new(),
+            other: None,
+            control: CONTROL_TYPES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl FramesSection {
+    /// True when frames of this type are control frames.
+    pub fn is_control(&self, kind: &str) -> bool {
+        // Without case, `-` as `_`, and without allocating (asked for each frame).
+        fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+            s.chars()
+                .flat_map(char::to_lowercase)
+                .map(|c| if c == '-' { '_' } else { c })
+        }
+        !self.types.contains_key(kind) && self.control.iter().any(|c| folded(c).eq(folded(kind)))
+    }
+}
+
+/// A payload that may come wrapped: `{"type": KIND, "data": PAYLOAD, "timestamp": TIME}`
+/// (seed 003's business events). Where the `[fields] data` value is such an object, the
+/// notification is built from what it wraps: its kind is the wrapped type (so a generic
+/// `business_event` and a specific `reserva:creada` read the same), its data the wrapped
+/// payload, its time the wrapped time. Keys, not paths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Envelope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: String,
+    pub time: String,
+}
+
+impl Default for Envelope {
+    fn default() -> Self {
+        Envelope {
+            kind: "type".into(),
+            data: "data".into(),
+            time: "timestamp".into(),
+        }
+    }
 }
 
 /// Where each notification field lives in a server object: a dotted path (`datos.total`),
@@ -462,6 +542,8 @@ pub struct FieldsSection {
     pub amount: String,
     /// How that amount is written (`$`, `Bs`, `EUR`).
     pub currency: String,
+    /// Payloads that may come wrapped in an envelope (see [`Envelope`]); none: never.
+    pub envelope: Option<Envelope>,
 }
 
 impl Default for FieldsSection {
@@ -477,6 +559,7 @@ impl Default for FieldsSection {
             data: "data".into(),
             amount: String::new(),
             currency: String::new(),
+            envelope: None,
         }
     }
 }
@@ -511,6 +594,20 @@ pub struct RestSection {
     pub snapshot: String,
     /// A health endpoint, read at each catch-up; its answer is the stream channel `health`.
     pub health: String,
+    /// More spellings of `snapshot`, tried in order when one answers 404 (the one that
+    /// works is kept): REST paths may spell a channel differently from the socket's
+    /// (`{channel_kebab}`: the channel with `-` for `_`).
+    pub snapshot_alternatives: Vec<String>,
+    /// The frame type a bare snapshot answer (no `type_field`: the data alone) stands
+    /// for, per channel; a channel not named here takes the answer as its value as is.
+    pub snapshot_types: BTreeMap<String, String>,
+    /// `[fields]` keys that differ for the list's items (a history endpoint that wraps
+    /// each event differently from the socket).
+    pub fields: FieldsOverride,
+    /// The list is a guess at a path the seed leaves open: a server without it (404, 405)
+    /// means "no catch-up here", shown as the state's detail `no_catch_up` and asked again
+    /// only after a reconnect, instead of the `catch_up_failed` error.
+    pub list_optional: bool,
 }
 
 impl Default for RestSection {
@@ -530,6 +627,10 @@ impl Default for RestSection {
             timeout_secs: 15.0,
             snapshot: String::new(),
             health: String::new(),
+            snapshot_alternatives: Vec::new(),
+            snapshot_types: BTreeMap::new(),
+            fields: FieldsOverride::default(),
+            list_optional: false,
         }
     }
 }
@@ -575,6 +676,10 @@ pub struct ReconnectSection {
     /// Consecutive failures before falling back to polling.
     pub fallback_after: u32,
     pub connect_timeout_secs: f64,
+    /// A server that cannot be reached is retried without `error` lines (state lines
+    /// only): for servers that are often down by design. A name that does not resolve or
+    /// a server speaking another protocol is said all the same.
+    pub quiet_unreachable: bool,
 }
 
 impl Default for ReconnectSection {
@@ -586,6 +691,7 @@ impl Default for ReconnectSection {
             stable_secs: 30.0,
             fallback_after: 5,
             connect_timeout_secs: 15.0,
+            quiet_unreachable: false,
         }
     }
 }
@@ -654,6 +760,15 @@ impl Profile {
         Profile::parse(name_or_path, &src)
     }
 
+    /// The fields of the REST list's items: `[fields]` with `[rest.fields]` applied.
+    pub fn rest_fields(&self) -> std::borrow::Cow<'_, FieldsSection> {
+        if self.rest.fields.is_empty() {
+            std::borrow::Cow::Borrowed(&self.fields)
+        } else {
+            std::borrow::Cow::Owned(self.rest.fields.apply(&self.fields))
+        }
+    }
+
     /// Parses profile TOML, resolving `extends` against the presets.
     pub fn parse(name: &str, src: &str) -> Result<Profile, ProfileError> {
         let invalid = |message: String| ProfileError::Invalid {
@@ -710,6 +825,9 @@ impl Profile {
         if self.reconnect.max_ms < self.reconnect.initial_ms {
             return Err("reconnect.max_ms must be at least reconnect.initial_ms".into());
         }
+        for spec in &self.rest.snapshot_alternatives {
+            RequestSpec::parse(spec)?;
+        }
         for spec in [
             &self.rest.list,
             &self.rest.mark_read,
@@ -764,6 +882,9 @@ impl Profile {
             ("rest.snapshot".into(), &self.rest.snapshot),
             ("rest.health".into(), &self.rest.health),
         ];
+        for (i, spec) in self.rest.snapshot_alternatives.iter().enumerate() {
+            out.push((format!("rest.snapshot_alternatives[{i}]"), spec));
+        }
         for (name, value) in &self.socketio.identity {
             out.push((format!("socketio.identity.{name}"), value));
         }
@@ -799,6 +920,7 @@ impl Profile {
             &self.rest.snapshot,
             &self.rest.health,
         ];
+        texts.extend(self.rest.snapshot_alternatives.iter().map(String::as_str));
         match self.transport {
             TransportChoice::Websocket => texts.push(&self.websocket.url),
             TransportChoice::Socketio => {
@@ -840,8 +962,10 @@ impl Profile {
     }
 
     /// Whether there is a REST read to poll when the streaming transport is unavailable.
+    /// An optional list (`rest.list_optional`) is for catch-up only: polling a guess the
+    /// server may not have would be a state that promises what it cannot keep.
     pub fn can_poll(&self) -> bool {
-        !self.rest.list.is_empty() || !self.rest.snapshot.is_empty()
+        (!self.rest.list.is_empty() && !self.rest.list_optional) || !self.rest.snapshot.is_empty()
     }
 
     /// The stream channels a socket of this profile can feed: its own channel, the channels

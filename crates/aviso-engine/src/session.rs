@@ -69,7 +69,7 @@ impl Policy {
             poll_every: secs(p.polling.interval_secs),
             probe_every: secs(p.polling.probe_interval_secs),
             safety_every: secs(p.polling.safety_interval_secs),
-            after_push: (p.polling.after_push_secs > 0.0 && p.can_poll())
+            after_push: (p.polling.after_push_secs > 0.0 && !p.rest.list.is_empty())
                 .then(|| secs(p.polling.after_push_secs)),
             streaming: p.transport != TransportChoice::Polling,
             can_poll: p.can_poll(),
@@ -90,6 +90,9 @@ pub enum Failure {
     Auth,
     /// The refresh token itself was refused: only a new login helps.
     RefreshRejected,
+    /// Refused, and the profile sends no credentials (`auth.mode = "none"`): the server
+    /// wants a login this profile cannot give.
+    NoAuth,
     /// No WebSocket at this URL (HTTP 404 at the handshake): poll instead.
     NoWebSocket,
     /// Anything worth retrying.
@@ -109,6 +112,10 @@ pub enum Detail {
     /// catch-up cannot work until the profile or the server changes, so whatever the socket
     /// did not deliver is lost. Loud, and shown even while live.
     CatchUpFailed,
+    /// The profile's REST list is a guess (`rest.list_optional`) this server does not
+    /// have: events the socket did not deliver cannot be recovered. Said, not an error;
+    /// asked again after the next connect.
+    NoCatchUp,
 }
 
 impl Detail {
@@ -122,6 +129,7 @@ impl Detail {
             Detail::Tls => "tls",
             Detail::Protocol => "protocol",
             Detail::CatchUpFailed => "catch_up_failed",
+            Detail::NoCatchUp => "no_catch_up",
         }
     }
 }
@@ -140,6 +148,10 @@ pub enum Input {
     Pushed,
     FetchDone(Result<(), Failure>),
     RefreshDone(Result<(), Failure>),
+    /// The refresh found a newer token than the refused one (another path refreshed
+    /// first): it is tried, and a refusal of it may be refreshed once more, since nothing
+    /// has judged it yet.
+    NewerToken,
     /// A timer from `deadline()` fired.
     Tick,
     /// The machine woke from sleep or the wall clock jumped: sockets are suspect.
@@ -205,6 +217,8 @@ pub struct Session {
     fetch_again: bool,
     /// The last catch-up failed with [`Detail::CatchUpFailed`]; cleared by one that works.
     catch_up_failed: bool,
+    /// The last catch-up found no list ([`Detail::NoCatchUp`]).
+    no_catch_up: bool,
     detail: &'static str,
     last_rx: Instant,
     next_ping: Option<Instant>,
@@ -226,6 +240,7 @@ impl Session {
             fetching: false,
             fetch_again: false,
             catch_up_failed: false,
+            no_catch_up: false,
             detail: "",
             last_rx: now,
             next_ping: None,
@@ -262,6 +277,7 @@ impl Session {
             Phase::Live { .. } | Phase::Polling if self.catch_up_failed => {
                 Detail::CatchUpFailed.as_str()
             }
+            Phase::Live { .. } | Phase::Polling if self.no_catch_up => Detail::NoCatchUp.as_str(),
             _ => self.detail,
         };
         Snapshot {
@@ -342,6 +358,10 @@ impl Session {
             }
             Input::FetchDone(result) => self.on_fetch_done(result, now, &mut out),
             Input::RefreshDone(result) => self.on_refresh_done(result, now, &mut out),
+            Input::NewerToken => {
+                self.refreshed = false;
+                self.on_refresh_done(Ok(()), now, &mut out);
+            }
             Input::Tick => self.on_tick(now, &mut out),
             Input::Wake => match self.phase {
                 Phase::Live { .. } => {
@@ -414,7 +434,11 @@ impl Session {
                 self.phase = Phase::Connecting { probe };
                 self.begin_refresh(Resume::Connect { probe }, out);
             }
-            Failure::Auth | Failure::RefreshRejected => self.needs_login(out),
+            // A token refreshed a moment ago is valid: refused again, it is this user the
+            // server refuses (seed 000's socket is for staff only), not the login.
+            Failure::Auth => self.forbidden(out),
+            Failure::RefreshRejected => self.needs_login(out),
+            Failure::NoAuth => self.auth_required(out),
             Failure::NoWebSocket if self.policy.can_poll => {
                 self.refreshed = false;
                 self.detail = "no_websocket";
@@ -447,6 +471,19 @@ impl Session {
         self.refreshed = true;
         self.refreshing = Some(resume);
         out.push(Action::RefreshToken);
+    }
+
+    /// Refused with a freshly refreshed token: a permission the user lacks. Nothing is
+    /// retried (another login, as a user allowed in, is what helps).
+    fn forbidden(&mut self, out: &mut Vec<Action>) {
+        self.needs_login(out);
+        self.detail = "forbidden";
+    }
+
+    /// The server wants credentials the profile never sends: nothing to retry.
+    fn auth_required(&mut self, out: &mut Vec<Action>) {
+        self.needs_login(out);
+        self.detail = "auth_required";
     }
 
     fn needs_login(&mut self, out: &mut Vec<Action>) {
@@ -482,6 +519,7 @@ impl Session {
                 Resume::Fetch => self.start_fetch(out),
             },
             Err(Failure::Auth | Failure::RefreshRejected) => self.needs_login(out),
+            Err(Failure::NoAuth) => self.auth_required(out),
             Err(failure) => {
                 // The server could not answer: try the whole thing again later.
                 self.refreshed = false;
@@ -504,8 +542,11 @@ impl Session {
         let polling =
             self.phase == Phase::Polling || self.phase == Phase::Connecting { probe: true };
         self.catch_up_failed = result == Err(Failure::Transient(Detail::CatchUpFailed));
+        self.no_catch_up = result == Err(Failure::Transient(Detail::NoCatchUp));
         match result {
-            Ok(()) => {
+            // No list on this server is a catch-up that did all it could: the usual pace
+            // (the link asks for the list again after the next connect).
+            Ok(()) | Err(Failure::Transient(Detail::NoCatchUp)) => {
                 self.refreshed = false;
                 if polling && self.detail != "no_websocket" {
                     self.detail = "";
@@ -521,7 +562,9 @@ impl Session {
                 }
             }
             Err(Failure::Auth) if !self.refreshed => self.begin_refresh(Resume::Fetch, out),
-            Err(Failure::Auth | Failure::RefreshRejected) => self.needs_login(out),
+            Err(Failure::Auth) => self.forbidden(out),
+            Err(Failure::RefreshRejected) => self.needs_login(out),
+            Err(Failure::NoAuth) => self.auth_required(out),
             Err(failure @ (Failure::NoWebSocket | Failure::Transient(_))) => {
                 // No verdict on the token (see `refreshed`).
                 self.refreshed = false;
@@ -892,13 +935,52 @@ mod tests {
             s.handle(Input::RefreshDone(Ok(())), t0),
             vec![Action::Connect]
         );
-        // The refreshed token is refused too: no second refresh, no retry storm.
+        // The refreshed token is refused too: no second refresh, no retry storm. A token
+        // renewed a moment ago is valid: it is this user the server refuses.
         assert_eq!(s.handle(Input::ConnectFailed(Failure::Auth), t0), vec![]);
-        assert_eq!(s.snapshot().state, ConnState::NeedsLogin);
+        let snap = s.snapshot();
+        assert_eq!(
+            (snap.state, snap.detail),
+            (ConnState::NeedsLogin, "forbidden")
+        );
         assert_eq!(s.deadline(), None);
         assert_eq!(s.handle(Input::Tick, t0 + S(3600)), vec![]);
         // A new login starts over.
         assert_eq!(s.handle(Input::Resume, t0 + S(3600)), vec![Action::Connect]);
+        // A refusal answered by a newer token someone else got: that token is tried, and a
+        // refusal of it is refreshed once more (it was never judged), not taken as final.
+        let mut newer = Session::new(policy(), 3, t0);
+        newer.handle(Input::Start, t0);
+        newer.handle(Input::ConnectFailed(Failure::Auth), t0);
+        assert_eq!(newer.handle(Input::NewerToken, t0), vec![Action::Connect]);
+        assert_eq!(
+            newer.handle(Input::ConnectFailed(Failure::Auth), t0),
+            vec![Action::RefreshToken]
+        );
+        // A profile that sends no token, refused: nothing to renew, the server wants a login.
+        let mut none = Session::new(policy(), 3, t0);
+        none.handle(Input::Start, t0);
+        none.handle(Input::ConnectFailed(Failure::Auth), t0);
+        assert_eq!(
+            none.handle(Input::RefreshDone(Err(Failure::NoAuth)), t0),
+            vec![]
+        );
+        let snap = none.snapshot();
+        assert_eq!(
+            (snap.state, snap.detail),
+            (ConnState::NeedsLogin, "auth_required")
+        );
+        // The refresh itself refused: the login is what is wrong.
+        s.handle(Input::ConnectFailed(Failure::Auth), t0 + S(3600));
+        s.handle(
+            Input::RefreshDone(Err(Failure::RefreshRejected)),
+            t0 + S(3600),
+        );
+        let snap = s.snapshot();
+        assert_eq!(
+            (snap.state, snap.detail),
+            (ConnState::NeedsLogin, "auth_failed")
+        );
     }
 
     #[test]

@@ -104,7 +104,40 @@ CREATE TABLE IF NOT EXISTS snoozes (
 );
 ",
     search::SCHEMA,
+    READS_SCHEMA,
 ];
+
+/// Version 3: marks made here, for every Aviso on this machine (`read_journal`: each
+/// running engine tells its embedder about marks another process made), and marks of
+/// notifications not stored yet (`pending_reads`: they arrive read).
+const READS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS read_journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    all_read INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS pending_reads (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    at_us INTEGER NOT NULL,
+    PRIMARY KEY (account, id)
+);
+";
+
+/// The journal keeps this many marks (a process that sleeps through more sees the last).
+const JOURNAL_KEEP: i64 = 10_000;
+/// A mark of a notification that never arrives is forgotten after this long.
+const PENDING_KEEP_US: i64 = 7 * 24 * 3600 * 1_000_000;
+
+/// Marks another process made: per account, the ids it marked read, or `all`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarksElsewhere {
+    pub account: String,
+    pub ids: Vec<String>,
+    pub all: bool,
+}
 
 /// Now, in the microseconds `snoozes.until_us` holds.
 fn now_us() -> i64 {
@@ -244,6 +277,17 @@ pub struct Store {
     /// Notifications left out of the search index before a write indexes them
     /// ([`search::INDEX_BATCH`]; tests set 1 to index each at once).
     search_batch: usize,
+    /// Tells this store's marks in `read_journal` from other processes'.
+    origin: i64,
+}
+
+/// A number no other open store has (the process id and the clock).
+fn new_origin() -> i64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    (i64::from(std::process::id()) << 32) | i64::from(nanos)
 }
 
 impl Store {
@@ -279,6 +323,7 @@ impl Store {
             held: Mutex::default(),
             checkpoints: Some(spawn_checkpoints(path.to_path_buf())),
             search_batch: search::INDEX_BATCH,
+            origin: new_origin(),
         })
     }
 
@@ -292,6 +337,7 @@ impl Store {
             held: Mutex::default(),
             checkpoints: None,
             search_batch: search::INDEX_BATCH,
+            origin: new_origin(),
         })
     }
 
@@ -310,7 +356,10 @@ impl Store {
     /// moved aside and the write tried once more on a new one.
     fn write<T>(&self, held: &mut Held, f: impl Fn(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let attempt = |conn: &mut Connection| -> Result<T> {
-            let tx = conn.transaction()?;
+            // Immediate: the write lock is taken at BEGIN, waiting out another process's
+            // write (busy_timeout). A deferred transaction whose first statement reads
+            // would fail at once ("database is locked") if another process wrote since.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             write_held(&tx, held, self.search_batch)?;
             let out = f(&tx)?;
             tx.commit()?;
@@ -376,7 +425,22 @@ impl Store {
             let mut read_elsewhere = tx.prepare_cached(&format!(
                 "UPDATE notifications AS n SET read = 1 WHERE account = ?1 AND id = ?2 AND {UNREAD}"
             ))?;
+            let pending: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM pending_reads)", [], |r| {
+                    r.get(0)
+                })?;
+            let mut marked =
+                tx.prepare_cached("DELETE FROM pending_reads WHERE account = ?1 AND id = ?2")?;
             for n in items {
+                // Marked read here before it arrived: it arrives read.
+                let n = &if pending && !n.read && marked.execute(params![n.account, n.id])? == 1 {
+                    Notification {
+                        read: true,
+                        ..n.clone()
+                    }
+                } else {
+                    n.clone()
+                };
                 if insert_row(&mut insert, n)? == 1 {
                     out.new.push(n.clone());
                 } else if n.read && read_elsewhere.execute(params![n.account, n.id])? == 1 {
@@ -449,14 +513,29 @@ impl Store {
             // Read: nothing left to be reminded of.
             let mut unsnooze =
                 tx.prepare_cached("DELETE FROM snoozes WHERE account = ?1 AND id = ?2")?;
+            let mut journal = tx.prepare_cached(
+                "INSERT INTO read_journal (origin, account, id) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut known =
+                tx.prepare_cached("SELECT 1 FROM notifications WHERE account = ?1 AND id = ?2")?;
+            let mut pending = tx.prepare_cached(
+                "INSERT OR REPLACE INTO pending_reads (account, id, at_us) VALUES (?1, ?2, ?3)",
+            )?;
             for id in ids {
                 if update.execute(params![account, id])? == 1 {
                     changed.push(id.clone());
+                    journal.execute(params![self.origin, account, id])?;
+                } else if !known.exists(params![account, id])? {
+                    // Not here yet (a mark made from its id alone): it arrives read.
+                    pending.execute(params![account, id, now_us()])?;
                 }
                 unsnooze.execute(params![account, id])?;
                 if queue {
                     enqueue.execute(params![account, id])?;
                 }
+            }
+            if !changed.is_empty() {
+                trim_journal(tx)?;
             }
             Ok(changed)
         })
@@ -487,8 +566,67 @@ impl Store {
                 )?;
             }
             tx.execute("DELETE FROM snoozes WHERE account = ?1", [account])?;
+            tx.execute(
+                "INSERT INTO read_journal (origin, account, id, all_read) VALUES (?1, ?2, '', 1)",
+                params![self.origin, account],
+            )?;
+            trim_journal(tx)?;
             Ok(unread as u64)
         })
+    }
+
+    /// SQLite's `data_version`: it changes when another process commits to the file.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// The newest entry of the read journal (0: none).
+    pub fn journal_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT IFNULL(MAX(seq), 0) FROM read_journal", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Marks other processes made after journal entry `seq`, per account in the order
+    /// made; and the newest entry seen.
+    pub fn marks_since(&self, seq: i64) -> Result<(i64, Vec<MarksElsewhere>)> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, origin, account, id, all_read FROM read_journal WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([seq])?;
+        let mut last = seq;
+        let mut out: Vec<MarksElsewhere> = Vec::new();
+        while let Some(row) = rows.next()? {
+            last = row.get(0)?;
+            if row.get::<_, i64>(1)? == self.origin {
+                continue;
+            }
+            let account: String = row.get(2)?;
+            let id: String = row.get(3)?;
+            let all = row.get::<_, i64>(4)? != 0;
+            let at = match out.iter().position(|m| m.account == account) {
+                Some(i) => i,
+                None => {
+                    out.push(MarksElsewhere {
+                        account,
+                        ids: Vec::new(),
+                        all: false,
+                    });
+                    out.len() - 1
+                }
+            };
+            if all {
+                out[at].all = true;
+            } else {
+                out[at].ids.push(id);
+            }
+        }
+        Ok((last, out))
     }
 
     /// The ids of an account's unread notifications, oldest first.
@@ -939,6 +1077,19 @@ fn init(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Keeps the read journal short, and forgets marks of notifications that never came.
+fn trim_journal(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute(
+        "DELETE FROM read_journal WHERE seq <= (SELECT MAX(seq) FROM read_journal) - ?1",
+        [JOURNAL_KEEP],
+    )?;
+    tx.execute(
+        "DELETE FROM pending_reads WHERE at_us < ?1",
+        [now_us() - PENDING_KEEP_US],
+    )?;
+    Ok(())
+}
+
 /// Brings a database to the newest schema, one numbered step at a time, each in its own
 /// transaction with its version bump (a crash leaves the file at a whole version).
 fn migrate(conn: &Connection) -> Result<()> {
@@ -1147,6 +1298,62 @@ mod tests {
         assert_eq!(s.mark_all_read("a", true).unwrap(), 1);
         assert_eq!(s.outbox("a").unwrap()[0].kind, OutboxKind::ReadAll);
         assert_eq!(s.unread_count(None).unwrap(), 0);
+    }
+
+    /// Two processes on one file: each learns the other's marks (and not its own) from
+    /// the journal, after `data_version` says the other wrote.
+    #[test]
+    fn marks_made_by_another_process_are_seen_and_own_ones_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aviso.db");
+        let app = Store::open(&path).unwrap();
+        let cli = Store::open(&path).unwrap();
+        app.ingest(&[
+            n("1", "2025-01-01T00:00:00Z", false),
+            n("2", "2025-01-01T00:00:01Z", false),
+        ])
+        .unwrap();
+        let (seq, version) = (app.journal_seq().unwrap(), app.data_version().unwrap());
+        app.mark_read("a", &["1".into()], false).unwrap();
+        assert_eq!(
+            app.data_version().unwrap(),
+            version,
+            "own writes do not count"
+        );
+        assert!(
+            app.marks_since(seq).unwrap().1.is_empty(),
+            "own marks are not news"
+        );
+        cli.mark_read("a", &["2".into()], true).unwrap();
+        assert_ne!(app.data_version().unwrap(), version);
+        let (last, marks) = app.marks_since(seq).unwrap();
+        assert_eq!(
+            marks,
+            vec![MarksElsewhere {
+                account: "a".into(),
+                ids: vec!["2".into()],
+                all: false
+            }]
+        );
+        cli.mark_all_read("a", false).unwrap();
+        let (_, marks) = app.marks_since(last).unwrap();
+        assert!(marks[0].all && marks[0].ids.is_empty(), "{marks:?}");
+    }
+
+    /// A mark made from an id alone, before the notification is stored: it arrives read.
+    #[test]
+    fn a_notification_marked_before_it_arrives_arrives_read() {
+        let s = Store::open_in_memory().unwrap();
+        assert!(s.mark_read("a", &["7".into()], true).unwrap().is_empty());
+        let got = s
+            .ingest(&[
+                n("7", "2025-01-01T00:00:00Z", false),
+                n("8", "2025-01-01T00:00:01Z", false),
+            ])
+            .unwrap();
+        assert!(got.new[0].read && !got.new[1].read);
+        assert!(s.get("a", "7").unwrap().unwrap().read);
+        assert_eq!(s.unread_count(Some("a")).unwrap(), 1);
     }
 
     #[test]

@@ -122,6 +122,45 @@ pub fn placeholders(template: &str) -> Result<Vec<(String, bool)>, TemplateError
     Ok(found)
 }
 
+/// Renders `template` for people: each value through `text`, and `None` when a placeholder
+/// without a `|fallback` has no value, so the caller can fall back to something readable
+/// instead of a half-filled line ("Nueva reserva #", "  · estado:").
+pub fn render_complete(
+    template: &str,
+    value: &Value,
+    text: impl Fn(&Value) -> String,
+) -> Result<Option<String>, TemplateError> {
+    let mut complete = true;
+    let out = render_with_fallbacks(template, |path, fallback| {
+        let found = lookup(value, path).map(&text).filter(|t| !t.is_empty());
+        if found.is_none() && fallback.is_none() {
+            complete = false;
+        }
+        found
+    })?;
+    Ok(complete.then_some(out))
+}
+
+/// Sets a dotted path in a JSON object, making the objects on the way; false when a value
+/// on the way is not an object.
+pub fn set_path(value: &mut Value, path: &str, new: Value) -> bool {
+    let mut current = value;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Value::Object(map) = current else {
+            return false;
+        };
+        if parts.peek().is_none() {
+            map.insert(part.to_string(), new);
+            return true;
+        }
+        current = map
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    false
+}
+
 /// Renders `template` against a JSON value.
 pub fn render(template: &str, value: &Value) -> Result<String, TemplateError> {
     render_with(template, |path| lookup(value, path).map(to_text))
@@ -140,6 +179,27 @@ mod tests {
         assert_eq!(render("{missing|sin dato}", &v).unwrap(), "sin dato");
         assert_eq!(render("{missing}", &v).unwrap(), "");
         assert_eq!(render("{{literal}}", &v).unwrap(), "{literal}");
+    }
+
+    #[test]
+    fn complete_rendering_says_when_a_placeholder_is_missing() {
+        let v = json!({"a": 1, "o": {"x": 2}});
+        let text = |v: &Value| to_text(v);
+        assert_eq!(
+            render_complete("#{a}", &v, text).unwrap().as_deref(),
+            Some("#1")
+        );
+        assert_eq!(render_complete("#{b}", &v, text).unwrap(), None);
+        assert_eq!(
+            render_complete("{a} {b|sin b}", &v, text)
+                .unwrap()
+                .as_deref(),
+            Some("1 sin b")
+        );
+        let mut w = json!({"o": {}});
+        assert!(set_path(&mut w, "o.x.y", json!(3)));
+        assert_eq!(w, json!({"o": {"x": {"y": 3}}}));
+        assert!(!set_path(&mut json!({"o": 1}), "o.x", json!(3)));
     }
 
     #[test]

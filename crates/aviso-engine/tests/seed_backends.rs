@@ -317,6 +317,100 @@ async fn seed_000_on_real_django_login_pushes_catch_up_mark_read_and_auth() {
     w.assert_no_duplicates();
 }
 
+/// Seed 000 with a user who is not staff (`cliente`): the socket refuses it (HTTP 403) even
+/// with a token refreshed a moment ago. That is a permission the user lacks, not a login gone
+/// stale: the state says `needs_login` with detail `forbidden`, one `forbidden` error line says
+/// so, after one refresh and no retry storm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_a_user_without_permission_is_told_so_not_to_log_in_again() {
+    let dj = Django::start().await;
+    let tokens = dj.login("cliente").await;
+    let mut w = Watch::start(&dj.url(), &fast("smartsales"), Some(tokens), &[]).await;
+    let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
+    assert!(
+        matches!(&ev, EngineEvent::State { detail, .. } if detail == "forbidden"),
+        "{ev:?}"
+    );
+    w.drain(2.0).await;
+    let errors = w.errors();
+    assert_eq!(
+        errors.iter().filter(|(c, _)| c == "forbidden").count(),
+        1,
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|(c, m)| c != "needs_login" && !m.contains("refresh token")),
+        "{errors:?}"
+    );
+    let stats = dj.stats().await;
+    assert_eq!(stats["token_refresh"]["ok"], 1, "{stats}");
+    assert!(
+        stats["handshakes"]["total"].as_u64().unwrap() <= 2,
+        "{stats}"
+    );
+}
+
+/// A profile that sends no token (`auth.mode = "none"`) pointed at seed 000, which wants one:
+/// the state says `needs_login` with detail `auth_required`, one `auth_required` error line
+/// says what to change, and the keyring is never asked (no D-Bus error, even without a bus).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_a_profile_without_auth_is_told_the_server_wants_a_login() {
+    let dj = Django::start().await;
+    let profile = format!("{}\n[auth]\nmode = \"none\"\n", fast("smartsales"));
+    let mut w = Watch::start(&dj.url(), &profile, None, &[]).await;
+    let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
+    assert!(
+        matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_required"),
+        "{ev:?}"
+    );
+    w.drain(1.0).await;
+    let errors = w.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "auth_required");
+    assert!(errors[0].1.contains("auth.mode"), "{errors:?}");
+}
+
+/// Seed 000 read as a server whose REST list is newest first (`next` goes to older pages):
+/// a backlog of three pages comes in whole at the first catch-up, and after a restart only
+/// what is new, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_newest_first_list_catches_up_whole_and_once() {
+    let dj = Django::start().await;
+    dj.config(json!({"list_order": "desc"})).await;
+    let backlog = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 450}))
+            .await["ids"],
+    );
+    let tokens = dj.login("admin").await;
+    let w = Watch::start(&dj.url(), &fast("smartsales"), Some(tokens.clone()), &[]).await;
+    let mut w = w;
+    w.wait_state(15.0, ConnState::Live).await;
+    w.wait_ids(20.0, &backlog).await;
+    w.assert_no_duplicates();
+    let Watch { engine, _dir, .. } = w;
+    engine.shutdown().await;
+    let more = id_set(
+        &dj.post("/__test/smartsales/notifications/", json!({"count": 5}))
+            .await["ids"],
+    );
+    let mut w = Watch::start_in(
+        &dj.url(),
+        &fast("smartsales"),
+        Some(tokens),
+        &[],
+        Some(_dir),
+    )
+    .await;
+    w.wait_state(15.0, ConnState::Live).await;
+    w.wait_ids(15.0, &more).await;
+    w.drain(2.0).await;
+    assert_eq!(w.notified(), more, "only what is new, once each");
+    w.assert_no_duplicates();
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+}
+
 /// Seed 000 on real Django: the ws_404 mode (a real HTTP 404 at the handshake) falls back to
 /// REST polling and returns to the WebSocket; a server restart with notifications created
 /// while it was down loses nothing and repeats nothing.
@@ -585,6 +679,49 @@ async fn seed_000_sse_on_real_django_auth_and_404_fallback() {
 }
 
 // ---------------------------------------------------------------- seed 001
+
+/// Seed 001 on a server without our REST list (the seed shows none; the preset's path is a
+/// guess): the socket's initial list and pushes still arrive, and the state says `no_catch_up`
+/// (what is sent while disconnected beyond the initial 50 cannot be recovered), with no error
+/// line and no retry of the missing path while connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_001_without_a_rest_list_says_no_catch_up() {
+    let dj = Django::start().await;
+    let first = id_set(
+        &dj.post(
+            "/__test/wearable/notificaciones/",
+            json!({"consumidor_id": 22, "count": 2}),
+        )
+        .await["ids"],
+    );
+    let profile = format!(
+        "{}\n[rest]\nlist = \"GET /api/sin-lista/?consumidor_id={{consumidor_id}}&after={{cursor}}\"\n",
+        fast("wearable")
+    );
+    let mut w = Watch::start(&dj.url(), &profile, None, &[("consumidor_id", "22")]).await;
+    w.wait_for(15.0, "live, no catch-up", |e| {
+        matches!(e, EngineEvent::State { state: ConnState::Live, channel: None, detail, .. } if detail == "no_catch_up")
+    })
+    .await;
+    w.wait_ids(10.0, &first).await;
+    let pushed = id_set(
+        &dj.post(
+            "/__test/wearable/notificaciones/",
+            json!({"consumidor_id": 22}),
+        )
+        .await["ids"],
+    );
+    w.wait_ids(10.0, &pushed).await;
+    w.drain(3.0).await;
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+    let asked = dj.stats().await["rest"]["by_path"]["GET /api/sin-lista/"]["total"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        asked <= 1,
+        "the missing list was asked {asked} times while connected"
+    );
+}
 
 /// Seed 001 (WearableApi): initial_notifications with the server's read state,
 /// new_notification pushes, a partial notification (id, tipo, contenido only), app-level
@@ -855,20 +992,21 @@ impl Watch {
     }
 }
 
+/// The `wearable-streams` preset for consumidor 22, logged in as admin, with `extra` params.
+async fn streams_watch(dj: &Django, extra: &[(&str, &str)]) -> Watch {
+    let tokens = dj.login("admin").await;
+    let mut params = vec![("consumidor_id", "22")];
+    params.extend_from_slice(extra);
+    Watch::start(&dj.url(), &fast("wearable-streams"), Some(tokens), &params).await
+}
+
 /// Seed 002: five sockets per account with the JWT in ?token=; every channel's update type
 /// arrives as a `stream` event (not a notification), the engine keeps the latest value per
 /// channel with its state, and a high heart rate raises the profile's alert.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_002_five_channels_stream_live_values_and_alert() {
     let mut dj = Django::start().await;
-    let tokens = dj.login("admin").await;
-    let mut w = Watch::start(
-        &dj.url(),
-        &fast("wearable-streams"),
-        Some(tokens),
-        &[("consumidor_id", "22"), ("max_bpm", "150")],
-    )
-    .await;
+    let mut w = streams_watch(&dj, &[("max_bpm", "150")]).await;
     w.wait_channels(15.0, ConnState::Live, 0).await;
     w.wait_state_from(5.0, ConnState::Live, 0).await;
     for (channel, event) in [
@@ -987,14 +1125,7 @@ async fn seed_002_five_channels_stream_live_values_and_alert() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_002_auth_failure_across_five_sockets_refreshes_once() {
     let dj = Django::start().await;
-    let tokens = dj.login("admin").await;
-    let mut w = Watch::start(
-        &dj.url(),
-        &fast("wearable-streams"),
-        Some(tokens),
-        &[("consumidor_id", "22")],
-    )
-    .await;
+    let mut w = streams_watch(&dj, &[]).await;
     w.wait_channels(15.0, ConnState::Live, 0).await;
 
     // Expired: all five refused (403), one refresh, all five live again.
@@ -1062,14 +1193,7 @@ async fn seed_002_auth_failure_across_five_sockets_refreshes_once() {
 async fn seed_002_404_polls_each_channel_and_returns_to_websocket() {
     let dj = Django::start().await;
     dj.config(json!({"ws_404": true})).await;
-    let tokens = dj.login("admin").await;
-    let mut w = Watch::start(
-        &dj.url(),
-        &fast("wearable-streams"),
-        Some(tokens),
-        &[("consumidor_id", "22")],
-    )
-    .await;
+    let mut w = streams_watch(&dj, &[]).await;
     w.wait_channels(15.0, ConnState::Polling, 0).await;
     w.wait_state_from(5.0, ConnState::Polling, 0).await;
     dj.post(
@@ -1120,6 +1244,117 @@ async fn seed_002_404_polls_each_channel_and_returns_to_websocket() {
             .unwrap_or(0)
             >= 1
     );
+}
+
+/// Seed 002's five sockets through a server restart: a state line per channel (and the
+/// account) only when its state or reason changes (closed, unreachable, polling, live), not
+/// a line per channel per retry (~95 before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_002_a_restart_prints_a_few_state_lines() {
+    let mut dj = Django::start().await;
+    let mut w = streams_watch(&dj, &[]).await;
+    w.wait_channels(15.0, ConnState::Live, 0).await;
+    w.wait_state_from(5.0, ConnState::Live, 0).await;
+    let from = w.seen.len();
+    dj.stop();
+    // Several retry rounds while it is down (FAST: at most 0.4 s apart).
+    w.drain(4.0).await;
+    dj.restart();
+    w.wait_channels(30.0, ConnState::Live, from).await;
+    w.wait_state_from(10.0, ConnState::Live, from).await;
+    w.drain(1.0).await;
+    let lines: Vec<String> = w.seen[from..]
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::State {
+                channel,
+                state,
+                detail,
+                ..
+            } => Some(format!(
+                "{}:{}:{detail}",
+                channel.as_deref().unwrap_or("account"),
+                state.as_str()
+            )),
+            _ => None,
+        })
+        .collect();
+    // Each line says something new for its channel (or the account): no repeats, no
+    // `connecting` for each retry.
+    let mut last: BTreeMap<String, String> = BTreeMap::new();
+    for l in &lines {
+        let (source, rest) = l.split_once(':').unwrap();
+        assert!(
+            !rest.starts_with("connecting"),
+            "a retry's line: {lines:#?}"
+        );
+        let before = last.insert(source.to_string(), rest.to_string());
+        assert_ne!(before.as_deref(), Some(rest), "repeated: {lines:#?}");
+    }
+    assert!(lines.len() <= 36, "{} state lines: {lines:#?}", lines.len());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("account:backoff") || l.starts_with("account:polling")),
+        "the account said it was down: {lines:#?}"
+    );
+}
+
+/// Seed 002 as a server whose REST paths spell channels with hyphens
+/// (`/api/dashboard/heart-rate-today/22/`) and answer the data alone (no `type`), with the
+/// WebSocket gone (404): the preset finds the spelling, reads each bare answer as its
+/// channel's type (so the heart-rate alert still fires), and reports no `bad_frame`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_002_bare_snapshots_on_other_paths_still_stream_and_alert() {
+    let dj = Django::start().await;
+    dj.config(json!({"ws_404": true, "dashboard_rest": "bare_kebab"}))
+        .await;
+    let mut w = streams_watch(&dj, &[("max_bpm", "100")]).await;
+    w.wait_channels(15.0, ConnState::Polling, 0).await;
+    dj.post(
+        "/__test/dashboard/push/",
+        json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 130}),
+    )
+    .await;
+    let value = w
+        .wait_stream(10.0, "heart_rate_today", |e, d| {
+            e == "heart_rate_update" && d["actual"] == 130
+        })
+        .await;
+    assert_eq!(value["actual"], 130);
+    let alert = w
+        .wait_for(
+            10.0,
+            "the heart-rate alert",
+            |e| matches!(e, EngineEvent::Notification(n) if n.kind == "ritmo_alto"),
+        )
+        .await;
+    assert!(matches!(alert, EngineEvent::Notification(n) if n.title.contains("130")));
+    for c in CHANNELS {
+        if w.streams_of(c).is_empty() {
+            w.wait_stream(10.0, c, |_, _| true).await;
+        }
+    }
+    w.drain(2.0).await;
+    let rest = dj.stats().await["rest"]["by_path"].clone();
+    for c in CHANNELS {
+        let kebab = c.replace('_', "-");
+        let hits = rest[format!("GET /api/dashboard/{kebab}/22/")]["200"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(hits >= 2, "{c} not polled at its own spelling: {rest}");
+        // The spelling that failed is not asked at every poll.
+        let misses = rest[format!("GET /api/dashboard/{c}/22/")]["total"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(misses <= 1, "{c}: the 404 spelling asked {misses} times");
+    }
+    let bad: Vec<_> = w
+        .errors()
+        .into_iter()
+        .filter(|(code, _)| code == "bad_frame")
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
 }
 
 // ---------------------------------------------------------------- seed 003
@@ -1487,4 +1722,322 @@ async fn seed_004_furniture_events_quiet_retries_and_restart() {
         .any(|n| n.title == "Nuevo mueble creado: Silla - pino (45x90cm)"));
     assert!(w.errors().is_empty(), "{:?}", w.errors());
     w.assert_no_duplicates();
+}
+
+/// Never raw JSON, a placeholder's leftovers or an empty separator in what people read.
+fn assert_readable(n: &aviso_engine::Notification) {
+    assert!(!n.title.trim().is_empty(), "{n:?}");
+    for text in [&n.title, &n.body] {
+        let t = text.trim();
+        assert!(
+            !t.contains(['{', '}', '?'])
+                && !t.starts_with(['·', '-', '—', ':'])
+                && !t.ends_with(['·', '-', '—', ':'])
+                && !t.contains("·  ·"),
+            "not for people: {text:?} in {n:?}"
+        );
+    }
+}
+
+/// (kind, title, body) of each notification, sorted: what the user sees.
+fn seen_texts(w: &Watch) -> Vec<(String, String, String)> {
+    let mut texts: Vec<_> = w
+        .notifications()
+        .into_iter()
+        .map(|n| (n.kind, n.title, n.body))
+        .collect();
+    texts.sort();
+    texts
+}
+
+fn texts(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    let mut texts: Vec<_> = items
+        .iter()
+        .map(|(k, t, b)| (k.to_string(), t.to_string(), b.to_string()))
+        .collect();
+    texts.sort();
+    texts
+}
+
+/// Seed 003 as a gateway written from its frontend code (`onBusinessEvent`, `onReservaNueva`)
+/// would be: a `connected` greeting, each business event twice (`business_event` with the
+/// whole envelope and its own name with `data` alone), role and user notifications twice
+/// (their own name, and `notification` with an envelope), and the last 100 events at
+/// `GET /api/dashboard/history`. In either twin order each event is one notification with
+/// the preset's words; greetings never are; two equal sales a second apart stay two; an
+/// event sent before the client connected comes from the history; a reconnect adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_003_second_reading_twins_greetings_and_history_once_each() {
+    let sio = SocketIo::start_with(0, &["--reading", "twins"]);
+    // Before anyone listens: only the history has it.
+    sio.post(
+        "/api/dashboard/emit-event",
+        business("pago:procesado", json!({"pago": {"id": 9, "monto": 1200}})),
+    )
+    .await;
+    let mut w = Watch::start(
+        &sio.url(),
+        &fast("socketio-gateway"),
+        None,
+        &[("user_id", "user_123"), ("role", "proveedor")],
+    )
+    .await;
+    w.wait_state(15.0, ConnState::Live).await;
+    eventually(10, "joined its rooms", || async {
+        let s = sio.get("/__test/stats").await;
+        s["byUser"]["user_123"] == 1 && s["byRole"]["proveedor"] == 1
+    })
+    .await;
+    w.wait_count(10.0, 1).await;
+    let mut want = vec![("pago:procesado", "Pago procesado #9", "Monto: 1200")];
+    let sale = json!({"reserva": {"id": 1, "estado": "confirmada", "fecha": "2024-11-15", "hora": "14:30"}});
+    for (order, second) in [("generic-first", 0), ("specific-first", 10)] {
+        let config = sio
+            .post("/__test/config", json!({"twinOrder": order}))
+            .await;
+        assert_eq!(config["twinOrder"], order);
+        // Two equal sales a second apart.
+        for s in [second, second + 1] {
+            sio.post(
+                "/api/dashboard/emit-event",
+                json!({"type": "reserva:creada", "data": sale, "timestamp": format!("2024-11-15T14:30:{s:02}Z")}),
+            )
+            .await;
+        }
+        // A payment without the fields the preset's words need.
+        sio.post(
+            "/api/dashboard/emit-event",
+            business("pago:procesado", json!({"monto": 500 + second})),
+        )
+        .await;
+        sio.post(
+            "/api/dashboard/notify-role",
+            json!({"role": "proveedor", "event": "nueva_solicitud", "payload": {"servicioId": 1, "clienteId": 123}}),
+        )
+        .await;
+        sio.post(
+            "/api/dashboard/notify-user",
+            json!({"userId": "user_123", "event": "reserva_confirmada", "payload": {"reservaId": 1}}),
+        )
+        .await;
+        want.extend([
+            (
+                "reserva:creada",
+                "Nueva reserva #1",
+                "2024-11-15 14:30 · Estado: confirmada",
+            ),
+            (
+                "reserva:creada",
+                "Nueva reserva #1",
+                "2024-11-15 14:30 · Estado: confirmada",
+            ),
+            (
+                "nueva_solicitud",
+                "Nueva solicitud",
+                "clienteId: 123 · servicioId: 1",
+            ),
+            ("reserva_confirmada", "Reserva confirmada", "reservaId: 1"),
+        ]);
+    }
+    want.extend([
+        ("pago:procesado", "Pago procesado", "monto: 500"),
+        ("pago:procesado", "Pago procesado", "monto: 510"),
+    ]);
+    w.wait_count(15.0, want.len()).await;
+    // Twins, and the catch-ups from the history after the pushes, had time to add more.
+    w.drain(4.0).await;
+    assert_eq!(seen_texts(&w), texts(&want));
+    w.assert_no_duplicates();
+    for n in w.notifications() {
+        assert_readable(&n);
+    }
+    // The greeting is a fact about the connection, not a notification.
+    let greeting = w.streams_of("connection");
+    assert!(
+        greeting
+            .iter()
+            .any(|(event, data)| event == "connected" && data["socketId"].is_string()),
+        "{greeting:?}"
+    );
+
+    // A reconnect: a new greeting, the history again; nothing new for the user.
+    let before = w.notifications().len();
+    let from = w.seen.len();
+    sio.post("/__test/drop", json!({})).await;
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, channel: None, .. } if *state != ConnState::Live),
+    )
+    .await;
+    w.wait_state_from(15.0, ConnState::Live, from).await;
+    w.drain(4.0).await;
+    assert_eq!(w.notifications().len(), before, "{:?}", seen_texts(&w));
+    assert!(
+        w.streams_of("connection").len() >= 2,
+        "a greeting per connection"
+    );
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+    assert!(
+        !w.seen
+            .iter()
+            .any(|e| matches!(e, EngineEvent::State { detail, .. } if detail == "no_catch_up")),
+        "this reading has a history"
+    );
+}
+
+/// Seed 003 without a history endpoint (our first reading): the state says that events sent
+/// while disconnected cannot be recovered (`no_catch_up`), once, with no error line, and the
+/// path is not asked again until the next connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_003_without_a_history_says_no_catch_up_quietly() {
+    let sio = SocketIo::start();
+    let mut w = Watch::start(
+        &sio.url(),
+        &fast("socketio-gateway"),
+        None,
+        &[("user_id", "user_123"), ("role", "proveedor")],
+    )
+    .await;
+    w.wait_for(15.0, "live, no catch-up", |e| {
+        matches!(e, EngineEvent::State { state: ConnState::Live, channel: None, detail, .. } if detail == "no_catch_up")
+    })
+    .await;
+    // Safety polls every 2 s (FAST): the history is not asked again while connected.
+    w.drain(5.0).await;
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+    let live_lines = w
+        .seen
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                EngineEvent::State {
+                    state: ConnState::Live,
+                    channel: None,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(live_lines <= 2, "state lines repeat: {live_lines}");
+    assert!(w.notifications().is_empty());
+}
+
+/// Seed 004 with a greeting on connect (`connection_established`, a fresh client id each
+/// time): never a notification, across reconnects; events still are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_004_a_greeting_is_never_a_notification() {
+    let port = free_port();
+    let mut server = Furniture::start_with(port, &["--greeting"]);
+    let mut w = Watch::start(&server.ws_url(), &fast("furniture"), None, &[]).await;
+    w.wait_state(15.0, ConnState::Live).await;
+    let args = [
+        "--id",
+        "g1",
+        "--nombre",
+        "Mesa",
+        "--altura",
+        "75",
+        "--ancho",
+        "120",
+        "--material",
+        "roble",
+        "--autor",
+        "Ana",
+    ];
+    server.notify("created", &args);
+    w.wait_count(10.0, 1).await;
+    server.stop();
+    w.wait_for(
+        10.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    server = Furniture::start_with(port, &["--greeting"]);
+    let from = w.seen.len();
+    w.wait_state_from(15.0, ConnState::Live, from).await;
+    if w.streams_of("connection").len() < 2 {
+        w.wait_stream(10.0, "connection", |e, _| e == "connection_established")
+            .await;
+    }
+    w.drain(1.0).await;
+    assert_eq!(
+        seen_texts(&w),
+        texts(&[(
+            "furniture_created",
+            "Nuevo mueble creado: Mesa - roble (120x75cm)",
+            "Mesa elegante de comedor — Autor: Ana"
+        )])
+    );
+    let greetings = w.streams_of("connection");
+    assert!(greetings.len() >= 2, "{greetings:?}");
+    assert!(w.errors().is_empty(), "{:?}", w.errors());
+    server.stop();
+}
+
+// ---------------------------------------------------------------- connection problems
+
+/// A loopback server that reads what comes (the handshake) and answers `reply`, each
+/// connection; its address.
+async fn answering(reply: &'static [u8]) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 2048];
+            let _ = tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await;
+            let _ = s.write_all(reply).await;
+        }
+    });
+    addr
+}
+
+/// What cannot work as configured is said, once, in words, while nothing has connected:
+/// a name that does not resolve (`unreachable`, at once), a closed port (`unreachable`,
+/// after three attempts), another protocol or a web page where the socket should be
+/// (`protocol`). Retries go on as state lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typo_a_closed_port_or_another_protocol_is_said_once_in_words() {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let ssh = format!("http://{}", answering(b"SSH-2.0-OpenSSH_9.2\r\n").await);
+    let page = format!(
+        "ws://{}",
+        answering(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 5\r\n\r\nhello")
+            .await
+    );
+    let cases = [
+        (
+            "http://tienda-sin-dns.invalid",
+            "smartsales",
+            "unreachable",
+            "does not resolve",
+        ),
+        (
+            closed.as_str(),
+            "smartsales",
+            "unreachable",
+            closed.as_str(),
+        ),
+        (ssh.as_str(), "smartsales", "protocol", "profile"),
+        (page.as_str(), "furniture", "protocol", "web pages"),
+    ];
+    for (server, preset, code, words) in cases {
+        let mut w = Watch::start(server, &fast(preset), Some(("a".into(), "r".into())), &[]).await;
+        let ev = w
+            .wait_for(
+                20.0,
+                code,
+                |e| matches!(e, EngineEvent::Error { code: c, .. } if c == code),
+            )
+            .await;
+        assert!(
+            matches!(&ev, EngineEvent::Error { message, .. } if message.contains(words)),
+            "{server}: {ev:?}"
+        );
+        w.drain(2.0).await;
+        assert_eq!(w.errors().len(), 1, "{server}: {:?}", w.errors());
+    }
 }

@@ -89,6 +89,16 @@ describe("connectionStatus", () => {
   });
 });
 
+describe("no_catch_up", () => {
+  it("is said while live, calmly, in both languages", () => {
+    const en = connectionStatus("en", accountView("a", { detail: "no_catch_up" }), NOW);
+    expect(en.tone).toBe("ok");
+    expect(en.reason).toContain("cannot be recovered");
+    const es = connectionStatus("es", accountView("a", { detail: "no_catch_up" }), NOW);
+    expect(es.reason).toContain("no se podrá recuperar");
+  });
+});
+
 describe("reasonText", () => {
   it.each([
     "auth_failed",
@@ -98,6 +108,10 @@ describe("reasonText", () => {
     "server_error",
     "tls",
     "catch_up_failed",
+    "no_catch_up",
+    "auth_required",
+    "forbidden",
+    "protocol",
   ])("translates %s in both languages", (code) => {
     const es = reasonText("es", code);
     const en = reasonText("en", code);

@@ -27,10 +27,15 @@ const REASONS: Record<string, MessageKey> = {
   timeout: "reason.timeout",
   forbidden: "reason.forbidden",
   catch_up_failed: "reason.catch_up_failed",
+  no_catch_up: "reason.no_catch_up",
+  auth_required: "reason.auth_required",
+  protocol: "reason.protocol",
 };
 
 /** Reasons said even while live: a connection that works but loses notifications. */
 const LIVE_PROBLEMS = new Set(["catch_up_failed"]);
+/** Said while live, without alarm: a fact about what this server offers. */
+const LIVE_NOTES = new Set(["no_catch_up"]);
 
 /** A `detail` code as a sentence; codes we do not know yet are named, not hidden. */
 export function reasonText(lang: Lang, detail: string): string | null {
@@ -46,7 +51,9 @@ function transportName(lang: Lang, account: AccountView): string {
 export function connectionStatus(lang: Lang, account: AccountView, now: number): ConnectionStatus {
   const left = secondsUntil(account.next_retry_at, now);
   const liveProblem = account.state === "live" && LIVE_PROBLEMS.has(account.detail);
-  const reason = account.state === "live" && !liveProblem ? null : reasonText(lang, account.detail);
+  const liveNote = account.state === "live" && LIVE_NOTES.has(account.detail);
+  const reason =
+    account.state === "live" && !liveProblem && !liveNote ? null : reasonText(lang, account.detail);
   let retry =
     left !== null && left > 0
       ? translate(lang, "conn.nextRetry", { time: formatDuration(lang, left) })

@@ -1062,7 +1062,8 @@ impl Policy {
     }
 
     /// An engine error (`EngineEvent::Error`'s code) as a toast, for the codes that mean
-    /// notifications are being lost: `catch_up_failed`. Shown whatever holds toasts (quiet
+    /// notifications are being lost or never come: `catch_up_failed`, `forbidden` (the
+    /// server refuses this user's valid session). Shown whatever holds toasts (quiet
     /// hours, a pause), like a silence alarm: it needs someone to act. The engine tells
     /// each episode once, so this is one toast per episode. Other codes: nothing.
     pub fn problem(&mut self, account: &str, code: &str) -> Vec<Decision> {
@@ -1079,6 +1080,20 @@ impl Policy {
                 "The server does not let Aviso read its notification list: what the connection \
                  does not deliver (while offline, or dropped by the server) cannot be recovered. \
                  Check `rest.list` in the account's profile."
+                    .to_string(),
+            ),
+            ("forbidden", Lang::Es) => (
+                format!("{account}: este usuario no tiene permiso"),
+                "El servidor rechaza a este usuario aunque su sesión es válida, así que no \
+                 llegan notificaciones. Inicia sesión con un usuario que tenga permiso (en \
+                 SmartSales365, un administrador)."
+                    .to_string(),
+            ),
+            ("forbidden", Lang::En) => (
+                format!("{account}: this user has no permission"),
+                "The server refuses this user although its session is valid, so no \
+                 notifications arrive. Log in as a user who has permission (in SmartSales365, \
+                 an admin)."
                     .to_string(),
             ),
             _ => return Vec::new(),

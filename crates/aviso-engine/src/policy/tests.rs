@@ -855,4 +855,13 @@ fn a_catch_up_that_cannot_work_is_one_toast_in_the_users_language_even_in_quiet_
     assert_eq!(titles(&out), ["tienda: notifications may be lost"]);
     // Errors that lose nothing (a bad frame is skipped and said) are not toasts.
     assert!(en.problem("tienda", "bad_frame").is_empty());
+    // A user the server refuses: said once, in the user's language.
+    assert_eq!(
+        titles(&es.problem("tienda", "forbidden")),
+        ["tienda: este usuario no tiene permiso"]
+    );
+    assert_eq!(
+        titles(&en.problem("tienda", "forbidden")),
+        ["tienda: this user has no permission"]
+    );
 }

@@ -77,6 +77,25 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// Ends the connection as a client should: the driver sees nothing more will be sent
+    /// and says goodbye (a WebSocket close frame, code 1000), given a moment to do so.
+    pub async fn close(mut self) {
+        let Some(task) = self.task.take() else {
+            return;
+        };
+        let abort = task.abort_handle();
+        // The driver's outbound queue ends: it sends the close frame and returns.
+        drop(std::mem::replace(&mut self.tx, mpsc::channel(1).0));
+        if tokio::time::timeout(std::time::Duration::from_secs(1), task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
         if let Some(task) = &self.task {

@@ -151,6 +151,15 @@ fn classify_handshake(e: &WsError, codes: &CloseCodesSection) -> (Failure, Strin
                 Failure::Auth
             } else if codes.http_no_websocket.contains(&status) {
                 Failure::NoWebSocket
+            } else if status < 400 {
+                // A page, or a redirect: a web server at this address, no WebSocket.
+                return (
+                    Failure::Transient(Detail::Protocol),
+                    format!(
+                        "the server answered HTTP {status} instead of switching to WebSocket: \
+                         this address serves web pages, not a WebSocket"
+                    ),
+                );
             } else {
                 Failure::Transient(Detail::ServerError)
             };

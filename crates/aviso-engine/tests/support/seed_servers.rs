@@ -401,13 +401,20 @@ impl SocketIo {
     }
 
     pub fn start_on(port: u16) -> SocketIo {
+        SocketIo::start_with(port, &[])
+    }
+
+    /// With extra arguments (`--reading twins`, `--twin-order specific-first`).
+    pub fn start_with(port: u16, args: &[&str]) -> SocketIo {
         let dir = servers_dir().join("socketio");
         assert!(
             dir.join("node_modules").exists(),
             "socketio/node_modules is missing: run tests/servers/setup.sh"
         );
         let mut cmd = Command::new("node");
-        cmd.arg(dir.join("server.js")).arg(port.to_string());
+        cmd.arg(dir.join("server.js"))
+            .arg(port.to_string())
+            .args(args);
         let (mut proc, rx) = Proc::spawn("socketio", cmd);
         let port = proc.wait_ready(&rx);
         SocketIo { proc, port }
@@ -446,9 +453,15 @@ pub struct Furniture {
 
 impl Furniture {
     pub fn start_on(port: u16) -> Furniture {
+        Furniture::start_with(port, &[])
+    }
+
+    /// With extra arguments (`--greeting`).
+    pub fn start_with(port: u16, args: &[&str]) -> Furniture {
         let mut cmd = Command::new(python());
         cmd.arg(servers_dir().join("furniture/websocket_server.py"))
-            .args(["--port", &port.to_string()]);
+            .args(["--port", &port.to_string()])
+            .args(args);
         let (mut proc, rx) = Proc::spawn("furniture", cmd);
         let port = proc.wait_ready(&rx);
         Furniture { proc, port }

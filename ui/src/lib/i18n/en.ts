@@ -89,6 +89,12 @@ export const en: Dictionary = {
   "reason.forbidden": "This user is not allowed to receive the admin notifications.",
   "reason.catch_up_failed":
     "The server does not let Aviso read its notification list, so what the connection misses (while offline, or dropped by the server) cannot be recovered. Set rest.list in the account's profile to the server's list.",
+  "reason.no_catch_up":
+    "This server offers no notification list: what it sends while Aviso is disconnected cannot be recovered. If it has one, set rest.list in the account's profile.",
+  "reason.auth_required":
+    "The server wants a login and this account's profile sends no credentials. Use a profile with an [auth] section.",
+  "reason.protocol":
+    "The server answers, but not as the account's profile expects (a web page or another protocol). Check the address and the profile.",
   "reason.unknown": "Connection problem (code “{code}”).",
 
   "login.title": "Connect your store",

@@ -88,6 +88,12 @@ export const es = {
   "reason.forbidden": "Este usuario no tiene permiso para recibir las notificaciones de administración.",
   "reason.catch_up_failed":
     "El servidor no deja leer su lista de notificaciones: lo que la conexión no entregue (sin conexión, o descartado por el servidor) no se podrá recuperar. Indica en rest.list del perfil de la cuenta la lista del servidor.",
+  "reason.no_catch_up":
+    "Este servidor no ofrece una lista de notificaciones: lo que se envíe mientras Aviso está desconectado no se podrá recuperar. Si el servidor tiene una, indícala en rest.list del perfil de la cuenta.",
+  "reason.auth_required":
+    "El servidor pide iniciar sesión y el perfil de esta cuenta no envía credenciales. Usa un perfil con una sección [auth].",
+  "reason.protocol":
+    "El servidor responde, pero no como espera el perfil de la cuenta (una página web u otro tipo de servicio). Revisa la dirección y el perfil.",
   "reason.unknown": "Problema de conexión (código «{code}»).",
 
   "login.title": "Conecta tu tienda",
