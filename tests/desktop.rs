@@ -3,9 +3,10 @@
 //! StatusNotifierWatcher on the session bus (scripts/test provides the session), against
 //! the embedded demo backend on 127.0.0.1:0.
 //!
-//! Two scenarios, each in order, one at a time (the app is single-instance per session
-//! bus): the panel, toasts, tray and settings end to end; and the notification policy's
-//! scripted evening (`desktop/evening.rs`).
+//! Three scenarios, each in order, one at a time (the app is single-instance per session
+//! bus): the panel, toasts, tray and settings end to end; the notification policy's
+//! scripted evening (`desktop/evening.rs`); and a catch-up the server refuses, said by a
+//! toast and the tray.
 //!
 //! Linux only: WebKitWebDriver and the tray host are Linux's; on Windows the window is
 //! WebView2, which Wine cannot run (README, Platforms).
@@ -759,6 +760,175 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     }
     let _one = ONE_APP.lock().await;
     evening::live_the_evening().await;
+}
+
+/// A catch-up the server refuses (the account's profile names a REST list the server does
+/// not have: HTTP 405) loses what the socket does not deliver. The app says it as the CLI
+/// does, from the same engine decision: one problem toast in the user's language, and the
+/// tray's status line says the same words while it lasts; pushes still count on the badge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catch_up_the_server_refuses_is_one_toast_and_the_trays_status() {
+    if !session() {
+        return;
+    }
+    let _one = ONE_APP.lock().await;
+    let dir = ArtifactDir::new("desktop-problem");
+    let root = dir.path().to_path_buf();
+    let demo = DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            event_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let control = demo.control();
+    let url = demo.http_url();
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{url}/api/token/"))
+        .json(&json!({"username": "admin", "password": "admin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    let profile = root.join("config/broken-list.toml");
+    std::fs::write(
+        &profile,
+        "extends = \"smartsales\"\n[polling]\ninterval_secs = 0.5\nsafety_interval_secs = 1.0\n\
+         [rest]\nlist = \"GET /api/token/?desde={cursor}\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("config/config.toml"),
+        format!(
+            "[[accounts]]\nname = \"tienda\"\nserver = \"{url}\"\nprofile = \"{}\"\n",
+            profile.display()
+        ),
+    )
+    .unwrap();
+
+    let watcher_log = root.join("sni-items.log");
+    let mut watcher = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/desktop/sni-watcher.py"))
+        .arg(&watcher_log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the StatusNotifierWatcher");
+    let mut ready = String::new();
+    BufReader::new(watcher.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "READY");
+    let _watcher = Killed(watcher);
+    let _ = dunst_history();
+
+    let log = std::fs::File::create(root.join("app.log")).unwrap();
+    let app = Command::new(APP)
+        .process_group(0)
+        .env("AVISO_CONFIG_DIR", root.join("config"))
+        .env("AVISO_DATA_DIR", root.join("data"))
+        .env("HOME", root.join("home"))
+        .env("AVISO_LOG", "info")
+        .env("LANG", "es_ES.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("AVISO_TOKEN", tokens["access"].as_str().unwrap())
+        .env("AVISO_REFRESH_TOKEN", tokens["refresh"].as_str().unwrap())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _app = Killed(app);
+
+    const TITLE: &str = "tienda: se pueden perder notificaciones";
+    let problems = |history: &[(String, String)]| -> Vec<String> {
+        history
+            .iter()
+            .filter(|(summary, _)| summary == TITLE)
+            .map(|(_, body)| body.clone())
+            .collect()
+    };
+    let body = wait_until(15, "the problem toast", || {
+        problems(&dunst_history()).into_iter().next()
+    });
+    assert!(
+        body.contains("rest.list") && body.contains("no se podrá recuperar"),
+        "says what is lost and what to fix: {body}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let labels = tray_menu_labels(&watcher_log);
+        if labels.contains(&TITLE.to_string()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tray's status line never said it; its menu: {labels:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The socket works: pushes still arrive and count.
+    emit(&control, 2, EmitSpec::default());
+    assert_tray_shows(&watcher_log, 2, Look::Live);
+    // Retried every second here (the safety poll), said once.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(problems(&dunst_history()).len(), 1, "one toast per episode");
+    assert!(tray_menu_labels(&watcher_log).contains(&TITLE.to_string()));
+    record_issued_tokens(&control);
+}
+
+/// The labels of the tray item's menu, as a tray host reads them over D-Bus (dbusmenu).
+fn tray_menu_labels(watcher_log: &Path) -> Vec<String> {
+    let Some(line) = std::fs::read_to_string(watcher_log)
+        .ok()
+        .and_then(|t| t.lines().last().map(str::to_string))
+    else {
+        return Vec::new();
+    };
+    let Some((service, path)) = line.split_once(' ') else {
+        return Vec::new();
+    };
+    let gdbus = |path: &str, method: &[&str]| -> String {
+        Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                service,
+                "--object-path",
+                path,
+            ])
+            .arg("--method")
+            .args(method)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let menu = gdbus(
+        path,
+        &[
+            "org.freedesktop.DBus.Properties.Get",
+            "org.kde.StatusNotifierItem",
+            "Menu",
+        ],
+    );
+    let Some(menu) = menu.split('\'').nth(1) else {
+        return Vec::new();
+    };
+    let layout = gdbus(
+        menu,
+        // (parent 0, depth 10: `-1` would read as an option to gdbus, properties)
+        &["com.canonical.dbusmenu.GetLayout", "0", "10", "['label']"],
+    );
+    layout
+        .split("'label': <'")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("'>").map(|(label, _)| label.to_string()))
+        .collect()
 }
 
 /// A WebDriver session with the app started with `args`. tauri-driver accepts connections

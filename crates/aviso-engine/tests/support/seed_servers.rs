@@ -289,7 +289,14 @@ impl Django {
     /// Runs Python against the server's database and channel layer while daphne may be down
     /// (e.g. rows created while the server is stopped, as another worker would).
     pub fn shell(&self, code: &str) -> String {
+        self.shell_with(code, &[])
+    }
+
+    /// As `shell`, with more environment (e.g. `CHANNELS_CAPACITY` for that process's
+    /// channel layer: a worker whose `group_send` drops what a full channel cannot take).
+    pub fn shell_with(&self, code: &str, env: &[(&str, &str)]) -> String {
         let mut cmd = Command::new(python());
+        cmd.envs(env.iter().copied());
         cmd.arg(servers_dir().join("django/manage.py"))
             .args(["shell", "-c", code])
             .current_dir(servers_dir().join("django"))

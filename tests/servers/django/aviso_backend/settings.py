@@ -4,6 +4,8 @@ Everything a test may want to change comes from the environment (serve.py sets m
   AVISO_DB              sqlite file (serve.py: a fresh temp dir per run)
   REDIS_URL             channel layer Redis, e.g. redis://127.0.0.1:6390/0
   CHANNELS_PREFIX       Redis key prefix, so servers sharing one Redis never see each other's groups
+  CHANNELS_CAPACITY     the channel layer's capacity per channel (channels_redis's default: 100);
+                        group_send drops, without a word, what arrives while a channel holds this many
   TEST_CONTROLS         "1" (default) mounts /__test/; "0" hides it
   ALLOWED_HOSTS         comma list; also what AllowedHostsOriginValidator accepts as Origin
   JWT_ACCESS_SECONDS, JWT_REFRESH_SECONDS, JWT_ROTATE_REFRESH ("1" rotates refresh tokens)
@@ -54,9 +56,12 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             "hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")],
-            # channels_redis's default capacity (100 per channel) is kept on purpose: bursts above
-            # it are dropped silently, as in production, and only the REST catch-up recovers them.
+            # channels_redis's default capacity (100 per channel) unless CHANNELS_CAPACITY says
+            # otherwise: bursts above it are dropped silently, as in production, and only the REST
+            # catch-up recovers them. The capacity is the sender's: a worker process's group_send
+            # checks it against the receiving channel's queue.
             "prefix": os.environ.get("CHANNELS_PREFIX", "aviso-" + secrets.token_hex(4)),
+            "capacity": int(os.environ.get("CHANNELS_CAPACITY", "100")),
         },
     }
 }
