@@ -225,6 +225,40 @@ pub fn get_streams(shell: Shared<'_>) -> Vec<StreamChannel> {
     shell.engine.streams()
 }
 
+/// The connection health of `account` (every running account when `None`).
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_health(
+    shell: Shared<'_>,
+    account: Option<String>,
+) -> Result<Vec<aviso_engine::health::Health>, IpcError> {
+    let facts = shell.engine.health(account.as_deref());
+    match account {
+        Some(name) if facts.is_empty() => Err(EngineError::UnknownAccount(name).into()),
+        _ => Ok(facts),
+    }
+}
+
+/// "Reconectar ahora": the account reconnects and catches up now.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn reconnect(shell: Shared<'_>, account: String) -> Result<(), IpcError> {
+    Ok(shell.engine.reconnect(&account).await?)
+}
+
+/// "Probar aviso": a test toast through the same path as real ones.
+#[tauri::command(rename_all = "snake_case")]
+pub fn test_toast(app: AppHandle, shell: Shared<'_>, account: Option<String>) {
+    shell.test_toast(&app, account.as_deref());
+}
+
+/// "Copiar diagnóstico": the health facts as text for a support request.
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_diagnostics(shell: Shared<'_>) -> String {
+    aviso_engine::health::diagnostic(
+        &shell.engine.health(None),
+        concat!("Aviso ", env!("CARGO_PKG_VERSION")),
+    )
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub fn get_locale() -> String {
     sys_locale::get_locale().unwrap_or_else(|| "en-US".into())

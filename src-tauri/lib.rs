@@ -127,6 +127,10 @@ pub fn run() {
             commands::get_policy,
             commands::set_policy,
             commands::snooze,
+            commands::get_health,
+            commands::reconnect,
+            commands::test_toast,
+            commands::get_diagnostics,
         ])
         .setup(move |app| {
             setup(app, &args).map_err(|e| {

@@ -204,6 +204,12 @@ impl Shell {
         self.apply(app, decisions);
     }
 
+    /// "Probar aviso": a test toast through the policy and the toaster, as real ones go.
+    pub fn test_toast<R: Runtime>(&self, app: &AppHandle<R>, account: Option<&str>) {
+        let decisions = lock(&self.feed).test_toast(account);
+        self.apply(app, decisions);
+    }
+
     /// Lets the policy's time pass (`policy::drive` calls it when the policy says).
     pub fn policy_tick<R: Runtime>(&self, app: &AppHandle<R>) {
         let decisions = lock(&self.feed).tick();
@@ -553,14 +559,23 @@ impl Shell {
         let (count, look, state, transport, poll) = self.overall();
         let lang = self.lang();
         let paused = self.settings().paused(OffsetDateTime::now_utc());
-        // A fired silence alarm is what the person must see first ("no sale for 2 h").
+        // A problem that loses notifications (the words of its toast, while the account's
+        // detail says it lasts), then a fired silence alarm ("no sale for 2 h"), are what
+        // the person must see first.
+        let problem = {
+            let views = lock(&self.views);
+            views.values().find_map(|v| {
+                aviso_engine::policy::problem_words(i18n::policy_lang(lang), &v.name, &v.detail)
+            })
+        };
         let status = {
             let silences = lock(&self.silences);
-            match silences.iter().next() {
-                Some((account, alarm)) => {
+            match (problem, silences.iter().next()) {
+                (Some((title, _)), _) => title,
+                (None, Some((account, alarm))) => {
                     i18n::silence_line(lang, account, alarm, silences.len() - 1)
                 }
-                None => i18n::status_line(lang, state, transport, poll),
+                (None, None) => i18n::status_line(lang, state, transport, poll),
             }
         };
         tray.show(count, look, status, lang, paused);

@@ -399,6 +399,7 @@ mod tests {
             ToastKind::Digest,
             ToastKind::Silence,
             ToastKind::Problem,
+            ToastKind::Test,
         ] {
             let l = look(&toast(kind, 3), &ctx(true));
             assert_eq!(l.target, None, "{kind:?}");

@@ -126,7 +126,11 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move { shell.toggle_pause(&app) });
         }
-        "quit" => app.exit(0),
+        "quit" => {
+            // `aviso-cli status` says at once that this Aviso stopped, with what it knew.
+            let _ = shell.engine.store().retire_health();
+            app.exit(0)
+        }
         _ => {}
     }
 }

@@ -752,3 +752,184 @@ fn store_accounts(store: &Store) -> Result<Vec<String>> {
     let names: std::collections::BTreeSet<String> = items.into_iter().map(|n| n.account).collect();
     Ok(names.into_iter().collect())
 }
+
+/// `status`: each account's connection health, as the running Aviso (the app or a
+/// `watch`) published it in the store, with the store's own figures read now. An account
+/// no running Aviso publishes is said to be not running, with what was last known.
+pub fn status(account: Option<&str>, json: bool) -> Result<()> {
+    use aviso_engine::health::{Health, STALE_AFTER};
+    let text = Text::from_env();
+    let store = open_store()?;
+    let config = load_config()?;
+    let published = store.healths()?;
+    let mut names: Vec<String> = config.accounts.iter().map(|a| a.name.clone()).collect();
+    for (h, _) in &published {
+        if !names.contains(&h.account) {
+            names.push(h.account.clone());
+        }
+    }
+    if let Some(name) = account {
+        if !names.iter().any(|n| n == name) {
+            check_stored_account(&store, Some(name))?;
+            names = vec![name.to_string()];
+        } else {
+            names.retain(|n| n == name);
+        }
+    }
+    if names.is_empty() && !json {
+        bail!(text.no_account_configured());
+    }
+    let bytes = store.file_bytes();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for name in names {
+        let found = published.iter().find(|(h, _)| h.account == name);
+        let running = found.is_some_and(|(_, age)| *age < STALE_AFTER);
+        let mut health = found.map(|(h, _)| h.clone());
+        if let Some(h) = &mut health {
+            h.queued_marks = store.queued_marks(&name)?;
+            h.unread = store.unread_count(Some(&name))?;
+            h.store_bytes = bytes;
+        }
+        if json {
+            let mut line = match &health {
+                Some(h) => serde_json::to_value(h)?,
+                None => serde_json::json!({
+                    "account": name,
+                    "queued_marks": store.queued_marks(&name)?,
+                    "unread": store.unread_count(Some(&name))?,
+                    "store_bytes": bytes,
+                }),
+            };
+            line["type"] = "health".into();
+            line["running"] = running.into();
+            say(&mut out, &line.to_string())?;
+            continue;
+        }
+        let l = text.status_labels();
+        let server = health.as_ref().map(|h| h.server.as_str()).unwrap_or("");
+        if server.is_empty() {
+            say(&mut out, &one_line(&name))?;
+        } else {
+            say(
+                &mut out,
+                &format!("{}  ({})", one_line(&name), one_line(server)),
+            )?;
+        }
+        let row = |out: &mut std::io::BufWriter<_>, label: &str, value: String| {
+            say(out, &format!("  {:<22} {value}", format!("{label}:")))
+        };
+        if !running {
+            let last = health.as_ref().map(|h| when(&h.as_of));
+            say(
+                &mut out,
+                &format!("  {}", text.status_not_running(last.as_deref())),
+            )?;
+        }
+        let none = || l.none.to_string();
+        if let Some(h) = health.as_ref().filter(|_| running) {
+            let Health {
+                state, transport, ..
+            } = h;
+            let mut s = text.state_word(*state).to_string();
+            if let Some(t) = transport {
+                s.push_str(&format!(" ({})", crate::i18n::transport_name(*t)));
+            }
+            if let Some(since) = &h.connected_since {
+                s.push_str(&format!(", {} {}", l.since, when(since)));
+            }
+            row(&mut out, l.state, s)?;
+            if !h.detail.is_empty() {
+                row(&mut out, l.reason, h.detail.clone())?;
+            }
+            row(
+                &mut out,
+                l.last_event,
+                h.last_event
+                    .as_ref()
+                    .map(|e| {
+                        format!(
+                            "{} [{}] {}",
+                            when(&e.at),
+                            one_line(&e.kind),
+                            one_line(&e.title)
+                        )
+                    })
+                    .unwrap_or_else(none),
+            )?;
+            row(
+                &mut out,
+                l.rtt,
+                h.rtt_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(none),
+            )?;
+            let reasons: Vec<String> = h
+                .reconnect_reasons
+                .iter()
+                .map(|(why, n)| format!("{why} ×{n}"))
+                .collect();
+            row(
+                &mut out,
+                l.reconnects,
+                if reasons.is_empty() {
+                    h.reconnects_today.to_string()
+                } else {
+                    format!("{} ({})", h.reconnects_today, reasons.join(", "))
+                },
+            )?;
+            if let Some(at) = &h.next_retry_at {
+                row(&mut out, l.next_retry, when(at))?;
+            }
+            row(
+                &mut out,
+                l.catch_up,
+                h.last_catch_up
+                    .as_ref()
+                    .map(|c| {
+                        if c.ok {
+                            let word = if c.items == 1 { l.new_one } else { l.new_items };
+                            format!("{}, {} {word}", when(&c.at), c.items)
+                        } else {
+                            format!("{}, {}", when(&c.at), l.failed)
+                        }
+                    })
+                    .unwrap_or_else(none),
+            )?;
+            row(
+                &mut out,
+                l.token,
+                h.token_expires_at.as_deref().map(when).unwrap_or_else(none),
+            )?;
+        }
+        row(&mut out, l.queued, store.queued_marks(&name)?.to_string())?;
+        row(
+            &mut out,
+            l.unread,
+            store.unread_count(Some(&name))?.to_string(),
+        )?;
+        row(&mut out, l.store, size_words(bytes))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// An RFC 3339 time as the person reads it: local, `HH:MM:SS` today, else with the date.
+fn when(at: &str) -> String {
+    let Ok(ts) = at.parse::<jiff::Timestamp>() else {
+        return one_line(at);
+    };
+    let tz = jiff::tz::TimeZone::system();
+    let zoned = ts.to_zoned(tz.clone());
+    if zoned.date() == jiff::Timestamp::now().to_zoned(tz).date() {
+        zoned.strftime("%H:%M:%S").to_string()
+    } else {
+        zoned.strftime("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// Bytes as KiB / MiB.
+fn size_words(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
+}

@@ -280,16 +280,9 @@ impl Text {
             en: "Probing `{account}` ({server}) with profile `{profile}` for {seconds} s (Ctrl-C ends sooner); notifications go to a temporary store, not yours. Each frame that arrives and, below it, what it became:")
     }
 
-    /// A connection's state change (a socket's, where the profile has channels).
-    pub fn probe_state(
-        self,
-        channel: Option<&str>,
-        state: ConnState,
-        transport: Option<TransportKind>,
-        detail: &str,
-        next_retry_at: Option<&str>,
-    ) -> String {
-        let state = match (self.0, state) {
+    /// A connection state in words.
+    pub fn state_word(self, state: ConnState) -> &'static str {
+        match (self.0, state) {
             (Lang::Es, ConnState::Connecting) => "conectando",
             (Lang::Es, ConnState::Live) => "conectado",
             (Lang::Es, ConnState::Polling) => "consultando por REST",
@@ -302,7 +295,73 @@ impl Text {
             (Lang::En, ConnState::Backoff) => "waiting to reconnect",
             (Lang::En, ConnState::NeedsLogin) => "needs login",
             (Lang::En, ConnState::Stopped) => "stopped",
-        };
+        }
+    }
+
+    // `status`: one account's connection health, a label and its value per line.
+
+    pub fn status_not_running(self, last: Option<&str>) -> String {
+        match last {
+            Some(at) => say!(self,
+                es: "Aviso no está en marcha para esta cuenta (último dato: {at})";
+                en: "Aviso is not running for this account (last seen: {at})"),
+            None => say!(self,
+                es: "Aviso no está en marcha para esta cuenta";
+                en: "Aviso is not running for this account"),
+        }
+    }
+
+    pub fn status_labels(self) -> StatusLabels {
+        match self.0 {
+            Lang::Es => StatusLabels {
+                state: "estado",
+                since: "desde",
+                reason: "motivo",
+                last_event: "último evento",
+                rtt: "latencia (ping)",
+                reconnects: "reconexiones hoy",
+                next_retry: "próximo intento",
+                catch_up: "última recuperación",
+                queued: "marcas pendientes",
+                unread: "no leídas",
+                token: "el token vence",
+                store: "almacén local",
+                none: "—",
+                new_one: "nueva",
+                new_items: "nuevas",
+                failed: "falló",
+            },
+            Lang::En => StatusLabels {
+                state: "state",
+                since: "since",
+                reason: "reason",
+                last_event: "last event",
+                rtt: "round trip (ping)",
+                reconnects: "reconnects today",
+                next_retry: "next attempt",
+                catch_up: "last catch-up",
+                queued: "queued mark-reads",
+                unread: "unread",
+                token: "token expires",
+                store: "local store",
+                none: "—",
+                new_one: "new",
+                new_items: "new",
+                failed: "failed",
+            },
+        }
+    }
+
+    /// A connection's state change (a socket's, where the profile has channels).
+    pub fn probe_state(
+        self,
+        channel: Option<&str>,
+        state: ConnState,
+        transport: Option<TransportKind>,
+        detail: &str,
+        next_retry_at: Option<&str>,
+    ) -> String {
+        let state = self.state_word(state);
         let mut line = match channel {
             Some(c) => {
                 say!(self, es: "· estado de `{c}`: {state}"; en: "· state of `{c}`: {state}")
@@ -310,13 +369,7 @@ impl Text {
             None => say!(self, es: "· estado: {state}"; en: "· state: {state}"),
         };
         if let Some(t) = transport {
-            let t = match t {
-                TransportKind::Websocket => "WebSocket",
-                TransportKind::Socketio => "Socket.IO",
-                TransportKind::Sse => "SSE",
-                TransportKind::Polling => "REST",
-            };
-            line.push_str(&format!(" ({t})"));
+            line.push_str(&format!(" ({})", transport_name(t)));
         }
         if !detail.is_empty() {
             line.push_str(&say!(self, es: " — motivo: {detail}"; en: " — reason: {detail}"));
@@ -646,6 +699,36 @@ impl Text {
                 say!(self, es: "error del llavero del sistema: {message}"; en: "{e}")
             }
         })
+    }
+}
+
+/// The labels of `aviso-cli status`, in one language.
+pub struct StatusLabels {
+    pub state: &'static str,
+    pub since: &'static str,
+    pub reason: &'static str,
+    pub last_event: &'static str,
+    pub rtt: &'static str,
+    pub reconnects: &'static str,
+    pub next_retry: &'static str,
+    pub catch_up: &'static str,
+    pub queued: &'static str,
+    pub unread: &'static str,
+    pub token: &'static str,
+    pub store: &'static str,
+    pub none: &'static str,
+    pub new_one: &'static str,
+    pub new_items: &'static str,
+    pub failed: &'static str,
+}
+
+/// A transport's name (the same in both languages).
+pub fn transport_name(t: TransportKind) -> &'static str {
+    match t {
+        TransportKind::Websocket => "WebSocket",
+        TransportKind::Socketio => "Socket.IO",
+        TransportKind::Sse => "SSE",
+        TransportKind::Polling => "REST",
     }
 }
 

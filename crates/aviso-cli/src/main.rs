@@ -109,6 +109,17 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Each account's connection health as the running Aviso (the app or a `watch`) sees
+    /// it: state and transport, connected since, the last event, the ping's round trip,
+    /// reconnects today and why, the next attempt, the last catch-up, queued mark-reads,
+    /// when the token expires, the local store's size (no network).
+    Status {
+        #[arg(long)]
+        account: Option<String>,
+        /// One JSON object per account (`"type": "health"`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark notifications read (queued and retried if the server is down).
     MarkRead {
         #[command(flatten)]
@@ -209,6 +220,7 @@ fn main() {
             json,
             limit,
         } => commands::search(&query.join(" "), account, unread, json, limit),
+        Command::Status { account, json } => commands::status(account.as_deref(), json),
         Command::Profiles => commands::profiles(),
         Command::Profile {
             command: ProfileCommand::Show { name },

@@ -599,6 +599,110 @@ async fn marks_made_by_another_process_reach_a_running_watch() {
     record_issued_tokens(&control);
 }
 
+/// `aviso-cli status` beside a running `watch`: the health it published (live, the last
+/// event, queued mark-reads read from the store now), as JSON and as text in both
+/// languages; once the watch stopped, the account is said to be not running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_the_health_a_running_watch_published() {
+    let server = demo().await;
+    let url = server.http_url();
+    let control = server.control();
+    let mut env = Env::new("cli-status");
+    env.tokens = Some(login_tokens(&url).await);
+    let profile = env.profile();
+    let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let emitted = emit(&control, 1);
+    watch.wait_ids(10, &emitted);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let (ok, out) = env.run(&["status", "--json"], None);
+        assert!(ok, "{out}");
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(lines.len() <= 1, "{out}");
+        if let Some(line) = lines
+            .first()
+            .filter(|l| l["last_event"].is_object() && l["rtt_ms"].is_u64())
+        {
+            break line.clone();
+        }
+        assert!(Instant::now() < deadline, "never published: {out}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(line["type"], "health");
+    assert_eq!(line["running"], true);
+    assert_eq!(line["account"], "tienda");
+    assert_eq!(line["state"], "live");
+    assert_eq!(line["transport"], "websocket");
+    assert_eq!(line["unread"], 1);
+    assert_eq!(line["queued_marks"], 0);
+    assert!(
+        is_rfc3339(line["connected_since"].as_str().unwrap()),
+        "{line}"
+    );
+    assert!(
+        is_rfc3339(line["token_expires_at"].as_str().unwrap()),
+        "{line}"
+    );
+    let (access, refresh) = env.tokens.clone().unwrap();
+    let text = line.to_string();
+    assert!(
+        !text.contains(&access) && !text.contains(&refresh),
+        "no token: {text}"
+    );
+
+    env.lang = Some("es_ES.UTF-8");
+    let (ok, out) = env.run(&["status", "--account", "tienda"], None);
+    assert!(ok, "{out}");
+    for part in [
+        "tienda  (http://127.0.0.1:",
+        "estado:",
+        "conectado (WebSocket), desde ",
+        ", 1 nueva\n",
+        "último evento:",
+        "marcas pendientes:     0",
+        "no leídas:             1",
+    ] {
+        assert!(out.contains(part), "{part:?} in:\n{out}");
+    }
+    env.lang = Some("en_US.UTF-8");
+    let (ok, out) = env.run(&["status"], None);
+    assert!(ok, "{out}");
+    assert!(out.contains("live (WebSocket), since "), "{out}");
+    assert!(out.contains("queued mark-reads:     0"), "{out}");
+
+    // An account nobody has: a clear error.
+    let (ok, _) = env.run(&["status", "--account", "otra"], None);
+    assert!(!ok);
+    assert!(env.error_of_last_run().contains("otra"));
+
+    // Stopped cleanly (Unix: SIGTERM): not running any more, said at once.
+    if cfg!(unix) {
+        watch.stop();
+        let (ok, out) = env.run(&["status", "--json"], None);
+        assert!(ok, "{out}");
+        let last: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(last["running"], false, "{out}");
+        assert_eq!(last["account"], "tienda", "what was last known: {out}");
+        env.lang = Some("es_ES.UTF-8");
+        let (_, out) = env.run(&["status"], None);
+        assert!(
+            out.contains("Aviso no está en marcha para esta cuenta (último dato: "),
+            "{out}"
+        );
+        assert!(
+            !out.contains("estado:"),
+            "no stale state shown as current: {out}"
+        );
+    } else {
+        watch.stop();
+    }
+    record_issued_tokens(&control);
+}
+
 /// `aviso-cli watch` over SSE, stopped and started again: the new process sends the stored
 /// event id as `Last-Event-ID` (the server replays from there) and prints only what it never
 /// printed.

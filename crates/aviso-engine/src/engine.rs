@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, AuthError, TokenKeeper};
 use crate::credentials::{Credentials, Tokens};
+use crate::health::Health;
 use crate::link::{self, AccountSpec, Command, Shared};
 use crate::model::{EngineEvent, StreamChannel};
 use crate::outbox::{self, FlushError, Flushed};
@@ -57,6 +58,9 @@ pub struct Engine {
     cancel: CancellationToken,
     /// Whether the OS resume follower runs (started with the first account).
     follows_resume: std::sync::atomic::AtomicBool,
+    /// The health publisher (started with the first account), awaited at shutdown so its
+    /// last write comes before the rows are retired.
+    publisher: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// How often the store is asked whether another process wrote to it (`PRAGMA
@@ -66,6 +70,46 @@ const MARKS_ELSEWHERE_EVERY: std::time::Duration = std::time::Duration::from_mil
 /// Marks made by other processes on this machine (`aviso-cli mark-read` while the app or a
 /// `watch` runs, two front ends at once) reach the running links, which tell their embedder
 /// (`read` and `unread` events) within a fraction of a second.
+/// The health facts with the store's figures.
+fn health_now(shared: &Shared, account: Option<&str>) -> Vec<Health> {
+    let store = &shared.store;
+    let bytes = store.file_bytes();
+    let mut out = shared.health.report(account);
+    for h in &mut out {
+        h.queued_marks = store.queued_marks(&h.account).unwrap_or(0);
+        h.unread = store.unread_count(Some(&h.account)).unwrap_or(0);
+        h.store_bytes = bytes;
+    }
+    out
+}
+
+/// Writes this process's health facts to the store for `aviso-cli status`: after a change
+/// (at most once a second) and every [`crate::health::REFRESH_EVERY`], so a row that
+/// stops being refreshed says its Aviso is gone. A store that cannot be written (full,
+/// read-only) only loses this view.
+async fn publish_health(shared: Arc<Shared>, cancel: CancellationToken) {
+    loop {
+        let shared2 = shared.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let facts = health_now(&shared2, None);
+            shared2.store.put_health(&facts)
+        })
+        .await;
+        if let Ok(Err(e)) = written {
+            tracing::debug!("cannot publish the connection health: {e}");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = shared.health.changed() => {}
+            _ = tokio::time::sleep(crate::health::REFRESH_EVERY) => {}
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+    }
+}
+
 async fn follow_marks_elsewhere(
     store: Arc<Store>,
     links: Arc<Mutex<HashMap<String, Running>>>,
@@ -146,6 +190,7 @@ impl Engine {
             extra_ca: options.extra_ca.clone(),
             wake: tokio::sync::watch::channel(0).0,
             tap: std::sync::OnceLock::new(),
+            health: Default::default(),
         });
         Ok((
             Engine {
@@ -153,6 +198,7 @@ impl Engine {
                 links: Arc::new(Mutex::new(HashMap::new())),
                 cancel: CancellationToken::new(),
                 follows_resume: std::sync::atomic::AtomicBool::new(false),
+                publisher: Mutex::new(None),
             },
             rx,
         ))
@@ -189,7 +235,18 @@ impl Engine {
                 self.links.clone(),
                 self.cancel.child_token(),
             ));
+            let publisher = tokio::spawn(publish_health(
+                self.shared.clone(),
+                self.cancel.child_token(),
+            ));
+            *self.publisher.lock().unwrap_or_else(|e| e.into_inner()) = Some(publisher);
         }
+        // The server as the logs show it: no password, no query.
+        let mut server = spec.server.clone();
+        server.set_query(None);
+        self.shared
+            .health
+            .add(&spec.name, crate::secret::redact_url(&server, &[]));
         let (tx, rx) = mpsc::channel(64);
         let cancel = self.cancel.child_token();
         let task = tokio::spawn(link::run(
@@ -220,6 +277,19 @@ impl Engine {
             let _ = r.task.await;
         }
         self.shared.streams.forget(account);
+        self.shared.health.remove(account);
+        let _ = self.shared.store.clear_health(Some(account));
+    }
+
+    /// The connection health of `account` (every running account when `None`): what the
+    /// links learnt, with the store's figures (queued mark-reads, unread, size).
+    pub fn health(&self, account: Option<&str>) -> Vec<Health> {
+        health_now(&self.shared, account)
+    }
+
+    /// One account reconnects and catches up now ("Reconectar ahora").
+    pub async fn reconnect(&self, account: &str) -> Result<(), EngineError> {
+        self.send(account, Command::Wake).await
     }
 
     /// Every stream channel of every running account, with its state and latest value
@@ -296,6 +366,17 @@ impl Engine {
         for t in tasks {
             let _ = t.await;
         }
+        let publisher = self
+            .publisher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(p) = publisher {
+            let _ = p.await;
+        }
+        // Nothing of this process runs any more: `aviso-cli status` says so at once, with
+        // what was last known.
+        let _ = self.shared.store.retire_health();
     }
 }
 

@@ -22,6 +22,8 @@
 //! - [`policy`]: the pure attention policy (rules, quiet hours, bursts, digests, snooze,
 //!   silence alarms) whose decisions the shell and the CLI render as toasts.
 //! - [`auth`]: token obtain/refresh and expiry; [`credentials`]: the keyring.
+//! - [`health`]: the connection health facts per account (the health view,
+//!   `aviso-cli status`).
 //! - [`markup`]: escaping text for notification daemons.
 //! - [`dnd`]: the desktop's own do-not-disturb, where it can be read.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
@@ -39,6 +41,7 @@ pub mod dirs;
 pub mod dnd;
 pub mod engine;
 pub mod frame;
+pub mod health;
 pub mod link;
 pub mod markup;
 pub mod model;

@@ -112,6 +112,8 @@ pub struct Shared {
     pub wake: tokio::sync::watch::Sender<u64>,
     /// Where each frame and what it became go, when someone listens (`aviso-cli probe`).
     pub tap: std::sync::OnceLock<mpsc::UnboundedSender<frame::Tapped>>,
+    /// What the health view shows, learnt as the links run.
+    pub health: crate::health::HealthBook,
 }
 
 /// The current wall-clock time, RFC 3339.
@@ -162,7 +164,13 @@ impl Board {
 
     /// Records channel `slot`'s state; emits the account's when the fold changed. The
     /// lock is held across the send so two channels never publish out of order.
-    async fn report(&self, slot: usize, snap: Snapshot, events: &mpsc::Sender<EngineEvent>) {
+    async fn report(
+        &self,
+        slot: usize,
+        snap: Snapshot,
+        events: &mpsc::Sender<EngineEvent>,
+        health: &crate::health::HealthBook,
+    ) {
         let mut guard = self.slots.lock().await;
         let (slots, last) = &mut *guard;
         slots[slot] = Some(snap);
@@ -176,7 +184,9 @@ impl Board {
             return;
         }
         *last = Some(folded);
-        let _ = events.send(state_event(&self.account, None, folded)).await;
+        let event = state_event(&self.account, None, folded);
+        health.observe(&event);
+        let _ = events.send(event).await;
     }
 }
 
@@ -513,6 +523,7 @@ impl Link {
 
     async fn emit(&self, event: EngineEvent) {
         // The embedder went away: nothing to tell anyone, the loop ends on cancel.
+        self.shared.health.observe(&event);
         let _ = self.shared.events.send(event).await;
     }
 
@@ -640,7 +651,9 @@ impl Link {
             .await;
         }
         if let Some((board, slot)) = &self.board {
-            board.report(*slot, snap, &self.shared.events).await;
+            board
+                .report(*slot, snap, &self.shared.events, &self.shared.health)
+                .await;
         }
     }
 
@@ -662,7 +675,9 @@ impl Link {
                 if let Some(conn) = &self.conn {
                     // A full queue means the socket is not draining: the dead-peer timer
                     // will notice; no need to block here.
-                    let _ = conn.tx.try_send(out);
+                    if conn.tx.try_send(out).is_ok() && self.primary() {
+                        self.shared.health.ping_sent(self.account());
+                    }
                 }
                 None
             }
@@ -695,6 +710,10 @@ impl Link {
     async fn access(&mut self) -> Result<Option<Secret>, AuthError> {
         let access = self.tokens.access().await?;
         self.generation = access.generation;
+        if self.primary() {
+            let exp = access.token.as_ref().and_then(crate::auth::expires_at);
+            self.shared.health.token_expires(self.account(), exp);
+        }
         Ok(access.token)
     }
 
@@ -1250,7 +1269,8 @@ impl Link {
                 return Err(Failure::Transient(Detail::ServerError));
             }
         };
-        loop {
+        let mut brought = 0;
+        let result = loop {
             let page = run
                 .next_page(
                     &self.rest,
@@ -1265,13 +1285,14 @@ impl Link {
                     for e in &outcome.errors {
                         self.error(e.code, e.message.clone()).await;
                     }
+                    brought += outcome.ingest.new.len() as u64;
                     self.ingested(outcome.ingest).await;
                 }
                 Ok(None) => {
                     if std::mem::take(&mut self.catch_up_failing) {
                         tracing::info!(account = %self.account(), "catch-up works again");
                     }
-                    return Ok(());
+                    break Ok(());
                 }
                 Err(catchup::CatchUpError::Rest(e))
                     if self.spec.profile.rest.list_optional
@@ -1283,7 +1304,7 @@ impl Link {
                         "the server has no {} ({e}): events sent while disconnected cannot be recovered; name its list in a profile (rest.list)",
                         self.spec.profile.rest.list.split('?').next().unwrap_or_default()
                     );
-                    return Err(Failure::Transient(Detail::NoCatchUp));
+                    break Err(Failure::Transient(Detail::NoCatchUp));
                 }
                 Err(catchup::CatchUpError::Rest(e)) if e.is_persistent() => {
                     if !std::mem::replace(&mut self.catch_up_failing, true) {
@@ -1292,18 +1313,22 @@ impl Link {
                     } else {
                         tracing::info!(account = %self.account(), "catch-up failed again: {e}");
                     }
-                    return Err(Failure::Transient(Detail::CatchUpFailed));
+                    break Err(Failure::Transient(Detail::CatchUpFailed));
                 }
                 Err(catchup::CatchUpError::Rest(e)) => {
                     tracing::info!(account = %self.account(), "catch-up failed: {e}");
-                    return Err(e.failure());
+                    break Err(e.failure());
                 }
                 Err(catchup::CatchUpError::Store(e)) => {
                     self.error(e.code(), e.to_string()).await;
-                    return Err(Failure::Transient(Detail::ServerError));
+                    break Err(Failure::Transient(Detail::ServerError));
                 }
             }
-        }
+        };
+        self.shared
+            .health
+            .caught_up(self.account(), brought, result.is_ok());
+        result
     }
 
     /// What the `catch_up_failed` error line says: the request, the answer, what it costs
@@ -1436,7 +1461,12 @@ impl Link {
                 self.on_frame(&text).await;
                 self.on_event_id(id).await;
             }
-            Inbound::Alive => self.step(Input::Activity).await,
+            Inbound::Alive => {
+                if self.primary() {
+                    self.shared.health.pong(self.account());
+                }
+                self.step(Input::Activity).await
+            }
             Inbound::EventId(id) => self.on_event_id(id).await,
             Inbound::Retry(wish) => {
                 tracing::debug!(account = %self.account(), ?wish, "the server asks for this reconnect delay");

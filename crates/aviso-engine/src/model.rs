@@ -53,6 +53,18 @@ pub enum TransportKind {
     Polling,
 }
 
+impl TransportKind {
+    /// The name on the wire (`websocket`, `socketio`, `sse`, `polling`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Websocket => "websocket",
+            TransportKind::Socketio => "socketio",
+            TransportKind::Sse => "sse",
+            TransportKind::Polling => "polling",
+        }
+    }
+}
+
 /// What the engine tells its embedder. The CLI prints these as JSON lines (the documented,
 /// stable interface); the desktop shell maps them onto the tray, toasts and UI.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -105,7 +105,20 @@ CREATE TABLE IF NOT EXISTS snoozes (
 ",
     search::SCHEMA,
     READS_SCHEMA,
+    HEALTH_SCHEMA,
 ];
+
+/// Version 4: each running engine's connection health ([`crate::health`]), per account and
+/// per process (`origin`), for `aviso-cli status`; a process removes its rows when it stops.
+const HEALTH_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS health (
+    account TEXT NOT NULL,
+    origin INTEGER NOT NULL,
+    at_us INTEGER NOT NULL,
+    facts TEXT NOT NULL,
+    PRIMARY KEY (account, origin)
+);
+";
 
 /// Version 3: marks made here, for every Aviso on this machine (`read_journal`: each
 /// running engine tells its embedder about marks another process made), and marks of
@@ -983,6 +996,86 @@ impl Store {
     }
 
     /// Forgets an account's notifications, cursor, read mark and outbox (logout).
+    /// Replaces this process's published health rows with `facts` (one per account).
+    pub fn put_health(&self, facts: &[crate::health::Health]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM health WHERE origin = ?1", [self.origin])?;
+        let at = now_us();
+        for h in facts {
+            let json = serde_json::to_string(h).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO health (account, origin, at_us, facts) VALUES (?1, ?2, ?3, ?4)",
+                params![h.account, self.origin, at, json],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes this process's health rows (it stops, or stops watching an account).
+    pub fn clear_health(&self, account: Option<&str>) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM health WHERE origin = ?1 AND (?2 IS NULL OR account = ?2)",
+            params![self.origin, account],
+        )?;
+        Ok(())
+    }
+
+    /// This process stops: its rows stay as what was last known, aged so that nobody
+    /// reads them as a running Aviso's.
+    pub fn retire_health(&self) -> Result<()> {
+        self.conn().execute(
+            "UPDATE health SET at_us = 0 WHERE origin = ?1",
+            [self.origin],
+        )?;
+        Ok(())
+    }
+
+    /// The newest health row of each account any process published, with its age.
+    pub fn healths(&self) -> Result<Vec<(crate::health::Health, Duration)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT facts, MAX(at_us) FROM health GROUP BY account ORDER BY account",
+        )?;
+        let now = now_us();
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (json, at) = row?;
+            if let Ok(h) = serde_json::from_str(&json) {
+                out.push((
+                    h,
+                    Duration::from_micros(now.saturating_sub(at).max(0) as u64),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Mark-reads of `account` waiting for the server.
+    pub fn queued_marks(&self, account: &str) -> Result<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE account = ?1",
+            [account],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The database's size on disk with its write-ahead log, in bytes (0 in memory).
+    pub fn file_bytes(&self) -> u64 {
+        let Some(path) = &self.path else { return 0 };
+        let size = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::fs::metadata(PathBuf::from(name))
+                .map(|m| m.len())
+                .unwrap_or(0)
+        };
+        size("") + size("-wal")
+    }
+
     pub fn forget_account(&self, account: &str) -> Result<()> {
         let mut held = self.held();
         let keep: Vec<Notification> = held
@@ -1001,6 +1094,7 @@ impl Store {
                 "outbox",
                 "event_ids",
                 "snoozes",
+                "health",
             ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE account = ?1"),

@@ -719,3 +719,134 @@ async fn reads_elsewhere_in_a_long_backlog_converge_window_by_window() {
     }
     assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 127);
 }
+
+/// The health facts against the demo backend: what the connection did, as values: live
+/// since, the last event, a ping's round trip, a catch-up's size, the token's expiry, a
+/// lost connection counted with its reason, a queued mark-read while the server is down,
+/// the store's size; and published in the store for another process (`aviso-cli status`).
+#[tokio::test]
+async fn health_says_what_the_connection_did() {
+    let mut h = Harness::start().await;
+    let backlog = h.emit(2);
+    h.wait_state(5.0, ConnState::Live).await;
+    h.wait_ids(5.0, &backlog).await;
+    let health = |h: &Harness| h.engine.health(Some("tienda")).remove(0);
+    let first = health(&h);
+    assert_eq!(first.state, ConnState::Live);
+    assert_eq!(
+        first.transport,
+        Some(aviso_engine::TransportKind::Websocket)
+    );
+    let since = first.connected_since.clone().expect("live since");
+    assert!(since.parse::<jiff::Timestamp>().is_ok(), "{since}");
+    assert_eq!(first.reconnects_today, 0);
+    assert!(
+        first.server.starts_with("http://127.0.0.1:"),
+        "{}",
+        first.server
+    );
+    let exp = first
+        .token_expires_at
+        .clone()
+        .expect("the demo's JWT says its exp");
+    assert!(exp.parse::<jiff::Timestamp>().unwrap() > jiff::Timestamp::now());
+    let catch_up = first
+        .last_catch_up
+        .clone()
+        .expect("the catch-up on connecting");
+    assert!(catch_up.ok && catch_up.items == 2, "{catch_up:?}");
+    assert_eq!(first.unread, 2);
+    assert!(first.store_bytes > 0);
+
+    // A push: the last event, with its kind and title.
+    let live = h.emit(1);
+    h.wait_ids(5.0, &live).await;
+    let n = h
+        .engine
+        .store()
+        .get("tienda", live.iter().next().unwrap())
+        .unwrap()
+        .unwrap();
+    let last = health(&h).last_event.expect("the last event");
+    assert_eq!((last.kind, last.title), (n.kind, n.title));
+
+    // Pings every 0.5 s here: a round trip is measured.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while health(&h).rtt_ms.is_none() {
+        assert!(Instant::now() < deadline, "no round trip measured");
+        h.drain(0.2).await;
+    }
+    assert!(health(&h).rtt_ms.unwrap() < 2000);
+
+    // The server drops the socket: one reconnect today, with its reason.
+    let at = h.seen.len();
+    h.control.drop_sockets();
+    h.wait_for(
+        5.0,
+        "the drop",
+        |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+    )
+    .await;
+    h.wait_state(5.0, ConnState::Live).await;
+    let after = health(&h);
+    assert_eq!(after.reconnects_today, 1);
+    let reason = h.seen[at..]
+        .iter()
+        .find_map(|e| match e {
+            EngineEvent::State { state, detail, .. } if *state != ConnState::Live => {
+                Some(detail.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        after.reconnect_reasons,
+        std::collections::BTreeMap::from([(reason, 1)])
+    );
+    assert!(after.connected_since.is_some());
+
+    // Published in the store for another process, within a second or two of a change.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let rows = h.engine.store().healths().unwrap();
+        if rows.iter().any(|(p, _)| {
+            p.account == "tienda" && p.reconnects_today == 1 && p.state == ConnState::Live
+        }) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not published: {rows:?}");
+        h.drain(0.2).await;
+    }
+
+    // The server is gone: a mark-read waits in the queue, and the health says so.
+    let at = h.seen.len();
+    let state = h.demo.take().unwrap().stop().await;
+    if !h.seen[at..]
+        .iter()
+        .any(|e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live))
+    {
+        h.wait_for(
+            5.0,
+            "the server gone",
+            |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
+        )
+        .await;
+    }
+    h.engine
+        .mark_read("tienda", vec![n.id.clone()])
+        .await
+        .unwrap();
+    h.wait_for(3.0, "read", |e| matches!(e, EngineEvent::Read { .. }))
+        .await;
+    let down = health(&h);
+    assert_eq!(down.queued_marks, 1);
+    assert_ne!(down.state, ConnState::Live);
+    assert_eq!(down.connected_since, None);
+    drop(state);
+    h.engine.remove("tienda").await;
+    assert!(h.engine.health(None).is_empty());
+    assert!(
+        h.engine.store().healths().unwrap().is_empty(),
+        "a removed account is not published"
+    );
+}

@@ -151,6 +151,11 @@ impl Feed {
         self.policy.problem(account, code)
     }
 
+    /// A test toast the user asked for ([`Policy::test_toast`]).
+    pub fn test_toast(&mut self, account: Option<&str>) -> Vec<Decision> {
+        self.policy.test_toast(account)
+    }
+
     /// Lets time pass (call it when [`Feed::wait`] says). After a `snoozed` or `released`
     /// decision the account's unread count changed.
     pub fn tick(&mut self) -> Vec<Decision> {

@@ -185,6 +185,8 @@ pub enum ToastKind {
     Silence,
     /// A problem that loses notifications (`catch_up_failed`): what to fix.
     Problem,
+    /// A test the user asked for ("Probar aviso"): how a toast looks and sounds here.
+    Test,
 }
 
 /// A notification a toast is about (what a click opens).
@@ -1067,39 +1069,40 @@ impl Policy {
     /// hours, a pause), like a silence alarm: it needs someone to act. The engine tells
     /// each episode once, so this is one toast per episode. Other codes: nothing.
     pub fn problem(&mut self, account: &str, code: &str) -> Vec<Decision> {
-        let (title, body) = match (code, self.lang) {
-            ("catch_up_failed", Lang::Es) => (
-                format!("{account}: se pueden perder notificaciones"),
-                "El servidor no deja leer su lista de notificaciones: lo que la conexión no \
-                 entregue (sin conexión, o descartado por el servidor) no se podrá recuperar. \
-                 Revisa `rest.list` en el perfil de la cuenta."
-                    .to_string(),
-            ),
-            ("catch_up_failed", Lang::En) => (
-                format!("{account}: notifications may be lost"),
-                "The server does not let Aviso read its notification list: what the connection \
-                 does not deliver (while offline, or dropped by the server) cannot be recovered. \
-                 Check `rest.list` in the account's profile."
-                    .to_string(),
-            ),
-            ("forbidden", Lang::Es) => (
-                format!("{account}: este usuario no tiene permiso"),
-                "El servidor rechaza a este usuario aunque su sesión es válida, así que no \
-                 llegan notificaciones. Inicia sesión con un usuario que tenga permiso (en \
-                 SmartSales365, un administrador)."
-                    .to_string(),
-            ),
-            ("forbidden", Lang::En) => (
-                format!("{account}: this user has no permission"),
-                "The server refuses this user although its session is valid, so no \
-                 notifications arrive. Log in as a user who has permission (in SmartSales365, \
-                 an admin)."
-                    .to_string(),
-            ),
-            _ => return Vec::new(),
+        let Some((title, body)) = problem_words(self.lang, account, code) else {
+            return Vec::new();
         };
         vec![Decision::Toast(self.about_nothing(
             ToastKind::Problem,
+            title,
+            body,
+        ))]
+    }
+
+    /// A test toast the user asked for ("Probar aviso" in the health view): shown whatever
+    /// holds toasts (they asked for it now), through the same path as every other toast.
+    pub fn test_toast(&mut self, account: Option<&str>) -> Vec<Decision> {
+        let (title, body) = match (self.lang, account) {
+            (Lang::Es, Some(a)) => (
+                format!("{a}: aviso de prueba"),
+                format!("Así llegan los avisos de {a}. Si ves esto, las notificaciones funcionan."),
+            ),
+            (Lang::Es, None) => (
+                "Aviso de prueba".to_string(),
+                "Así llegan los avisos. Si ves esto, las notificaciones funcionan.".to_string(),
+            ),
+            (Lang::En, Some(a)) => (
+                format!("{a}: test notification"),
+                format!("This is how {a}'s notifications arrive. If you can see this, notifications work."),
+            ),
+            (Lang::En, None) => (
+                "Test notification".to_string(),
+                "This is how notifications arrive. If you can see this, notifications work."
+                    .to_string(),
+            ),
+        };
+        vec![Decision::Toast(self.about_nothing(
+            ToastKind::Test,
             title,
             body,
         ))]
@@ -1121,6 +1124,44 @@ impl Policy {
             items: Vec::new(),
         }
     }
+}
+
+/// A problem's words (`catch_up_failed`, `forbidden`): the title and what to do, in `lang`;
+/// `None` for other codes. The problem toast says them, and the tray's status line says the
+/// title while the problem lasts (the account's `detail`), so both say the same.
+pub fn problem_words(lang: Lang, account: &str, code: &str) -> Option<(String, String)> {
+    let words = match (code, lang) {
+        ("catch_up_failed", Lang::Es) => (
+            format!("{account}: se pueden perder notificaciones"),
+            "El servidor no deja leer su lista de notificaciones: lo que la conexión no \
+             entregue (sin conexión, o descartado por el servidor) no se podrá recuperar. \
+             Revisa `rest.list` en el perfil de la cuenta."
+                .to_string(),
+        ),
+        ("catch_up_failed", Lang::En) => (
+            format!("{account}: notifications may be lost"),
+            "The server does not let Aviso read its notification list: what the connection \
+             does not deliver (while offline, or dropped by the server) cannot be recovered. \
+             Check `rest.list` in the account's profile."
+                .to_string(),
+        ),
+        ("forbidden", Lang::Es) => (
+            format!("{account}: este usuario no tiene permiso"),
+            "El servidor rechaza a este usuario aunque su sesión es válida, así que no \
+             llegan notificaciones. Inicia sesión con un usuario que tenga permiso (en \
+             SmartSales365, un administrador)."
+                .to_string(),
+        ),
+        ("forbidden", Lang::En) => (
+            format!("{account}: this user has no permission"),
+            "The server refuses this user although its session is valid, so no \
+             notifications arrive. Log in as a user who has permission (in SmartSales365, \
+             an admin)."
+                .to_string(),
+        ),
+        _ => return None,
+    };
+    Some(words)
 }
 
 /// "2 h", "1 h 30 min", "45 min", "30 s".

@@ -865,3 +865,19 @@ fn a_catch_up_that_cannot_work_is_one_toast_in_the_users_language_even_in_quiet_
         ["tienda: this user has no permission"]
     );
 }
+
+#[test]
+fn a_test_toast_is_shown_in_quiet_hours_in_the_users_language() {
+    let night = t("2026-12-07T23:10:00");
+    let mut es = policy_at(QUIET, Lang::Es, night);
+    assert_eq!(es.held_by("tienda", night), Some(Reason::QuietHours));
+    let out = es.test_toast(Some("tienda"));
+    let shown = toasts(&out);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].kind, ToastKind::Test);
+    assert_eq!(shown[0].title, "tienda: aviso de prueba");
+    assert!(!shown[0].silent, "it sounds as a toast would");
+    assert!(shown[0].items.is_empty(), "a click opens the panel");
+    let mut en = policy_at("", Lang::En, night);
+    assert_eq!(titles(&en.test_toast(None)), ["Test notification"]);
+}
