@@ -199,8 +199,8 @@ describe.each(LANGS)("panel ($lang)", ({ lang, locale }) => {
   it("is keyboard navigable with a visible focus ring", async () => {
     const { page } = await open(scenario());
     await page.locator(".notification").first().waitFor();
-    // Tab order: mark all, settings, the search box, the selected tab, then the first row.
-    for (let i = 0; i < 5; i++) await page.keyboard.press("Tab");
+    // Tab order: mark all, connection health, settings, the search box, the selected tab, then the first row.
+    for (let i = 0; i < 6; i++) await page.keyboard.press("Tab");
     const focused = () =>
       page.evaluate(() => {
         const el = document.activeElement as HTMLElement;

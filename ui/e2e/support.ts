@@ -89,7 +89,7 @@ export async function openApp(
   browser: Browser,
   url: string,
   scenario: Scenario,
-  options: { colorScheme?: "light" | "dark"; waitFor?: string } = {},
+  options: { colorScheme?: "light" | "dark"; waitFor?: string; permissions?: string[] } = {},
 ): Promise<AppPage> {
   const context = await browser.newContext({
     viewport: { width: 420, height: 640 },
@@ -97,6 +97,8 @@ export async function openApp(
     colorScheme: options.colorScheme ?? "light",
     locale: "en-US",
     reducedMotion: "no-preference",
+    // e.g. ["clipboard-read", "clipboard-write"] for a test that reads back what the app copied.
+    permissions: options.permissions ?? [],
   });
   await context.addInitScript({ content: `window.__AVISO_SCENARIO__ = ${JSON.stringify(scenario)};` });
   await context.addInitScript({ path: HARNESS });

@@ -1,5 +1,5 @@
 //! Realistic SmartSales notifications (the demo generator's kinds, Spanish texts), deterministic per index.
-import type { Notification } from "../../src/lib/types";
+import type { Health, Notification } from "../../src/lib/types";
 
 const NAMES = [
   "Ana Pérez",
@@ -86,4 +86,21 @@ export function makeNotification(i: number, accounts: string[], now: number, unr
     read: !unread,
     ...made,
   };
+}
+
+/** What `get_diagnostics` answers when the scenario does not say: the health facts as plain text, one block each. */
+export function diagnosticsText(healths: Health[]): string {
+  const lines = ["Aviso diagnostics"];
+  for (const h of healths) {
+    lines.push(
+      "",
+      `[${h.account}] ${h.server}`,
+      `state: ${h.state} (${h.transport ?? "-"})${h.detail ? ` ${h.detail}` : ""}`,
+      `connected since: ${h.connected_since ?? "-"}`,
+      `rtt: ${h.rtt_ms ?? "-"} ms`,
+      `reconnects today: ${h.reconnects_today} ${JSON.stringify(h.reconnect_reasons)}`,
+      `queued marks: ${h.queued_marks}, unread: ${h.unread}, store: ${h.store_bytes} bytes`,
+    );
+  }
+  return lines.join("\n");
 }

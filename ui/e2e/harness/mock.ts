@@ -6,6 +6,7 @@ import type {
   AccountView,
   Cursor,
   Filter,
+  Health,
   IpcError,
   Notification,
   PolicyConfig,
@@ -13,8 +14,8 @@ import type {
   Segment,
   Settings,
 } from "../../src/lib/types";
-import { makeNotification } from "./data";
-import { PROFILES, type Scenario } from "./scenario";
+import { diagnosticsText, makeNotification } from "./data";
+import { health as healthOf, PROFILES, type Scenario } from "./scenario";
 
 interface Call {
   cmd: string;
@@ -30,6 +31,10 @@ declare global {
       cspViolations: string[];
       emit(event: string, payload: unknown): Promise<void>;
       notifications(): Notification[];
+      /** Changes one account's `get_health` answer (relative times resolved): the view's next poll shows it. */
+      setHealth(account: string, patch: Partial<Health>): void;
+      /** What the app wrote with `navigator.clipboard.writeText`, in order (also when the clipboard refused). */
+      clipboard: string[];
       now: number;
     };
   }
@@ -73,6 +78,25 @@ let policy: PolicyConfig = {
   silence: [],
   ...scenario.policy,
 };
+const healths: Health[] = resolveTimes(scenario.health ?? accounts.map((a) => healthOf(a.name)));
+const healthFor = (account: unknown) => healths.find((h) => h.account === account);
+
+/** `reconnect`: "connecting" at once, live again (and caught up) a moment later. */
+function reconnect(found: Health): void {
+  const transport = found.transport ?? "websocket";
+  Object.assign(found, { state: "connecting", transport: null, detail: "", connected_since: null });
+  setTimeout(() => {
+    const at = new Date().toISOString();
+    Object.assign(found, {
+      state: "live",
+      transport,
+      connected_since: at,
+      next_retry_at: null,
+      last_catch_up: { at, items: 0, ok: true },
+    });
+  }, scenario.reconnectMs ?? 400);
+}
+
 /** Snoozed items, out of the unread list until released. */
 const snoozed = new Set<string>();
 const snoozeKey = (account: string, id: string) => `${account}\n${id}`;
@@ -299,6 +323,25 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       }, scenario.snoozeReleaseMs ?? 3_600_000);
       return { until };
     }
+    case "get_health": {
+      if (args.account === null) return structuredClone(healths);
+      const found = healthFor(args.account);
+      if (!found) return fail({ code: "unknown_account", message: String(args.account) });
+      return [structuredClone(found)];
+    }
+    case "reconnect": {
+      const found = healthFor(args.account);
+      if (!found) return fail({ code: "unknown_account", message: String(args.account) });
+      reconnect(found);
+      return null;
+    }
+    case "test_toast":
+      if (args.account !== null && !healthFor(args.account)) {
+        return fail({ code: "unknown_account", message: String(args.account) });
+      }
+      return null;
+    case "get_diagnostics":
+      return scenario.diagnostics ?? diagnosticsText(healths);
     default:
       return fail({ code: "internal", message: `unknown command ${cmd}` });
   }
@@ -308,7 +351,9 @@ mockIPC(
   (cmd, args) => {
     const record = (args ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args: JSON.parse(JSON.stringify(record)) as Record<string, unknown> });
-    return handle(cmd, record);
+    const delay = scenario.delays?.[cmd];
+    if (!delay) return handle(cmd, record);
+    return new Promise((resolve) => setTimeout(() => resolve(handle(cmd, record)), delay));
   },
   { shouldMockEvents: true },
 );
@@ -324,6 +369,21 @@ internals.invoke = (cmd, args, ...rest) => {
   return mockedInvoke(cmd, args, ...rest);
 };
 
+// The clipboard: every write recorded; refused when the scenario says so, else the browser's own.
+const clipboard: string[] = [];
+if (navigator.clipboard) {
+  const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+  Object.defineProperty(navigator.clipboard, "writeText", {
+    configurable: true,
+    value: (text: string) => {
+      clipboard.push(text);
+      return scenario.clipboard === "deny"
+        ? Promise.reject(new DOMException("Write permission denied.", "NotAllowedError"))
+        : write(text);
+    },
+  });
+}
+
 window.__aviso = {
   calls,
   listeners,
@@ -331,4 +391,10 @@ window.__aviso = {
   now,
   emit: (event, payload) => emit(event, resolveTimes(payload)),
   notifications: () => store,
+  setHealth: (account, patch) => {
+    const found = healthFor(account);
+    if (!found) throw new Error(`no health for ${account}`);
+    Object.assign(found, resolveTimes(patch));
+  },
+  clipboard,
 };

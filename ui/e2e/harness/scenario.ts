@@ -1,6 +1,7 @@
 //! What a browser test asks the mocked shell to hold: accounts, settings, profiles, streams, notifications.
 import type {
   AccountView,
+  Health,
   IpcError,
   Notification,
   PolicyConfig,
@@ -29,6 +30,8 @@ export interface Scenario {
   loginErrors?: Record<string, IpcError>;
   /** Commands that fail with this error. */
   failures?: Record<string, IpcError>;
+  /** Commands that answer this many ms late (to see a button busy). */
+  delays?: Record<string, number>;
   /** What `get_policy` answers first (merged over the defaults). */
   policy?: Partial<PolicyConfig>;
   /**
@@ -38,6 +41,14 @@ export interface Scenario {
   policyProblems?: Record<string, PolicyProblem[]>;
   /** Snoozed items come back (`notifications://released`) this many ms after `snooze`. */
   snoozeReleaseMs?: number;
+  /** What `get_health` answers (times may be relative); without it, one healthy entry per account. */
+  health?: Health[];
+  /** What `get_diagnostics` answers; without it, the health as plain text (as the shell writes it). */
+  diagnostics?: string;
+  /** "deny": `navigator.clipboard.writeText` rejects, as a webview that refuses the clipboard does. */
+  clipboard?: "deny";
+  /** After `reconnect`, the account is "connecting" this long, then live again (default 400 ms). */
+  reconnectMs?: number;
 }
 
 export const PROFILES: ProfileInfo[] = [
@@ -56,6 +67,29 @@ export function account(name: string, patch: Partial<AccountView> = {}): Account
     last_event_at: "@-120s",
     next_retry_at: null,
     unread: 0,
+    ...patch,
+  };
+}
+
+export function health(name: string, patch: Partial<Health> = {}): Health {
+  return {
+    account: name,
+    server: `https://${name}.example.com/`,
+    state: "live",
+    transport: "websocket",
+    detail: "",
+    connected_since: "@-3600s",
+    last_event: null,
+    rtt_ms: 40,
+    reconnects_today: 0,
+    reconnect_reasons: {},
+    next_retry_at: null,
+    last_catch_up: null,
+    queued_marks: 0,
+    unread: 0,
+    token_expires_at: null,
+    store_bytes: 65_536,
+    as_of: "@+0s",
     ...patch,
   };
 }

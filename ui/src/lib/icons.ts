@@ -73,6 +73,19 @@ export const ICONS = {
     "M5 11.5V21h14v-9.5",
     "M10 21v-5h4v5",
   ],
+  wifi: [
+    "M5 12.55a11 11 0 0 1 14.08 0",
+    "M1.42 9a16 16 0 0 1 21.16 0",
+    "M8.53 16.11a6 6 0 0 1 6.95 0",
+    line(12, 20, 12.01, 20),
+  ],
+  refresh: [
+    poly(23, 4, 23, 10, 17, 10),
+    poly(1, 20, 1, 14, 7, 14),
+    "M3.51 9a9 9 0 0 1 14.85-3.36L23 10M1 14l4.64 4.36A9 9 0 0 0 20.49 15",
+  ],
+  chevronRight: [poly(9, 18, 15, 12, 9, 6)],
+  copy: [rect(9, 9, 13, 13, 2), "M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1"],
 } satisfies Record<string, string[]>;
 
 export type IconName = keyof typeof ICONS;

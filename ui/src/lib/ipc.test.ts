@@ -48,6 +48,12 @@ describe("tauriBackend follows docs/ipc.md", () => {
     ["get_streams", undefined, () => tauriBackend.getStreams()],
     ["take_pending_focus", undefined, () => tauriBackend.takePendingFocus()],
     ["get_locale", undefined, () => tauriBackend.getLocale()],
+    ["get_health", { account: null }, () => tauriBackend.getHealth(null)],
+    ["get_health", { account: "tienda" }, () => tauriBackend.getHealth("tienda")],
+    ["reconnect", { account: "tienda" }, () => tauriBackend.reconnect("tienda")],
+    ["test_toast", { account: "tienda" }, () => tauriBackend.testToast("tienda")],
+    ["test_toast", { account: null }, () => tauriBackend.testToast(null)],
+    ["get_diagnostics", undefined, () => tauriBackend.getDiagnostics()],
   ])("%s", async (command, args, run) => {
     await run();
     expect(invoke).toHaveBeenCalledWith(command, args);

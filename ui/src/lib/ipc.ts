@@ -9,6 +9,7 @@ import {
   type ErrorCode,
   type FocusItem,
   type Filter,
+  type Health,
   type IpcError,
   type LoginArgs,
   type Notification,
@@ -53,6 +54,14 @@ export interface Backend {
   setPolicy(policy: PolicyConfig): Promise<PolicyConfig>;
   /** Snoozes an unread notification until `when` (`1h`, `mañana 9:00`, `2026-12-08 09:00`); resolves to that time. */
   snooze(account: string, id: string, when: string): Promise<{ until: string }>;
+  /** Connection health of one account, or of every running account with `null`. */
+  getHealth(account: string | null): Promise<Health[]>;
+  /** "Reconnect now": the account reconnects and catches up at once. */
+  reconnect(account: string): Promise<void>;
+  /** "Test notification": the shell raises a test toast through the same path as real ones. */
+  testToast(account: string | null): Promise<void>;
+  /** The health facts as plain text for support (URLs redacted, no tokens). */
+  getDiagnostics(): Promise<string>;
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void>;
 }
 
@@ -121,6 +130,10 @@ export const tauriBackend: Backend = {
   getPolicy: () => call("get_policy"),
   setPolicy: (policy) => call("set_policy", { policy }),
   snooze: (account, id, when) => call("snooze", { account, id, when }),
+  getHealth: (account) => call("get_health", { account }),
+  reconnect: (account) => call("reconnect", { account }),
+  testToast: (account) => call("test_toast", { account }),
+  getDiagnostics: () => call("get_diagnostics"),
   listen: (event, handler) => listen<EventPayloads[typeof event]>(event, (e) => handler(e.payload)),
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockTime, formatDuration, relativeTime, secondsUntil } from "./time";
+import { clockTime, dayTime, formatDuration, relativeTime, secondsUntil } from "./time";
 
 const NOW = Date.UTC(2025, 10, 17, 12, 0, 0);
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -52,5 +52,30 @@ describe("countdowns", () => {
     const time = new Date(2025, 10, 17, 14, 30).toISOString();
     expect(clockTime("es-ES", time)).toBe("14:30");
     expect(clockTime("en-US", time)).toMatch(/^02:30\sPM$/);
+  });
+});
+
+describe("dayTime", () => {
+  // Local times, so the test holds in any time zone.
+  const now = new Date(2025, 10, 17, 15, 0).getTime();
+  const at = (...parts: [number, number, number, number, number]) => new Date(...parts).toISOString();
+  const spaces = (text: string) => text.replace(/[\u202f\u00a0]/g, " ");
+
+  it("says only the clock time for today", () => {
+    expect(dayTime("es-ES", at(2025, 10, 17, 10, 32), now)).toBe("10:32");
+    expect(dayTime("es-ES", at(2025, 10, 17, 0, 5), now)).toBe("00:05");
+    expect(spaces(dayTime("en-US", at(2025, 10, 17, 10, 32), now))).toBe("10:32 AM");
+  });
+
+  it("adds the date for another day, and the year for another year", () => {
+    expect(dayTime("es-ES", at(2025, 10, 16, 23, 59), now)).toBe("16 nov, 23:59");
+    expect(dayTime("es-ES", at(2025, 10, 18, 9, 5), now)).toBe("18 nov, 09:05");
+    expect(spaces(dayTime("en-US", at(2025, 10, 16, 23, 59), now))).toBe("Nov 16, 11:59 PM");
+    expect(dayTime("es-ES", at(2024, 10, 17, 10, 32), now)).toBe("17 nov 2024, 10:32");
+    expect(spaces(dayTime("en-US", at(2026, 0, 2, 9, 5), now))).toBe("Jan 2, 2026, 09:05 AM");
+  });
+
+  it("is empty for a time it cannot read", () => {
+    expect(dayTime("es", "soon", now)).toBe("");
   });
 });

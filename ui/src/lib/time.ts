@@ -101,3 +101,37 @@ export function fullTime(locale: string, time: string): string {
   if (at === null) return "";
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(at);
 }
+
+const dayTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dayTimeFormat(locale: string, withYear: boolean): Intl.DateTimeFormat {
+  const id = `${locale} ${withYear}`;
+  let format = dayTimeFormats.get(id);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      ...(withYear ? { year: "numeric" } : {}),
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    dayTimeFormats.set(id, format);
+  }
+  return format;
+}
+
+/**
+ * A moment that may be today or not, in local time: "10:32" today, "17 nov, 09:05" another day this year,
+ * "17 nov 2024, 09:05" another year. For "Conectado desde 10:32" and the like.
+ */
+export function dayTime(locale: string, time: string, now: number): string {
+  const at = parseTime(time);
+  if (at === null) return "";
+  const when = new Date(at);
+  const today = new Date(now);
+  const sameYear = when.getFullYear() === today.getFullYear();
+  if (sameYear && when.getMonth() === today.getMonth() && when.getDate() === today.getDate()) {
+    return clockTime(locale, time);
+  }
+  return dayTimeFormat(locale, !sameYear).format(at);
+}

@@ -45,6 +45,48 @@ export interface AccountView {
   poll_interval_secs?: number;
 }
 
+/** The last notification an account received, as `get_health` reports it. Render as text. */
+export interface HealthEvent {
+  at: string;
+  kind: string;
+  title: string;
+}
+
+/** The last catch-up of an account: when, how many new notifications it brought, whether it worked. */
+export interface HealthCatchUp {
+  at: string;
+  items: number;
+  ok: boolean;
+}
+
+/** One account's connection health (`get_health`): what the health view and the diagnostics say. */
+export interface Health {
+  account: string;
+  /** Redacted URL, e.g. "https://tienda.example/". */
+  server: string;
+  state: ConnState;
+  transport: Transport;
+  /** Reason code, the same codes as `AccountView.detail`; empty when there is nothing to say. */
+  detail: string;
+  connected_since: string | null;
+  last_event: HealthEvent | null;
+  /** The last heartbeat's round trip. */
+  rtt_ms: number | null;
+  reconnects_today: number;
+  /** Reason code → how many of today's reconnects it caused. */
+  reconnect_reasons: Record<string, number>;
+  next_retry_at: string | null;
+  last_catch_up: HealthCatchUp | null;
+  /** Mark-reads waiting for the server. */
+  queued_marks: number;
+  unread: number;
+  /** When the session's token expires; never the token itself. */
+  token_expires_at: string | null;
+  /** Size of the local database in bytes. */
+  store_bytes: number;
+  as_of: string;
+}
+
 export interface ProfileInfo {
   name: string;
   description: string;

@@ -5,6 +5,7 @@ import type {
   AccountView,
   Cursor,
   Filter,
+  Health,
   IpcError,
   Notification,
   PolicyConfig,
@@ -43,6 +44,29 @@ export function accountView(name: string, patch: Partial<AccountView> = {}): Acc
     last_event_at: null,
     next_retry_at: null,
     unread: 0,
+    ...patch,
+  };
+}
+
+export function health(account: string, patch: Partial<Health> = {}): Health {
+  return {
+    account,
+    server: `https://${account}.example.com/`,
+    state: "live",
+    transport: "websocket",
+    detail: "",
+    connected_since: null,
+    last_event: null,
+    rtt_ms: null,
+    reconnects_today: 0,
+    reconnect_reasons: {},
+    next_retry_at: null,
+    last_catch_up: null,
+    queued_marks: 0,
+    unread: 0,
+    token_expires_at: null,
+    store_bytes: 0,
+    as_of: "2025-11-17T12:00:00Z",
     ...patch,
   };
 }
@@ -151,6 +175,15 @@ export class FakeBackend implements Backend {
     this.#record("setPolicy", [policy], () => (this.policy = structuredClone(policy)));
   snooze = (account: string, id: string, when: string) =>
     this.#record("snooze", [account, id, when], () => ({ until: "2099-01-01T09:00:00Z" }));
+  healths: Health[] = [];
+  diagnostics = "Aviso diagnostics";
+  getHealth = (account: string | null) =>
+    this.#record("getHealth", [account], () =>
+      structuredClone(this.healths.filter((h) => account === null || h.account === account)),
+    );
+  reconnect = (account: string) => this.#record("reconnect", [account], () => undefined);
+  testToast = (account: string | null) => this.#record("testToast", [account], () => undefined);
+  getDiagnostics = () => this.#record("getDiagnostics", [], () => this.diagnostics);
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void> {
     const set = this.handlers.get(event) ?? new Set();
     this.handlers.set(event, set);

@@ -17,6 +17,7 @@ import type { AccountView, IpcError, LoginArgs, ProfileInfo } from "../types";
 import { AccountsState } from "./accounts.svelte";
 import { Clock } from "./clock.svelte";
 import { FeedState } from "./feed.svelte";
+import { HealthState, type CopyText } from "./health.svelte";
 import { Locale } from "./locale.svelte";
 import { PolicyState } from "./policy.svelte";
 import { SearchState } from "./search.svelte";
@@ -34,6 +35,8 @@ export class AvisoApp {
   readonly streams: StreamsState;
   /** Rules, quiet hours and silence alarms: loaded when the settings view opens. */
   readonly policy: PolicyState;
+  /** Connection health per account: polled while the health view is open. */
+  readonly health: HealthState;
   readonly ui = new UiState();
   /** Relative times ("hace 5 minutos") refresh every minute. */
   readonly minute: Clock;
@@ -44,7 +47,10 @@ export class AvisoApp {
 
   readonly #backend: Backend;
 
-  constructor(backend: Backend, options: { now?: () => number; localeGuess?: string } = {}) {
+  constructor(
+    backend: Backend,
+    options: { now?: () => number; localeGuess?: string; copyText?: CopyText } = {},
+  ) {
     this.#backend = backend;
     this.settings = new SettingsState(backend);
     this.locale = new Locale(() => this.settings.current?.language ?? "auto", options.localeGuess);
@@ -53,6 +59,7 @@ export class AvisoApp {
     this.search = new SearchState(backend, () => this.feed.filter);
     this.streams = new StreamsState(backend);
     this.policy = new PolicyState(backend);
+    this.health = new HealthState(backend, options.copyText);
     this.minute = new Clock(60_000, options.now);
     this.second = new Clock(1000, options.now);
     this.screen = $derived(

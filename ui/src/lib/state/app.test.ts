@@ -106,6 +106,26 @@ describe("AvisoApp", () => {
     stop();
   });
 
+  it("opens the health view, at an account's card when asked, and back to the panel", async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [accountView("tienda"), accountView("sucursal")];
+    const app = new AvisoApp(backend);
+    const stop = app.start();
+    await flush();
+    app.ui.showHealth("sucursal");
+    expect(app.screen).toBe("health");
+    expect(app.ui.healthTarget).toBe("sucursal");
+    app.ui.showHealth();
+    expect(app.ui.healthTarget).toBeNull();
+    app.ui.showPanel();
+    expect(app.screen).toBe("panel");
+    // A refused session still takes over from the health view.
+    app.ui.showHealth();
+    app.accounts.upsert(accountView("tienda", { state: "needs_login" }));
+    expect(app.screen).toBe("login");
+    stop();
+  });
+
   it("reports a shell that does not answer", async () => {
     const backend = new FakeBackend();
     backend.failures.getAccounts = { code: "internal", message: "engine not started" };
@@ -129,6 +149,7 @@ describe("resolveScreen", () => {
     expect(resolveScreen({ ...base, accounts: [] })).toBe("login");
     expect(resolveScreen(base)).toBe("panel");
     expect(resolveScreen({ ...base, requested: "settings" })).toBe("settings");
+    expect(resolveScreen({ ...base, requested: "health" })).toBe("health");
     const refused = [accountView("a", { state: "needs_login" })];
     expect(resolveScreen({ ...base, accounts: refused })).toBe("login");
     expect(resolveScreen({ ...base, accounts: refused, dismissed: new Set(["a"]) })).toBe("panel");

@@ -2,14 +2,15 @@
 import { SvelteSet } from "svelte/reactivity";
 import type { AccountView, Notification } from "../types";
 
-export type Screen = "loading" | "login" | "panel" | "settings";
+export type Screen = "loading" | "login" | "panel" | "settings" | "health";
+export type Requested = "panel" | "settings" | "login" | "health";
 export type Tab = "unread" | "all" | "live";
 
 export interface ScreenInputs {
   loaded: boolean;
   accounts: AccountView[];
   /** What the person asked for last. */
-  requested: "panel" | "settings" | "login";
+  requested: Requested;
   /** Accounts whose "sign in again" prompt the person put off with "Not now". */
   dismissed: ReadonlySet<string>;
 }
@@ -24,12 +25,14 @@ export function resolveScreen({ loaded, accounts, requested, dismissed }: Screen
 }
 
 export class UiState {
-  requested = $state<"panel" | "settings" | "login">("panel");
+  requested = $state<Requested>("panel");
   tab = $state<Tab>("unread");
   /** The account the login view renews (its name goes to `login`), or null for a new account. */
   loginTarget = $state<string | null>(null);
   /** The notification whose "remind me later" choices are open, if any. */
   snoozing = $state<Notification | null>(null);
+  /** The account whose card the health view brings into sight (opened from its connection bar row), if any. */
+  healthTarget = $state<string | null>(null);
   readonly dismissed = new SvelteSet<string>();
 
   showPanel(): void {
@@ -38,6 +41,12 @@ export class UiState {
 
   showSettings(): void {
     this.requested = "settings";
+  }
+
+  /** The connection health view, brought to `account`'s card when given. */
+  showHealth(account: string | null = null): void {
+    this.healthTarget = account;
+    this.requested = "health";
   }
 
   /** Opens the login view for a new account (`null`) or to renew `account`. */
