@@ -23,6 +23,10 @@ const COMMANDS: &[&str] = &[
     "get_policy",
     "set_policy",
     "snooze",
+    "get_health",
+    "reconnect",
+    "test_toast",
+    "get_diagnostics",
 ];
 
 fn npm(args: &[&str]) {

@@ -598,6 +598,56 @@ async fn the_desktop_app_end_to_end() {
         "refusals are logged"
     );
 
+    // The connection health view: the account's card says it is live with facts from the
+    // engine, and "Probar aviso" raises a toast through the same path as real ones.
+    c.find(Locator::Css("button[data-action=health]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let card = format!(".card[data-account='{account}'][data-state=live]");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !exists(&c, &card).await {
+        let page = c.source().await.unwrap_or_default();
+        assert!(Instant::now() < deadline, "no {card} in:\n{page}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rtt = wait_until_async(10, "a measured round trip", || async {
+        Some(text_of(&c, &format!("{card} [data-fact=rtt]")).await).filter(|t| t.contains(" ms"))
+    })
+    .await;
+    assert!(!rtt.contains('—'), "{rtt}");
+    let store_fact = text_of(&c, &format!("{card} [data-fact=store]")).await;
+    assert!(
+        store_fact.contains("KB") || store_fact.contains("MB"),
+        "{store_fact}"
+    );
+    let _ = dunst_summaries();
+    let before = dunst_total();
+    c.find(Locator::Css(&format!(
+        "{card} button[data-action=test-toast]"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_until(10, "the test toast", || {
+        Some(dunst_total()).filter(|n| *n > before)
+    });
+    let shown = dunst_summaries();
+    assert!(
+        shown.contains(&format!("{account}: aviso de prueba")),
+        "{shown:?}"
+    );
+    c.find(Locator::Css("button[data-action=back]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
     // Start at login, switched in the settings: an XDG autostart entry appears and goes
     // (in the test's own home), and the choice is saved.
     c.find(Locator::Css("button[data-action=settings]"))
