@@ -661,7 +661,7 @@ async fn status_shows_the_health_a_running_watch_published() {
         "tienda  (http://127.0.0.1:",
         "estado:",
         "conectado (WebSocket), desde ",
-        ", 1 nueva\n",
+        "última recuperación:",
         "último evento:",
         "marcas pendientes:     0",
         "no leídas:             1",
