@@ -20,6 +20,7 @@ mod panel;
 mod policy;
 mod settings;
 mod shell;
+mod shortcut;
 mod toasts;
 mod tray;
 pub mod urls;
@@ -109,6 +110,7 @@ pub fn run() {
             Some(vec!["--hidden"]),
         ))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(shortcut::plugin())
         .invoke_handler(tauri::generate_handler![
             commands::get_accounts,
             commands::list_notifications,
@@ -213,6 +215,10 @@ fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
     tauri::async_runtime::spawn(events::pump(handle.clone(), shell.clone(), events));
     tauri::async_runtime::spawn(policy::drive(handle.clone(), shell.clone()));
     autostart::apply(&handle, shell.settings().autostart);
+    if let Err(e) = shortcut::apply(&handle, &shell.settings().shortcut) {
+        // Taken by another program, or unreadable: the panel still opens from the tray.
+        tracing::warn!("cannot register the global shortcut {e}");
+    }
     if args.show || shell.account_configs().is_empty() {
         panel::show(&handle)?;
     }

@@ -15,6 +15,8 @@ pub struct Settings {
     pub autostart: bool,
     /// Toasts are held back until then (RFC 3339); the panel and badge still update.
     pub paused_until: Option<String>,
+    /// The global shortcut that opens and closes the panel (`shortcut.rs`); "" for none.
+    pub shortcut: String,
 }
 
 impl Default for Settings {
@@ -25,6 +27,7 @@ impl Default for Settings {
             sound: false,
             autostart: false,
             paused_until: None,
+            shortcut: crate::shortcut::DEFAULT.into(),
         }
     }
 }

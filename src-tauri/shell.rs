@@ -418,19 +418,23 @@ impl Shell {
                 error.problems = policy::problems(&errors);
                 return Err(error);
             }
-            let mut next = config.clone();
-            next.policy = next_policy.clone();
-            self.save_config(&next)?;
-            *config = next;
+            self.update_config(&mut config, |c| c.policy = next_policy.clone())?;
         }
         self.rebuild_policy(app);
         Ok(next_policy)
     }
 
-    fn save_config(&self, config: &Config) -> Result<(), IpcError> {
-        config
-            .save(&self.config_path)
-            .map_err(|e| IpcError::new("storage", e.to_string()))
+    /// Applies `change` to config.toml as it is on disk now (what `aviso-cli login` or an
+    /// editor wrote while the app ran is kept) and takes the result as the app's config.
+    /// Called with the config's lock held, so the app's own writes never interleave.
+    fn update_config(
+        &self,
+        config: &mut Config,
+        change: impl FnOnce(&mut Config),
+    ) -> Result<(), IpcError> {
+        *config = Config::update(&self.config_path, change)
+            .map_err(|e| IpcError::new("storage", e.to_string()))?;
+        Ok(())
     }
 
     pub fn set_settings<R: Runtime>(
@@ -441,13 +445,21 @@ impl Shell {
         settings
             .validate()
             .map_err(|m| IpcError::new("internal", m))?;
+        crate::shortcut::parse(&settings.shortcut)
+            .map_err(|m| IpcError::new("bad_shortcut", m))?;
+        let old_shortcut = self.settings().shortcut;
+        if settings.shortcut.trim() != old_shortcut.trim() {
+            // Taken before it is saved: a shortcut another program holds is refused and
+            // the old one kept.
+            if let Err(e) = crate::shortcut::apply(app, &settings.shortcut) {
+                let _ = crate::shortcut::apply(app, &old_shortcut);
+                return Err(IpcError::new("bad_shortcut", e));
+            }
+        }
         let before = {
             let mut config = lock(&self.config);
             let before = Settings::from_table(&config.desktop);
-            let mut next = config.clone();
-            next.desktop = settings.to_table();
-            self.save_config(&next)?;
-            *config = next;
+            self.update_config(&mut config, |c| c.desktop = settings.to_table())?;
             before
         };
         crate::autostart::apply(app, settings.autostart);
@@ -718,10 +730,7 @@ impl Shell {
             .map_err(IpcError::from)?;
         {
             let mut config = lock(&self.config);
-            let mut next = config.clone();
-            next.upsert(account.clone());
-            self.save_config(&next)?;
-            *config = next;
+            self.update_config(&mut config, |c| c.upsert(account.clone()))?;
         }
         let view = view_of(&account);
         lock(&self.views).insert(name, view.clone());
@@ -747,10 +756,7 @@ impl Shell {
             .map_err(|e| IpcError::new("storage", e.to_string()))?;
         {
             let mut config = lock(&self.config);
-            let mut next = config.clone();
-            next.accounts.retain(|a| a.name != account);
-            self.save_config(&next)?;
-            *config = next;
+            self.update_config(&mut config, |c| c.accounts.retain(|a| a.name != account))?;
         }
         lock(&self.views).remove(account);
         self.rebuild_policy(app);

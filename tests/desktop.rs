@@ -648,6 +648,41 @@ async fn the_desktop_app_end_to_end() {
         .await
         .unwrap();
 
+    // Another process adds an account while the app runs (`aviso-cli login`): the app's
+    // next write of config.toml (the setting below) keeps it.
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(Path::new(APP).with_file_name("aviso-cli"))
+            .args(args)
+            .env("AVISO_CONFIG_DIR", root.join("config"))
+            .env("AVISO_DATA_DIR", root.join("data"))
+            .env("HOME", root.join("home"))
+            .env_remove("AVISO_TOKEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("aviso-cli beside the app (cargo test builds it)");
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "aviso-cli {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    cli(
+        &[
+            "login",
+            "--server",
+            &server,
+            "--username",
+            "admin",
+            "--name",
+            "otra",
+        ],
+        "admin\n",
+    );
+
     // Start at login, switched in the settings: an XDG autostart entry appears and goes
     // (in the test's own home), and the choice is saved.
     c.find(Locator::Css("button[data-action=settings]"))
@@ -674,6 +709,17 @@ async fn the_desktop_app_end_to_end() {
         config.contains("autostart = true").then_some(config)
     });
     assert!(saved.contains("[desktop]"), "{saved}");
+    let names: Vec<String> = aviso_engine::config::Config::load(&root.join("config/config.toml"))
+        .unwrap()
+        .accounts
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(
+        names,
+        [account.clone(), "otra".to_string()],
+        "the app's write kept the account aviso-cli added"
+    );
     c.find(Locator::Css("input[name=autostart]"))
         .await
         .unwrap()
@@ -683,6 +729,7 @@ async fn the_desktop_app_end_to_end() {
     wait_until(10, "the autostart entry to go", || {
         (!entry.exists()).then_some(())
     });
+    cli(&["logout", "--account", "otra"], "");
     c.find(Locator::Css("header button"))
         .await
         .unwrap()
@@ -709,6 +756,23 @@ async fn the_desktop_app_end_to_end() {
         (web_processes() == 0).then_some(())
     });
     assert!(app_running(), "closing the panel quit the app");
+    // The global shortcut (the default, Ctrl+Alt+Shift+A, pressed as a keyboard would:
+    // XTEST through xdotool) opens the panel from anywhere, and closes it again.
+    let press = || {
+        let done = Command::new("xdotool")
+            .args(["key", "ctrl+alt+shift+a"])
+            .status()
+            .expect("xdotool (scripts/setup --test installs it)");
+        assert!(done.success());
+    };
+    press();
+    wait_until(15, "the shortcut to open the panel", || {
+        (web_processes() > 0).then_some(())
+    });
+    press();
+    wait_until(15, "the shortcut to close the panel", || {
+        (web_processes() == 0).then_some(())
+    });
     // A second launch shows the panel again (single instance).
     assert!(Command::new(APP).status().unwrap().success());
     wait_until(15, "the panel to come back", || {

@@ -52,10 +52,24 @@ describe.each(LANGS)("settings ($lang)", ({ lang, locale }) => {
     await expect.poll(async () => (await calls(page, "set_settings")).length).toBe(2);
     const [first, second] = await calls(page, "set_settings");
     expect(first!.args).toEqual({
-      settings: { language: "auto", toasts: true, sound: true, autostart: true, paused_until: null },
+      settings: {
+        language: "auto",
+        toasts: true,
+        sound: true,
+        autostart: true,
+        paused_until: null,
+        shortcut: "CommandOrControl+Alt+Shift+A",
+      },
     });
     expect(second!.args).toEqual({
-      settings: { language: "auto", toasts: false, sound: true, autostart: true, paused_until: null },
+      settings: {
+        language: "auto",
+        toasts: false,
+        sound: true,
+        autostart: true,
+        paused_until: null,
+        shortcut: "CommandOrControl+Alt+Shift+A",
+      },
     });
     expect(await page.getByRole("switch", { name: t("settings.toasts") }).isChecked()).toBe(false);
   });
@@ -95,9 +109,36 @@ describe.each(LANGS)("settings ($lang)", ({ lang, locale }) => {
     await expect
       .poll(async () => (await calls(page, "set_settings")).at(-1)?.args)
       .toEqual({
-        settings: { language: "auto", toasts: true, sound: false, autostart: true, paused_until: null },
+        settings: {
+          language: "auto",
+          toasts: true,
+          sound: false,
+          autostart: true,
+          paused_until: null,
+          shortcut: "CommandOrControl+Alt+Shift+A",
+        },
       });
     await expect.poll(() => page.getByText(t("panel.paused", { time })).count()).toBe(0);
+  });
+
+  it("saves the global shortcut, and says why one cannot be used", async () => {
+    const { page } = await open(scenario);
+    await openSettings(page);
+    const field = page.getByRole("textbox", { name: t("settings.shortcut") });
+    expect(await field.inputValue()).toBe("CommandOrControl+Alt+Shift+A");
+    await field.fill("Ctrl+Alt+N");
+    await field.press("Enter");
+    await expect
+      .poll(async () => ((await calls(page, "set_settings")).at(-1)?.args.settings as Settings)?.shortcut)
+      .toBe("Ctrl+Alt+N");
+    await field.fill("N");
+    await field.press("Enter");
+    await page
+      .getByRole("alert")
+      .filter({ hasText: t("error.bad_shortcut") })
+      .waitFor();
+    // The refused one is not kept: the field shows the saved shortcut again.
+    expect(await field.inputValue()).toBe("Ctrl+Alt+N");
   });
 
   it("logs an account out with logout(account)", async () => {

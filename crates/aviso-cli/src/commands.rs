@@ -591,20 +591,21 @@ pub async fn login(
     };
     let spec = account.spec()?;
     let password = read_password()?;
-    let mut config = load_config()?;
+    let config = load_config()?;
     let tls = aviso_engine::tls::client_config(config.extra_ca.as_deref())?;
     let http = http_client(&tls)?;
     let creds = Arc::new(Credentials::keyring());
     aviso_engine::engine::login(&http, &creds, &spec, &username, &password).await?;
-    config.upsert(account.clone());
-    config.save(&Dirs::from_env().config_file())?;
+    Config::update(&Dirs::from_env().config_file(), |c| {
+        c.upsert(account.clone())
+    })?;
     let origin = server_url.origin().ascii_serialization();
     let line = Text::from_env().logged_in(&username, &origin, &account.name);
     say(&mut std::io::stdout(), &line)
 }
 
 pub async fn logout(account: Option<String>) -> Result<()> {
-    let mut config = load_config()?;
+    let config = load_config()?;
     let target = Target {
         account,
         ..Target::default()
@@ -613,8 +614,9 @@ pub async fn logout(account: Option<String>) -> Result<()> {
     let name = spec.name.clone();
     tokio::task::spawn_blocking(move || Credentials::keyring().delete(&name)).await??;
     open_store()?.forget_account(&spec.name)?;
-    config.accounts.retain(|a| a.name != spec.name);
-    config.save(&Dirs::from_env().config_file())?;
+    Config::update(&Dirs::from_env().config_file(), |c| {
+        c.accounts.retain(|a| a.name != spec.name)
+    })?;
     say(
         &mut std::io::stdout(),
         &Text::from_env().logged_out(&spec.name),

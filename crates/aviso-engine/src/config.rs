@@ -89,6 +89,17 @@ impl Config {
         std::fs::rename(&tmp, path).map_err(err)
     }
 
+    /// Applies `change` to the file as it is now (read again, so what another process wrote
+    /// meanwhile, such as an account `aviso-cli login` added while the app runs, is kept),
+    /// writes it, and returns it. A file that cannot be read is not overwritten: the error
+    /// says why.
+    pub fn update(path: &Path, change: impl FnOnce(&mut Config)) -> Result<Config, ConfigError> {
+        let mut config = Config::load(path)?;
+        change(&mut config);
+        config.save(path)?;
+        Ok(config)
+    }
+
     pub fn account(&self, name: &str) -> Result<&AccountConfig, ConfigError> {
         self.accounts
             .iter()
@@ -162,6 +173,40 @@ mod tests {
         assert_eq!(back.desktop["language"].as_str(), Some("es"));
         assert!(back.account("tienda").unwrap().spec().is_ok());
         assert!(back.account("otra").is_err());
+    }
+
+    #[test]
+    fn an_update_keeps_what_another_process_wrote_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let account = |name: &str| AccountConfig {
+            name: name.into(),
+            server: "http://127.0.0.1:8000".into(),
+            profile: "smartsales".into(),
+            username: None,
+            params: BTreeMap::new(),
+        };
+        // This process read the file with one account...
+        let mut mine = Config::default();
+        mine.upsert(account("tienda"));
+        mine.save(&path).unwrap();
+        // ... another one adds an account ...
+        Config::update(&path, |c| c.upsert(account("otra"))).unwrap();
+        // ... and this one changes a setting: both accounts stay.
+        let after = Config::update(&path, |c| {
+            c.desktop.insert("language".into(), "en".into());
+        })
+        .unwrap();
+        let names: Vec<&str> = after.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["tienda", "otra"]);
+        assert_eq!(Config::load(&path).unwrap(), after);
+        // A file that cannot be read is left as it is.
+        std::fs::write(&path, "[[accounts]\nbroken").unwrap();
+        assert!(Config::update(&path, |c| c.accounts.clear()).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[[accounts]\nbroken"
+        );
     }
 
     #[test]

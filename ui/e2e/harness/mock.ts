@@ -63,6 +63,7 @@ let settings: Settings = {
   sound: false,
   autostart: true,
   paused_until: null,
+  shortcut: "CommandOrControl+Alt+Shift+A",
   ...resolveTimes(scenario.settings ?? {}),
 };
 const streams = resolveTimes(scenario.streams ?? []);
@@ -283,10 +284,16 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
     }
     case "get_settings":
       return { ...settings };
-    case "set_settings":
-      settings = { ...(args.settings as Settings) };
+    case "set_settings": {
+      const next = args.settings as Settings;
+      // As the shell: a shortcut needs a modifier ("A" alone would take the key from every program).
+      if (next.shortcut !== "" && !next.shortcut.includes("+")) {
+        return fail({ code: "bad_shortcut", message: `\`${next.shortcut}\` needs at least one modifier` });
+      }
+      settings = { ...next };
       setTimeout(() => void emit("settings://changed", settings), 0);
       return { ...settings };
+    }
     case "get_streams":
       return streams;
     case "get_locale":

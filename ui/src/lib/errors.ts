@@ -15,6 +15,7 @@ const KEYS: Record<ErrorCode, MessageKey> = {
   storage: "error.storage",
   bad_policy: "error.bad_policy",
   bad_when: "error.bad_when",
+  bad_shortcut: "error.bad_shortcut",
   internal: "error.internal",
 };
 

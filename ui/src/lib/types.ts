@@ -101,6 +101,8 @@ export interface Settings {
   autostart: boolean;
   /** "Pause notifications 1 h": toasts stay quiet until then. */
   paused_until: string | null;
+  /** The global shortcut that opens and closes the panel ("CommandOrControl+Alt+Shift+A"); "" for none. */
+  shortcut: string;
 }
 
 export interface StreamChannel {
@@ -155,6 +157,7 @@ export const ERROR_CODES = [
   "storage",
   "bad_policy",
   "bad_when",
+  "bad_shortcut",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

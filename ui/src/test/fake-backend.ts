@@ -77,6 +77,7 @@ export const SETTINGS: Settings = {
   sound: false,
   autostart: true,
   paused_until: null,
+  shortcut: "CommandOrControl+Alt+Shift+A",
 };
 
 const older = (n: Notification, c: Cursor) =>

@@ -125,6 +125,8 @@ export const en: Dictionary = {
   "error.storage": "Aviso could not read or write its local data.",
   "error.bad_policy": "The rules have errors.",
   "error.bad_when": "Pick a time in the future.",
+  "error.bad_shortcut":
+    "That shortcut cannot be used: write it like Ctrl+Alt+Shift+A, with at least one modifier key, or another program holds it already.",
   "error.internal": "Aviso internal error: {message}",
 
   "settings.title": "Settings",
@@ -140,6 +142,8 @@ export const en: Dictionary = {
   "settings.toasts": "Show pop-up notifications",
   "settings.sound": "Play a sound",
   "settings.autostart": "Start Aviso when I log in",
+  "settings.shortcut": "Shortcut to open and close the panel",
+  "settings.shortcutHint": "Works from any program. Leave it empty for none.",
   "settings.pauseLabel": "Pause pop-ups",
   "settings.languageLabel": "Display language",
   "settings.pause": "Pause for 1 h",

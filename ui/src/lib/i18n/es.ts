@@ -125,6 +125,8 @@ export const es = {
   "error.storage": "No se pudieron leer o guardar los datos locales de Aviso.",
   "error.bad_policy": "Las reglas tienen errores.",
   "error.bad_when": "Elige un momento en el futuro.",
+  "error.bad_shortcut":
+    "Ese atajo no se puede usar: escríbelo como Ctrl+Alt+Shift+A, con al menos una tecla modificadora, o lo usa ya otro programa.",
   "error.internal": "Error interno de Aviso: {message}",
 
   "settings.title": "Ajustes",
@@ -140,6 +142,8 @@ export const es = {
   "settings.toasts": "Mostrar avisos emergentes",
   "settings.sound": "Reproducir un sonido",
   "settings.autostart": "Iniciar Aviso al entrar en la sesión",
+  "settings.shortcut": "Atajo para abrir y cerrar el panel",
+  "settings.shortcutHint": "Funciona desde cualquier programa. Déjalo vacío para no usar ninguno.",
   "settings.pauseLabel": "Pausar los avisos",
   "settings.languageLabel": "Idioma de la interfaz",
   "settings.pause": "Pausar 1 h",

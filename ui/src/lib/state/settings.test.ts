@@ -12,7 +12,16 @@ describe("SettingsState", () => {
     await settings.load();
     await settings.update({ sound: true });
     expect(backend.callsOf("setSettings")).toEqual([
-      [{ language: "auto", toasts: true, sound: true, autostart: true, paused_until: null }],
+      [
+        {
+          language: "auto",
+          toasts: true,
+          sound: true,
+          autostart: true,
+          paused_until: null,
+          shortcut: "CommandOrControl+Alt+Shift+A",
+        },
+      ],
     ]);
     expect(settings.current?.sound).toBe(true);
   });
