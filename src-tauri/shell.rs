@@ -445,8 +445,7 @@ impl Shell {
         settings
             .validate()
             .map_err(|m| IpcError::new("internal", m))?;
-        crate::shortcut::parse(&settings.shortcut)
-            .map_err(|m| IpcError::new("bad_shortcut", m))?;
+        crate::shortcut::parse(&settings.shortcut).map_err(|m| IpcError::new("bad_shortcut", m))?;
         let old_shortcut = self.settings().shortcut;
         if settings.shortcut.trim() != old_shortcut.trim() {
             // Taken before it is saved: a shortcut another program holds is refused and

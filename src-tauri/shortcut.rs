@@ -37,7 +37,9 @@ pub fn parse(text: &str) -> Result<Option<Shortcut>, String> {
     let shortcut = Shortcut::from_str(text).map_err(|e| format!("`{text}`: {e}"))?;
     // A key alone would take that key from every other program.
     if shortcut.mods.is_empty() {
-        return Err(format!("`{text}` needs at least one modifier (Ctrl, Alt, Shift, Super)"));
+        return Err(format!(
+            "`{text}` needs at least one modifier (Ctrl, Alt, Shift, Super)"
+        ));
     }
     Ok(Some(shortcut))
 }
