@@ -94,6 +94,27 @@ fn transport_name(t: Option<TransportKind>) -> &'static str {
     }
 }
 
+/// A store's line in the tray menu: its unread count and its connection in a word.
+pub fn store_line(lang: Lang, account: &str, unread: u64, state: ConnState) -> String {
+    use ConnState::*;
+    let word = match (lang, state) {
+        (Lang::Es, Live) => "conectada",
+        (Lang::Es, Polling) => "por sondeo",
+        (Lang::Es, Connecting) => "conectando",
+        (Lang::Es, Backoff | Stopped) => "sin conexión",
+        (Lang::Es, NeedsLogin) => "inicia sesión",
+        (Lang::En, Live) => "connected",
+        (Lang::En, Polling) => "polling",
+        (Lang::En, Connecting) => "connecting",
+        (Lang::En, Backoff | Stopped) => "offline",
+        (Lang::En, NeedsLogin) => "log in",
+    };
+    match lang {
+        Lang::Es => format!("{account}: {unread} sin leer · {word}"),
+        Lang::En => format!("{account}: {unread} unread · {word}"),
+    }
+}
+
 /// The tray's status line while silence alarms are fired: the first one, and how many more.
 pub fn silence_line(lang: Lang, account: &str, alarm: &str, more: usize) -> String {
     match (lang, more) {
@@ -144,6 +165,14 @@ mod tests {
         assert_eq!(
             status_line(Lang::Es, Some(ConnState::NeedsLogin), None, 15),
             "Inicia sesión"
+        );
+        assert_eq!(
+            store_line(Lang::Es, "tienda", 3, ConnState::Live),
+            "tienda: 3 sin leer · conectada"
+        );
+        assert_eq!(
+            store_line(Lang::En, "sucursal", 0, ConnState::Backoff),
+            "sucursal: 0 unread · offline"
         );
         assert_eq!(
             silence_line(Lang::Es, "tienda", "ventas", 0),

@@ -590,6 +590,16 @@ impl Shell {
             }
         };
         tray.show(count, look, status, lang, paused);
+        let stores: Vec<(String, String)> = lock(&self.views)
+            .values()
+            .map(|v| {
+                (
+                    v.name.clone(),
+                    i18n::store_line(lang, &v.name, v.unread, v.state),
+                )
+            })
+            .collect();
+        tray.show_stores(&stores);
     }
 
     pub fn take_pending_focus(&self) -> Option<FocusTarget> {

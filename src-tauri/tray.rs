@@ -1,5 +1,6 @@
 //! The tray icon: the unread count drawn into it, a look per connection state, and the menu
-//! (open panel, mark all read, pause 1 h, a status line, quit).
+//! (open panel, mark all read, pause 1 h, a status line, a line per store with its unread
+//! count and connection, quit).
 //!
 //! Linux trays (StatusNotifierItem / AppIndicator) show neither tooltips nor click events:
 //! there the menu's first item opens the panel. Windows and macOS get a left-click toggle.
@@ -21,6 +22,9 @@ pub const ICON_SIZE: u32 = 64;
 
 pub struct Tray<R: Runtime> {
     icon: TrayIcon<R>,
+    menu: Menu<R>,
+    /// One line per store (account), after the status line: its name and item.
+    stores: Mutex<Vec<(String, MenuItem<R>)>>,
     open: MenuItem<R>,
     mark_all: MenuItem<R>,
     pause: CheckMenuItem<R>,
@@ -74,6 +78,8 @@ impl<R: Runtime> Tray<R> {
             .build(app)?;
         Ok(Tray {
             icon,
+            menu,
+            stores: Mutex::new(Vec::new()),
             open,
             mark_all,
             pause,
@@ -81,6 +87,39 @@ impl<R: Runtime> Tray<R> {
             quit,
             shown: Mutex::new(None),
         })
+    }
+
+    /// The stores' lines (`(account, line)`, in order), after the status line: items are
+    /// added and removed as accounts come and go, and their text changed in place.
+    pub fn show_stores(&self, lines: &[(String, String)]) {
+        let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+        let names: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
+        if stores
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .ne(names.iter().copied())
+        {
+            for (_, item) in stores.drain(..) {
+                let _ = self.menu.remove(&item);
+            }
+            // After open, mark all, pause, a separator and the status line.
+            let app = self.icon.app_handle();
+            for (i, (name, line)) in lines.iter().enumerate() {
+                match MenuItem::with_id(app, format!("store:{name}"), line, true, None::<&str>) {
+                    Ok(item) => {
+                        let _ = self.menu.insert(&item, 5 + i);
+                        stores.push((name.clone(), item));
+                    }
+                    Err(e) => tracing::warn!("cannot add a store to the tray menu: {e}"),
+                }
+            }
+            return;
+        }
+        for ((_, item), (_, line)) in stores.iter().zip(lines) {
+            if item.text().ok().as_deref() != Some(line.as_str()) {
+                let _ = item.set_text(line);
+            }
+        }
     }
 
     /// Redraws what changed.
@@ -125,6 +164,12 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         "pause" => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move { shell.toggle_pause(&app) });
+        }
+        // A store's line: the panel (where its card and rows are).
+        id if id.starts_with("store:") => {
+            if let Err(e) = panel::show(app) {
+                tracing::warn!("cannot show the panel: {e}");
+            }
         }
         "quit" => {
             // `aviso-cli status` says at once that this Aviso stopped, with what it knew.

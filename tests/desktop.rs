@@ -356,6 +356,13 @@ async fn the_desktop_app_end_to_end() {
         before + 2
     );
     assert_tray_shows(&watcher_log, 2, Look::Live);
+    // The tray menu has a line for the store: its unread count and its connection.
+    let store_line = format!("{account}: 2 sin leer · conectada");
+    wait_until(10, "the store's line in the tray menu", || {
+        tray_menu_labels(&watcher_log)
+            .contains(&store_line)
+            .then_some(())
+    });
 
     // A click on a toast (dunst's first) shows that item, marks it read (the server sees
     // it) and opens its URL, which is on the server's origin.
