@@ -925,6 +925,7 @@ impl Link {
             transport: sio.transport,
             connect_timeout: secs(profile.reconnect.connect_timeout_secs),
             extra_ca: self.shared.extra_ca.clone(),
+            close_codes: profile.close_codes.clone(),
         };
         match socketio::connect(target).await {
             Ok(conn) => Ok(conn),

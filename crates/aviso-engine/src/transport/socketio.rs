@@ -41,6 +41,8 @@ pub struct SioTarget {
     pub connect_timeout: Duration,
     /// Extra CA certificates (PEM) to trust for `https`.
     pub extra_ca: Option<PathBuf>,
+    /// What the handshake's HTTP statuses mean (the profile's, as for WebSocket).
+    pub close_codes: crate::profile::CloseCodesSection,
 }
 
 /// The frame an event becomes.
@@ -74,7 +76,11 @@ fn tls(extra_ca: &Option<PathBuf>) -> Result<native_tls::TlsConnector, String> {
 }
 
 /// Classifies a connect error without its text's URL (the query may carry an identity).
-fn classify(e: &tf_rust_socketio::Error) -> (Failure, String) {
+/// HTTP statuses mean what the profile's `close_codes` say, as for the WebSocket transport.
+fn classify(
+    e: &tf_rust_socketio::Error,
+    codes: &crate::profile::CloseCodesSection,
+) -> (Failure, String) {
     use tf_rust_engineio::Error as Eio;
     use tf_rust_socketio::Error as Sio;
     // A refused certificate, over Engine.IO's polling (reqwest) or its WebSocket
@@ -85,9 +91,13 @@ fn classify(e: &tf_rust_socketio::Error) -> (Failure, String) {
     match e {
         Sio::IncompleteResponseFromEngineIo(engine) => match engine {
             Eio::IncompleteHttp(status) | Eio::HttpErrorWithBody { status, .. } => {
-                let failure = match status {
-                    401 | 403 => Failure::Auth,
-                    _ => Failure::Transient(Detail::ServerError),
+                let status = *status;
+                let failure = if codes.http_auth.contains(&status) {
+                    Failure::Auth
+                } else if codes.http_no_websocket.contains(&status) {
+                    Failure::NoWebSocket
+                } else {
+                    Failure::Transient(Detail::ServerError)
                 };
                 (
                     failure,
@@ -259,7 +269,7 @@ async fn drive(
             return;
         }
         Ok(Err(e)) => {
-            let _ = ready_tx.send(Err(classify(&e)));
+            let _ = ready_tx.send(Err(classify(&e, &target.close_codes)));
             return;
         }
         Ok(Ok(client)) => client,
@@ -315,6 +325,32 @@ async fn drive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn handshake_statuses_mean_what_the_profile_says() {
+        use tf_rust_engineio::Error as Eio;
+        use tf_rust_socketio::Error as Sio;
+        let http = |status: u16| Sio::IncompleteResponseFromEngineIo(Eio::IncompleteHttp(status));
+        let defaults = crate::profile::CloseCodesSection::default();
+        assert_eq!(classify(&http(403), &defaults).0, Failure::Auth);
+        assert_eq!(classify(&http(404), &defaults).0, Failure::NoWebSocket);
+        assert_eq!(
+            classify(&http(500), &defaults).0,
+            Failure::Transient(Detail::ServerError)
+        );
+        // A gateway whose auth guard answers 418, and whose 403 is a plain error.
+        let own = crate::profile::CloseCodesSection {
+            http_auth: vec![418],
+            ..Default::default()
+        };
+        assert_eq!(classify(&http(418), &own).0, Failure::Auth);
+        assert_eq!(
+            classify(&http(403), &own).0,
+            Failure::Transient(Detail::ServerError)
+        );
+        let (_, message) = classify(&http(418), &own);
+        assert!(message.contains("HTTP 418"), "{message}");
+    }
 
     #[test]
     fn events_become_frames_with_name_data_and_args() {
