@@ -34,6 +34,7 @@ export const es = {
   "search.error": "No se pudo buscar. {error}",
 
   "item.markRead": "Marcar como leída",
+  "item.markReadKey": "Marcar como leída (E)",
   "item.unread": "Sin leer",
   "item.snooze": "Recordar más tarde",
   "item.snoozeHour": "Recordar en 1 h",
