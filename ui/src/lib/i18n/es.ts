@@ -133,7 +133,7 @@ export const es = {
   "settings.accounts": "Cuentas",
   "settings.addAccount": "Añadir cuenta",
   "settings.logout": "Cerrar sesión",
-  "settings.logoutOf": "Cerrar la sesión de {account}",
+  "settings.logoutOf": "Cerrar sesión de {account}",
   "settings.noAccounts": "No hay cuentas.",
   "settings.language": "Idioma",
   "settings.languageAuto": "Automático ({language})",
