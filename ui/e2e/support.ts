@@ -1,8 +1,10 @@
 //! Browser test plumbing: serve ui/dist on 127.0.0.1:0 under a strict CSP, launch /usr/bin/chromium through
 //! playwright-core, inject the fake shell before the app runs, and read back what the app invoked.
-import { existsSync } from "node:fs";
+import type { AxeResults } from "axe-core";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -173,6 +175,36 @@ export function useApp(): {
       return app;
     },
   };
+}
+
+/** axe-core, as a script to evaluate in the page. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  /** Per failing element: its CSS selector and what axe says is wrong with it (colours and ratio, missing name…). */
+  nodes: { target: string; summary: string }[];
+}
+
+/**
+ * What axe-core finds wrong with the page as it is now (every rule axe runs by default: WCAG 2.x A/AA and best
+ * practices). axe is evaluated into the page through the DevTools protocol, as the harness is: the page's CSP
+ * (`script-src 'self'`) refuses the inline <script> that `page.addScriptTag({ content })` would add.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe;
+    const results = await axe.run(document);
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary ?? "" })),
+    }));
+  });
 }
 
 export const LANGS = [

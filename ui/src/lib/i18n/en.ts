@@ -34,6 +34,7 @@ export const en: Dictionary = {
   "search.error": "The search failed. {error}",
 
   "item.markRead": "Mark as read",
+  "item.markReadKey": "Mark as read (E)",
   "item.unread": "Unread",
   "item.snooze": "Remind me later",
   "item.snoozeHour": "Remind me in 1 h",

@@ -34,6 +34,7 @@ export const es = {
   "search.error": "No se pudo buscar. {error}",
 
   "item.markRead": "Marcar como leída",
+  "item.markReadKey": "Marcar como leída (E)",
   "item.unread": "Sin leer",
   "item.snooze": "Recordar más tarde",
   "item.snoozeHour": "Recordar en 1 h",
@@ -134,7 +135,7 @@ export const es = {
   "settings.accounts": "Cuentas",
   "settings.addAccount": "Añadir cuenta",
   "settings.logout": "Cerrar sesión",
-  "settings.logoutOf": "Cerrar la sesión de {account}",
+  "settings.logoutOf": "Cerrar sesión de {account}",
   "settings.noAccounts": "No hay cuentas.",
   "settings.language": "Idioma",
   "settings.languageAuto": "Automático ({language})",
