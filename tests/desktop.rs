@@ -102,6 +102,50 @@ async fn wait_until_async<T, F: std::future::Future<Output = Option<T>>>(
     }
 }
 
+/// The demo backend on a free port, with no generated events.
+async fn quiet_demo() -> DemoServer {
+    DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            event_interval: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// The demo's tokens for `admin` (`{"access", "refresh"}`), as a login would get them.
+async fn demo_tokens(url: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{url}/api/token/"))
+        .json(&json!({"username": "admin", "password": "admin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The tray host (a StatusNotifierWatcher on the session bus), logging each registration to
+/// the returned file; stopped when the handle drops.
+fn tray_host(root: &Path) -> (PathBuf, Killed) {
+    let log = root.join("sni-items.log");
+    let mut watcher = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/desktop/sni-watcher.py"))
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the StatusNotifierWatcher");
+    let mut ready = String::new();
+    BufReader::new(watcher.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "READY");
+    (log, Killed(watcher))
+}
+
 /// The PNG the tray item currently publishes (what a tray host would draw), as RGBA.
 fn tray_icon(watcher_log: &Path) -> Option<(u32, Vec<u8>)> {
     let line = std::fs::read_to_string(watcher_log)
@@ -182,15 +226,7 @@ async fn the_desktop_app_end_to_end() {
     let _one = ONE_APP.lock().await;
     let dir = ArtifactDir::new("desktop");
     let root = dir.path().to_path_buf();
-    let demo = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            event_interval: None,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let demo = quiet_demo().await;
     let control = demo.control();
     let server = demo.http_url();
 
@@ -210,19 +246,7 @@ async fn the_desktop_app_end_to_end() {
         .unwrap();
 
     // The tray host.
-    let watcher_log = root.join("sni-items.log");
-    let mut watcher = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/desktop/sni-watcher.py"))
-        .arg(&watcher_log)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the StatusNotifierWatcher");
-    let mut ready = String::new();
-    BufReader::new(watcher.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert_eq!(ready.trim(), "READY");
-    let _watcher = Killed(watcher);
+    let (watcher_log, _watcher) = tray_host(&root);
 
     // The policy's clock runs 600 times faster (docs/policy.md, "Time for tests"): a snooze of
     // 1 h comes back in 6 s. It starts in the future, as the store hides a snoozed item until
@@ -895,26 +919,10 @@ async fn a_catch_up_the_server_refuses_is_one_toast_and_the_trays_status() {
     let _one = ONE_APP.lock().await;
     let dir = ArtifactDir::new("desktop-problem");
     let root = dir.path().to_path_buf();
-    let demo = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            event_interval: None,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let demo = quiet_demo().await;
     let control = demo.control();
     let url = demo.http_url();
-    let tokens: Value = reqwest::Client::new()
-        .post(format!("{url}/api/token/"))
-        .json(&json!({"username": "admin", "password": "admin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = demo_tokens(&url).await;
     std::fs::create_dir_all(root.join("config")).unwrap();
     let profile = root.join("config/broken-list.toml");
     std::fs::write(
@@ -932,19 +940,7 @@ async fn a_catch_up_the_server_refuses_is_one_toast_and_the_trays_status() {
     )
     .unwrap();
 
-    let watcher_log = root.join("sni-items.log");
-    let mut watcher = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/desktop/sni-watcher.py"))
-        .arg(&watcher_log)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the StatusNotifierWatcher");
-    let mut ready = String::new();
-    BufReader::new(watcher.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert_eq!(ready.trim(), "READY");
-    let _watcher = Killed(watcher);
+    let (watcher_log, _watcher) = tray_host(&root);
     let _ = dunst_history();
 
     let log = std::fs::File::create(root.join("app.log")).unwrap();

@@ -127,26 +127,10 @@ fn toast_id(line: &str) -> String {
 pub async fn live_the_evening() {
     let dir = ArtifactDir::new("desktop-evening");
     let root = dir.path().to_path_buf();
-    let demo = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            event_interval: None,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let demo = quiet_demo().await;
     let control = demo.control();
     let url = demo.http_url();
-    let tokens: Value = reqwest::Client::new()
-        .post(format!("{url}/api/token/"))
-        .json(&json!({"username": "admin", "password": "admin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = demo_tokens(&url).await;
     std::fs::create_dir_all(root.join("config")).unwrap();
     std::fs::write(
         root.join("config/config.toml"),
@@ -157,19 +141,7 @@ pub async fn live_the_evening() {
     .unwrap();
 
     // The tray host.
-    let watcher_log = root.join("sni-items.log");
-    let mut watcher = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/desktop/sni-watcher.py"))
-        .arg(&watcher_log)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the StatusNotifierWatcher");
-    let mut ready = String::new();
-    BufReader::new(watcher.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert_eq!(ready.trim(), "READY");
-    let _watcher = Killed(watcher);
+    let (watcher_log, _watcher) = tray_host(&root);
 
     // What dunst showed before this evening is closed and left out.
     let _ = dunst_history();

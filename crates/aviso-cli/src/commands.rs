@@ -786,10 +786,13 @@ pub fn status(account: Option<&str>, json: bool) -> Result<()> {
     for name in names {
         let found = published.iter().find(|(h, _)| h.account == name);
         let running = found.is_some_and(|(_, age)| *age < STALE_AFTER);
+        // The store's figures, read now (what the running Aviso published may be 30 s old).
+        let queued = store.queued_marks(&name)?;
+        let unread = store.unread_count(Some(&name))?;
         let mut health = found.map(|(h, _)| h.clone());
         if let Some(h) = &mut health {
-            h.queued_marks = store.queued_marks(&name)?;
-            h.unread = store.unread_count(Some(&name))?;
+            h.queued_marks = queued;
+            h.unread = unread;
             h.store_bytes = bytes;
         }
         if json {
@@ -797,8 +800,8 @@ pub fn status(account: Option<&str>, json: bool) -> Result<()> {
                 Some(h) => serde_json::to_value(h)?,
                 None => serde_json::json!({
                     "account": name,
-                    "queued_marks": store.queued_marks(&name)?,
-                    "unread": store.unread_count(Some(&name))?,
+                    "queued_marks": queued,
+                    "unread": unread,
                     "store_bytes": bytes,
                 }),
             };
@@ -901,12 +904,8 @@ pub fn status(account: Option<&str>, json: bool) -> Result<()> {
                 h.token_expires_at.as_deref().map(when).unwrap_or_else(none),
             )?;
         }
-        row(&mut out, l.queued, store.queued_marks(&name)?.to_string())?;
-        row(
-            &mut out,
-            l.unread,
-            store.unread_count(Some(&name))?.to_string(),
-        )?;
+        row(&mut out, l.queued, queued.to_string())?;
+        row(&mut out, l.unread, unread.to_string())?;
         row(&mut out, l.store, size_words(bytes))?;
     }
     out.flush()?;

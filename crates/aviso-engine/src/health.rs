@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::link::rfc3339;
 use crate::model::{ConnState, EngineEvent, TransportKind};
 
 /// A running engine rewrites its rows at least this often.
@@ -365,12 +366,6 @@ pub fn diagnostic(healths: &[Health], app: &str) -> String {
 fn local_day(t: SystemTime) -> Option<jiff::civil::Date> {
     let ts = jiff::Timestamp::try_from(t).ok()?;
     Some(ts.to_zoned(jiff::tz::TimeZone::system()).date())
-}
-
-fn rfc3339(t: SystemTime) -> String {
-    jiff::Timestamp::try_from(t)
-        .map(|ts| ts.to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ pub fn now_rfc3339() -> String {
     rfc3339(SystemTime::now())
 }
 
-fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     let t: time::OffsetDateTime = t.into();
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
