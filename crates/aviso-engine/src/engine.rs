@@ -281,6 +281,62 @@ impl Engine {
         let _ = self.shared.store.clear_health(Some(account));
     }
 
+    /// Renames an account (`accounts::rename`): its link stops, its history, tokens and
+    /// entry in `config.toml` move to the new name, and it starts again under that name
+    /// (when it was running). On failure the old name keeps running.
+    pub async fn rename_account(
+        &self,
+        config_path: &std::path::Path,
+        from: &str,
+        to: &str,
+    ) -> Result<crate::config::AccountConfig, crate::accounts::RenameError> {
+        let was_running = self.lock().contains_key(from);
+        let spec_of = |a: &crate::config::AccountConfig| {
+            a.spec().map_err(crate::accounts::RenameError::Config)
+        };
+        // Checked before anything stops.
+        let to_checked = crate::accounts::check_name(to)?;
+        let config = crate::config::Config::load(config_path)?;
+        let old = config
+            .accounts
+            .iter()
+            .find(|a| a.name == from)
+            .cloned()
+            .ok_or_else(|| crate::accounts::RenameError::UnknownAccount(from.to_string()))?;
+        if to_checked != from && config.accounts.iter().any(|a| a.name == to_checked) {
+            return Err(crate::accounts::RenameError::NameTaken(to_checked));
+        }
+        if was_running {
+            self.remove(from).await;
+        }
+        let (path, store, creds) = (
+            config_path.to_path_buf(),
+            self.shared.store.clone(),
+            self.shared.creds.clone(),
+        );
+        let (from_owned, to_owned) = (from.to_string(), to.to_string());
+        let renamed = tokio::task::spawn_blocking(move || {
+            crate::accounts::rename(&path, &store, &creds, &from_owned, &to_owned)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(crate::accounts::RenameError::Store(
+                crate::store::StoreError::Other(e.to_string()),
+            ))
+        });
+        let start = match &renamed {
+            Ok(new) => new,
+            Err(_) => &old,
+        };
+        if was_running {
+            match spec_of(start) {
+                Ok(spec) => self.add(spec),
+                Err(e) => tracing::warn!("cannot start `{}` again: {e}", start.name),
+            }
+        }
+        renamed
+    }
+
     /// The connection health of `account` (every running account when `None`): what the
     /// links learnt, with the store's figures (queued mark-reads, unread, size).
     pub fn health(&self, account: Option<&str>) -> Vec<Health> {

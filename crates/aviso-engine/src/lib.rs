@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //!
+//! - [`accounts`]: account names and renaming (history kept).
 //! - [`model`]: the notification and the events the engine emits.
 //! - [`profile`]: how to talk to a kind of backend (TOML; built-in presets).
 //! - [`template`]: `{path}` templates used by profiles.
@@ -31,6 +32,7 @@
 //!   embedders keep the config and the store on each platform.
 //! - [`engine`]: the handle embedders hold.
 
+pub mod accounts;
 pub mod alert;
 pub mod auth;
 pub mod backoff;

@@ -504,8 +504,9 @@ impl Link {
         let (wall, mono) = (SystemTime::now(), Instant::now());
         let (last_wall, last_mono) = std::mem::replace(&mut self.clocks, (wall, mono));
         let wall_elapsed = wall.duration_since(last_wall).map_err(|e| e.duration());
-        if self.shared.store.held_count() > 0 {
-            match self.shared.store.retry_held() {
+        let store = &self.shared.store;
+        if store.held_count() > 0 || store.problems().iter().any(|p| p.code != "moved_aside") {
+            match store.retry_writes() {
                 Ok(n) => {
                     tracing::info!(account = %self.account(), "{n} notification(s) held in memory are saved now");
                     self.storage_failing = false;

@@ -106,7 +106,14 @@ CREATE TABLE IF NOT EXISTS snoozes (
     search::SCHEMA,
     READS_SCHEMA,
     HEALTH_SCHEMA,
+    PROBE_SCHEMA,
 ];
+
+/// Version 5: one row rewritten to learn whether the disk takes writes again after a
+/// failure (a transaction that changes nothing writes nothing, so it proves nothing).
+const PROBE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at_us INTEGER NOT NULL);
+";
 
 /// Version 4: each running engine's connection health ([`crate::health`]), per account and
 /// per process (`origin`), for `aviso-cli status`; a process removes its rows when it stops.
@@ -248,9 +255,16 @@ pub enum OutboxKind {
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     pub account: Option<String>,
+    /// Only notifications of this kind (`nueva_compra`).
+    pub kind: Option<String>,
     pub unread_only: bool,
-    /// Keyset pagination: only items strictly older than (created_at, id).
+    /// Keyset pagination: only items strictly older than (created_at, id); grouped, only
+    /// items after them in (account, newest first) order, `before_account` being the
+    /// account of the last item seen.
     pub before: Option<(String, String)>,
+    pub before_account: Option<String>,
+    /// Ordered by account name (byte order), then newest first: the panel's "group by store".
+    pub group_by_account: bool,
     pub limit: usize,
 }
 
@@ -292,6 +306,45 @@ pub struct Store {
     search_batch: usize,
     /// Tells this store's marks in `read_journal` from other processes'.
     origin: i64,
+    /// What is wrong with the disk now (and a database moved aside), for the panel's banners.
+    problems: tokio::sync::watch::Sender<Vec<StorageProblem>>,
+}
+
+/// Something about the local database a person must know: the disk is full, the data
+/// directory cannot be written (both clear themselves once a write works again), or the
+/// database was damaged and moved aside (until dismissed).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StorageProblem {
+    /// `disk_full`, `read_only` or `moved_aside`.
+    pub code: String,
+    /// When it started (RFC 3339).
+    pub since: String,
+    /// `moved_aside`: where the damaged file is now.
+    pub path: Option<String>,
+}
+
+/// Unread and stored notifications of one account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountCount {
+    pub account: String,
+    pub unread: u64,
+    pub total: u64,
+}
+
+/// Unread and stored notifications of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KindCount {
+    pub kind: String,
+    pub unread: u64,
+    pub total: u64,
+}
+
+/// What the panel's filter chips count: every account, and the kinds of one account (or of
+/// all), most frequent first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Facets {
+    pub accounts: Vec<AccountCount>,
+    pub kinds: Vec<KindCount>,
 }
 
 /// A number no other open store has (the process id and the clock).
@@ -311,6 +364,7 @@ impl Store {
     /// store opens what is there read-only (or nothing), holds what arrives in memory, and
     /// reopens the file for writing as soon as that works.
     pub fn open(path: &Path) -> Result<Store> {
+        let mut problems = Vec::new();
         let (conn, writable) = match open_file(path) {
             Ok(conn) => (conn, true),
             Err(StoreError::Corrupt(why)) => {
@@ -319,17 +373,20 @@ impl Store {
                     "the local database was corrupt ({why}); moved to {} and starting a new one",
                     aside.display()
                 );
+                problems.push(problem("moved_aside", Some(&aside)));
                 (open_file(path)?, true)
             }
             Err(StoreError::ReadOnly(why)) => {
                 tracing::warn!(
                     "the data directory cannot be written ({why}); notifications are kept in memory until it can"
                 );
+                problems.push(problem("read_only", None));
                 (open_read_only(path)?, false)
             }
             Err(e) => return Err(e),
         };
         Ok(Store {
+            problems: tokio::sync::watch::Sender::new(problems),
             conn: Mutex::new(conn),
             path: Some(path.to_path_buf()),
             writable: AtomicBool::new(writable),
@@ -340,10 +397,187 @@ impl Store {
         })
     }
 
+    /// What is wrong with the local database now (empty when nothing is).
+    pub fn problems(&self) -> Vec<StorageProblem> {
+        self.problems.borrow().clone()
+    }
+
+    /// Follows [`Store::problems`]: changes as writes fail and work again.
+    pub fn watch_problems(&self) -> tokio::sync::watch::Receiver<Vec<StorageProblem>> {
+        self.problems.subscribe()
+    }
+
+    /// Forgets the `moved_aside` notice (the person has read it). The others clear
+    /// themselves; `false` when there was no such notice.
+    pub fn dismiss_problem(&self, code: &str) -> bool {
+        code == "moved_aside"
+            && self.problems.send_if_modified(|p| {
+                let before = p.len();
+                p.retain(|x| x.code != code);
+                p.len() != before
+            })
+    }
+
+    /// Records what a write did: a full or read-only disk is a problem until a write works.
+    fn note_write<T>(&self, result: &Result<T>) {
+        let failing = match result {
+            Err(StoreError::DiskFull(_)) => Some("disk_full"),
+            Err(StoreError::ReadOnly(_)) => Some("read_only"),
+            Err(_) => return,
+            Ok(_) => None,
+        };
+        self.problems.send_if_modified(|p| {
+            let before = p.clone();
+            p.retain(|x| x.code == "moved_aside" || Some(x.code.as_str()) == failing);
+            if let Some(code) = failing {
+                if !p.iter().any(|x| x.code == code) {
+                    p.push(problem(code, None));
+                }
+            }
+            *p != before
+        });
+    }
+
+    /// Whether the disk takes writes again after a failure: writes what is held, or one
+    /// row of its own when nothing is, and clears the problem when that works. `Ok(n)`:
+    /// how many held notifications were written.
+    pub fn retry_writes(&self) -> Result<usize> {
+        let failing = self
+            .problems
+            .borrow()
+            .iter()
+            .any(|p| p.code != "moved_aside");
+        let mut held = self.held();
+        if held.is_empty() && !failing {
+            return Ok(0);
+        }
+        let n = held.items.len();
+        self.write(&mut held, |tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO probe (id, at_us) VALUES (1, ?1)",
+                [now_us()],
+            )?;
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    /// Unread and stored counts per account, and per kind within `account` (all accounts
+    /// when `None`), what held notifications included.
+    pub fn facets(&self, account: Option<&str>) -> Result<Facets> {
+        let held = self.held();
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT n.account, n.kind, COUNT(*),
+                    SUM(CASE WHEN {UNREAD_LISTED} THEN 1 ELSE 0 END)
+             FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
+             GROUP BY n.account, n.kind"
+        ))?;
+        // `?1`…`?5` are not used: `UNREAD_LISTED` knows the time as `?6`.
+        let mut rows: Vec<(String, String, u64, u64)> = stmt
+            .query_map(params![None::<i64>, 0, 0, 0, 0, now_us()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, i64>(2)? as u64,
+                    r.get::<_, i64>(3)? as u64,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for n in held.of(None) {
+            rows.push((n.account.clone(), n.kind.clone(), 1, u64::from(!n.read)));
+        }
+        let mut accounts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut kinds: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (a, kind, total, unread) in rows {
+            let e = accounts.entry(a.clone()).or_default();
+            e.0 += unread;
+            e.1 += total;
+            if account.is_none_or(|x| x == a) {
+                let e = kinds.entry(kind).or_default();
+                e.0 += unread;
+                e.1 += total;
+            }
+        }
+        let mut kinds: Vec<KindCount> = kinds
+            .into_iter()
+            .map(|(kind, (unread, total))| KindCount {
+                kind,
+                unread,
+                total,
+            })
+            .collect();
+        kinds.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.kind.cmp(&b.kind)));
+        Ok(Facets {
+            accounts: accounts
+                .into_iter()
+                .map(|(account, (unread, total))| AccountCount {
+                    account,
+                    unread,
+                    total,
+                })
+                .collect(),
+            kinds,
+        })
+    }
+
+    /// Gives an account's history to a new name: its notifications, marks, cursors,
+    /// queued mark-reads, snoozes and journal, in one transaction. Refused when `to`
+    /// already has notifications.
+    pub fn rename_account(&self, from: &str, to: &str) -> Result<()> {
+        if from == to {
+            return Ok(());
+        }
+        let mut held = self.held();
+        let taken = held.of(Some(to)).next().is_some()
+            || self.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM notifications WHERE account = ?1)",
+                [to],
+                |r| r.get::<_, bool>(0),
+            )?;
+        if taken {
+            return Err(StoreError::Other(format!(
+                "the store already holds notifications of `{to}`"
+            )));
+        }
+        // Held notifications go to the new name with the rows (written first, in the same
+        // transaction); a write that fails leaves them as they were.
+        let rename = |held: &mut Held, from: &str, to: &str| {
+            for n in held.items.iter_mut().filter(|n| n.account == from) {
+                n.account = to.to_string();
+            }
+            held.keys = held
+                .items
+                .iter()
+                .map(|n| (n.account.clone(), n.id.clone()))
+                .collect();
+            if let Some(c) = held.cursors.remove(from) {
+                held.cursors.insert(to.to_string(), c);
+            }
+        };
+        rename(&mut held, from, to);
+        let written = self.write(&mut held, |tx| {
+            for table in ACCOUNT_TABLES {
+                // What a forgotten account of that name left (it has no notifications).
+                tx.execute(&format!("DELETE FROM {table} WHERE account = ?1"), [to])?;
+                tx.execute(
+                    &format!("UPDATE {table} SET account = ?2 WHERE account = ?1"),
+                    [from, to],
+                )?;
+            }
+            Ok(())
+        });
+        if written.is_err() {
+            rename(&mut held, to, from);
+        }
+        written
+    }
+
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         init(&conn)?;
         Ok(Store {
+            problems: tokio::sync::watch::Sender::new(Vec::new()),
             conn: Mutex::new(conn),
             path: None,
             writable: AtomicBool::new(true),
@@ -379,22 +613,9 @@ impl Store {
             Ok(out)
         };
         let mut conn = self.conn();
-        if !self.writable.load(Ordering::Relaxed) {
-            let path = self
-                .path
-                .as_deref()
-                .expect("only a file store is read-only");
-            *conn = open_file(path)?;
-            self.writable.store(true, Ordering::Relaxed);
-            tracing::info!("the data directory can be written again");
-        }
-        let out = match attempt(&mut conn) {
-            Err(StoreError::Corrupt(why)) if self.path.is_some() => {
-                self.rebuild(&mut conn, &why)?;
-                attempt(&mut conn)
-            }
-            other => other,
-        }?;
+        let out = self.attempt_write(&mut conn, attempt);
+        self.note_write(&out);
+        let out = out?;
         if let Some(nudge) = &self.checkpoints {
             let _ = nudge.send(());
         }
@@ -408,6 +629,29 @@ impl Store {
         Ok(out)
     }
 
+    fn attempt_write<T>(
+        &self,
+        conn: &mut Connection,
+        attempt: impl Fn(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
+        if !self.writable.load(Ordering::Relaxed) {
+            let path = self
+                .path
+                .as_deref()
+                .expect("only a file store is read-only");
+            *conn = open_file(path)?;
+            self.writable.store(true, Ordering::Relaxed);
+            tracing::info!("the data directory can be written again");
+        }
+        match attempt(conn) {
+            Err(StoreError::Corrupt(why)) if self.path.is_some() => {
+                self.rebuild(conn, &why)?;
+                attempt(conn)
+            }
+            other => other,
+        }
+    }
+
     fn rebuild(&self, conn: &mut Connection, why: &str) -> Result<()> {
         let Some(path) = &self.path else {
             return Err(StoreError::Corrupt(why.to_string()));
@@ -419,6 +663,10 @@ impl Store {
             "the local database is corrupt ({why}); moved to {} and starting a new one",
             aside.display()
         );
+        self.problems.send_modify(|p| {
+            p.retain(|x| x.code != "moved_aside");
+            p.push(problem("moved_aside", Some(&aside)));
+        });
         *conn = open_file(path)?;
         Ok(())
     }
@@ -494,13 +742,7 @@ impl Store {
     /// Writes what is held in memory, if anything. `Ok(n)`: how many notifications were
     /// written (0 when nothing was held).
     pub fn retry_held(&self) -> Result<usize> {
-        let mut held = self.held();
-        if held.is_empty() {
-            return Ok(0);
-        }
-        let n = held.items.len();
-        self.write(&mut held, |_| Ok(()))?;
-        Ok(n)
+        self.retry_writes()
     }
 
     /// How many notifications are held in memory, waiting for the disk.
@@ -716,7 +958,7 @@ impl Store {
         Ok(n as u64 + held.of(account).count() as u64)
     }
 
-    /// Newest first.
+    /// Newest first (grouped: by account, then newest first).
     pub fn list(&self, q: &ListQuery) -> Result<Vec<Notification>> {
         let held = self.held();
         let conn = self.conn();
@@ -724,15 +966,33 @@ impl Store {
             Some((t, id)) => (Some(time_micros(t)), Some(id.clone())),
             None => (None, None),
         };
+        let (keyset, order) = if q.group_by_account {
+            (
+                "(?3 IS NULL OR n.account > ?7 OR (n.account = ?7 AND
+                   (n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))))",
+                "n.account ASC, n.created_us DESC, n.id DESC",
+            )
+        } else {
+            (
+                "(?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))",
+                "n.created_us DESC, n.id DESC",
+            )
+        };
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
                     n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
              FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
              WHERE (?1 IS NULL OR n.account = ?1)
                AND (?2 = 0 OR ({UNREAD_LISTED}))
-               AND (?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))
-             ORDER BY n.created_us DESC, n.id DESC LIMIT ?5"
+               AND {keyset}
+               AND (?8 IS NULL OR n.kind = ?8)
+             ORDER BY {order} LIMIT ?5"
         ))?;
+        let before_account = if q.group_by_account && q.before.is_some() {
+            Some(q.before_account.clone().unwrap_or_default())
+        } else {
+            None
+        };
         let rows = stmt.query_map(
             params![
                 q.account,
@@ -740,7 +1000,9 @@ impl Store {
                 before_us,
                 before_id,
                 q.limit as i64,
-                now_us()
+                now_us(),
+                before_account,
+                q.kind,
             ],
             row_to_notification,
         )?;
@@ -748,14 +1010,25 @@ impl Store {
         if held.items.is_empty() {
             return Ok(out);
         }
-        let order = |n: &Notification| (time_micros(&n.created_at), n.id.clone());
-        let before = q
-            .before
-            .as_ref()
-            .map(|(t, id)| (time_micros(t), id.clone()));
+        let group = q.group_by_account;
+        let order = |n: &Notification| {
+            (
+                std::cmp::Reverse(group.then(|| n.account.clone())),
+                time_micros(&n.created_at),
+                n.id.clone(),
+            )
+        };
+        let before = q.before.as_ref().map(|(t, id)| {
+            (
+                std::cmp::Reverse(group.then(|| q.before_account.clone().unwrap_or_default())),
+                time_micros(t),
+                id.clone(),
+            )
+        });
         out.extend(
             held.of(q.account.as_deref())
                 .filter(|n| !q.unread_only || !n.read)
+                .filter(|n| q.kind.as_deref().is_none_or(|k| n.kind == k))
                 .filter(|n| before.as_ref().is_none_or(|b| order(n) < *b))
                 .cloned(),
         );
@@ -802,6 +1075,7 @@ impl Store {
             items.extend(
                 held.of(q.account.as_deref())
                     .filter(|n| !q.unread_only || !n.read)
+                    .filter(|n| q.kind.as_deref().is_none_or(|k| n.kind == k))
                     .filter(|n| before.as_ref().is_none_or(|b| order(n) < *b))
                     .filter(|n| search::matches(n, &terms))
                     .cloned(),
@@ -1087,15 +1361,7 @@ impl Store {
         held.items = keep;
         held.cursors.remove(account);
         self.write(&mut held, |tx| {
-            for table in [
-                "notifications",
-                "cursors",
-                "read_marks",
-                "outbox",
-                "event_ids",
-                "snoozes",
-                "health",
-            ] {
+            for table in ACCOUNT_TABLES {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE account = ?1"),
                     [account],
@@ -1160,6 +1426,27 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
     init(&conn)?;
     Ok(conn)
+}
+
+/// Every table with an `account` column: what forgetting or renaming an account touches.
+const ACCOUNT_TABLES: [&str; 9] = [
+    "notifications",
+    "cursors",
+    "read_marks",
+    "outbox",
+    "event_ids",
+    "snoozes",
+    "health",
+    "read_journal",
+    "pending_reads",
+];
+
+fn problem(code: &str, path: Option<&Path>) -> StorageProblem {
+    StorageProblem {
+        code: code.to_string(),
+        since: jiff::Timestamp::now().to_string(),
+        path: path.map(|p| p.display().to_string()),
+    }
 }
 
 fn init(conn: &Connection) -> Result<()> {
@@ -1343,6 +1630,146 @@ mod tests {
             read,
             data: serde_json::json!({"k": id}),
         }
+    }
+
+    fn of(account: &str, kind: &str, id: &str, minute: u32, read: bool) -> Notification {
+        Notification {
+            account: account.into(),
+            kind: kind.into(),
+            ..n(id, &format!("2026-12-01T10:{minute:02}:00Z"), read)
+        }
+    }
+
+    /// Four accounts' worth of mixed kinds, read and unread.
+    fn stores_and_kinds() -> Store {
+        let s = Store::open_in_memory().unwrap();
+        s.ingest(&[
+            of("norte", "nueva_compra", "n1", 1, false),
+            of("centro", "nueva_compra", "c1", 2, false),
+            of("centro", "devolucion", "c2", 3, true),
+            of("norte", "devolucion", "n2", 4, false),
+            of("centro", "nueva_compra", "c3", 5, false),
+            of("norte", "nueva_compra", "n3", 6, true),
+            of("centro", "stock_bajo", "c4", 7, false),
+        ])
+        .unwrap();
+        s
+    }
+
+    fn ids(list: &[Notification]) -> Vec<&str> {
+        list.iter().map(|n| n.id.as_str()).collect()
+    }
+
+    #[test]
+    fn lists_filter_by_kind_and_group_by_account_page_by_page() {
+        let s = stores_and_kinds();
+        let page = |q: ListQuery| s.list(&q).unwrap();
+        let compras = page(ListQuery {
+            kind: Some("nueva_compra".into()),
+            limit: 10,
+            ..Default::default()
+        });
+        assert_eq!(ids(&compras), ["n3", "c3", "c1", "n1"]);
+        let unread_compras_centro = page(ListQuery {
+            account: Some("centro".into()),
+            kind: Some("nueva_compra".into()),
+            unread_only: true,
+            limit: 10,
+            ..Default::default()
+        });
+        assert_eq!(ids(&unread_compras_centro), ["c3", "c1"]);
+        // Grouped: accounts in name order, newest first within each, in pages of 3 whose
+        // cursor crosses from one account to the next.
+        let mut all = Vec::new();
+        let mut before: Option<Notification> = None;
+        loop {
+            let got = page(ListQuery {
+                group_by_account: true,
+                before: before
+                    .as_ref()
+                    .map(|b| (b.created_at.clone(), b.id.clone())),
+                before_account: before.as_ref().map(|b| b.account.clone()),
+                limit: 3,
+                ..Default::default()
+            });
+            if got.is_empty() {
+                break;
+            }
+            before = got.last().cloned();
+            all.extend(got);
+        }
+        assert_eq!(ids(&all), ["c4", "c3", "c2", "c1", "n3", "n2", "n1"]);
+        let grouped_unread = page(ListQuery {
+            group_by_account: true,
+            unread_only: true,
+            kind: Some("nueva_compra".into()),
+            limit: 10,
+            ..Default::default()
+        });
+        assert_eq!(ids(&grouped_unread), ["c3", "c1", "n1"]);
+    }
+
+    #[test]
+    fn facets_count_unread_and_stored_per_account_and_kind() {
+        let s = stores_and_kinds();
+        s.mark_read("centro", &["c1".into()], false).unwrap();
+        let all = s.facets(None).unwrap();
+        let accounts: Vec<(&str, u64, u64)> = all
+            .accounts
+            .iter()
+            .map(|c| (c.account.as_str(), c.unread, c.total))
+            .collect();
+        assert_eq!(accounts, [("centro", 2, 4), ("norte", 2, 3)]);
+        let kinds: Vec<(&str, u64, u64)> = all
+            .kinds
+            .iter()
+            .map(|c| (c.kind.as_str(), c.unread, c.total))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("nueva_compra", 2, 4),
+                ("devolucion", 1, 2),
+                ("stock_bajo", 1, 1)
+            ]
+        );
+        let norte = s.facets(Some("norte")).unwrap();
+        let kinds: Vec<(&str, u64, u64)> = norte
+            .kinds
+            .iter()
+            .map(|c| (c.kind.as_str(), c.unread, c.total))
+            .collect();
+        assert_eq!(kinds, [("nueva_compra", 1, 2), ("devolucion", 1, 1)]);
+        assert_eq!(
+            norte.accounts, all.accounts,
+            "accounts are always all of them"
+        );
+        // A mark-all (folded later) and a snooze count as read, as in the unread list.
+        s.mark_all_read("norte", false).unwrap();
+        s.snooze(
+            "centro",
+            "c4",
+            jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1),
+        )
+        .unwrap();
+        let after = s.facets(None).unwrap();
+        let unread: Vec<u64> = after.accounts.iter().map(|c| c.unread).collect();
+        assert_eq!(unread, [1, 0]);
+    }
+
+    #[test]
+    fn search_is_narrowed_by_kind() {
+        let s = stores_and_kinds();
+        let hits = s
+            .search(&SearchQuery {
+                text: "t".into(),
+                kind: Some("devolucion".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        let got: Vec<&str> = hits.iter().map(|h| h.notification.id.as_str()).collect();
+        assert_eq!(got, ["n2", "c2"]);
     }
 
     #[test]
@@ -1549,6 +1976,16 @@ mod tests {
             vec![0x42u8; 8192],
             "the corrupt file is kept as it was"
         );
+        // Said until the person dismisses it: writes working do not clear it.
+        let problems = s.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "moved_aside");
+        let where_ = problems[0].path.as_deref().unwrap();
+        assert!(where_.ends_with(&aside[0]), "{where_}");
+        s.ingest(&[n("2", "2025-01-01T00:00:01Z", false)]).unwrap();
+        assert_eq!(s.problems().len(), 1);
+        assert!(s.dismiss_problem("moved_aside"));
+        assert!(s.problems().is_empty());
     }
 
     #[test]
@@ -1732,6 +2169,8 @@ mod tests {
         let s = Store::open(&dir.path().join("aviso.db")).unwrap();
         s.ingest(&[n("1", "2025-01-01T00:00:00Z", false)]).unwrap();
         fill_up(&s);
+        let mut told = s.watch_problems();
+        assert!(s.problems().is_empty());
         let big = |id: &str, t: &str| Notification {
             body: "x".repeat(20_000),
             ..n(id, t, false)
@@ -1747,6 +2186,11 @@ mod tests {
             first.unsaved.as_ref().map(StoreError::code),
             Some("disk_full")
         );
+        // The banner's source: known at once, told to whoever follows it.
+        assert!(told.has_changed().unwrap());
+        let codes = |s: &Store| s.problems().into_iter().map(|p| p.code).collect::<Vec<_>>();
+        assert_eq!(codes(&s), ["disk_full"]);
+        assert_eq!(told.borrow_and_update().len(), 1);
         let again = s
             .ingest(&[
                 big("2", "2025-01-01T00:00:01Z"),
@@ -1781,8 +2225,15 @@ mod tests {
             "a mark that cannot be saved says so"
         );
         assert!(s.retry_held().is_err(), "still full");
+        assert_eq!(codes(&s), ["disk_full"], "said once, still there");
+        assert!(
+            !s.dismiss_problem("disk_full"),
+            "it clears itself, never by a click"
+        );
         unlimit(&s);
         assert_eq!(s.retry_held().unwrap(), 2);
+        assert!(s.problems().is_empty(), "cleared by the write that worked");
+        assert!(told.has_changed().unwrap());
         assert_eq!(
             s.mark_read("a", &["3".into()], false).unwrap(),
             vec!["3".to_string()]

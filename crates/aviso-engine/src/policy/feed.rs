@@ -81,6 +81,7 @@ impl Feed {
                 unread_only: true,
                 before,
                 limit: BADGE_PAGE,
+                ..Default::default()
             })?;
             count += page
                 .iter()

@@ -174,7 +174,8 @@ pub(super) fn unindexed_matches(
          WHERE n.rowid > (SELECT upto FROM search_indexed) AND ?1 IS NULL
            AND (?2 IS NULL OR n.account = ?2)
            AND (?3 = 0 OR ({unread_sql}))
-           AND (?4 IS NULL OR n.created_us < ?4 OR (n.created_us = ?4 AND n.id < ?5))"
+           AND (?4 IS NULL OR n.created_us < ?4 OR (n.created_us = ?4 AND n.id < ?5))
+           AND (?7 IS NULL OR n.kind = ?7)"
     ))?;
     let mut rows = stmt.query(params![
         None::<i64>,
@@ -182,7 +183,8 @@ pub(super) fn unindexed_matches(
         q.unread_only,
         before_us,
         before_id,
-        now_us
+        now_us,
+        q.kind
     ])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
@@ -206,6 +208,8 @@ pub struct SearchQuery {
     /// that is not a letter or digit separates words.
     pub text: String,
     pub account: Option<String>,
+    /// Only notifications of this kind.
+    pub kind: Option<String>,
     /// Only what the unread list shows (unread, not snoozed).
     pub unread_only: bool,
     /// Keyset pagination, as [`super::ListQuery::before`]: only hits strictly older than
@@ -400,6 +404,7 @@ pub(super) fn newest_matches(
                AND (?2 IS NULL OR n.account = ?2)
                AND (?3 = 0 OR ({unread_sql}))
                AND (?4 IS NULL OR n.created_us < ?4 OR (n.created_us = ?4 AND n.id < ?5))
+               AND (?7 IS NULL OR n.kind = ?7)
              ORDER BY notifications_fts.rowid {direction}"
         )
     };
@@ -409,7 +414,8 @@ pub(super) fn newest_matches(
         q.unread_only,
         before_us,
         before_id,
-        now_us
+        now_us,
+        q.kind
     ];
     let mut down_stmt = conn.prepare_cached(&scan_sql("DESC"))?;
     let mut up_stmt = conn.prepare_cached(&scan_sql("ASC"))?;
