@@ -27,6 +27,10 @@ const COMMANDS: &[&str] = &[
     "reconnect",
     "test_toast",
     "get_diagnostics",
+    "get_facets",
+    "rename_account",
+    "get_storage",
+    "dismiss_storage",
 ];
 
 fn npm(args: &[&str]) {

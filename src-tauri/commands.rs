@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aviso_engine::auth::AuthError;
 use aviso_engine::policy::PolicyConfig;
-use aviso_engine::store::{ListQuery, SearchQuery, Segment};
+use aviso_engine::store::{Facets, ListQuery, SearchQuery, Segment, StorageProblem};
 use aviso_engine::{EngineError, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -44,6 +44,18 @@ impl From<EngineError> for IpcError {
     }
 }
 
+impl From<aviso_engine::accounts::RenameError> for IpcError {
+    fn from(e: aviso_engine::accounts::RenameError) -> Self {
+        let code = match e.code() {
+            "config" => "storage",
+            code @ ("invalid_name" | "unknown_account" | "name_taken" | "storage"
+            | "no_secret_service" | "keyring_locked") => code,
+            _ => "internal",
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
 impl From<AuthError> for IpcError {
     fn from(e: AuthError) -> Self {
         let code = match e.code() {
@@ -63,6 +75,9 @@ type Shared<'a> = State<'a, Arc<Shell>>;
 pub struct Cursor {
     created_at: String,
     id: String,
+    /// The last item's account: where a grouped list goes on from.
+    #[serde(default)]
+    account: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,16 +92,24 @@ pub fn get_accounts(shell: Shared<'_>) -> Vec<AccountView> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
+#[allow(clippy::too_many_arguments)]
 pub fn list_notifications(
     shell: Shared<'_>,
     filter: String,
     before: Option<Cursor>,
     limit: usize,
+    account: Option<String>,
+    kind: Option<String>,
+    group: Option<bool>,
 ) -> Result<Vec<Notification>, IpcError> {
+    let before_account = before.as_ref().and_then(|c| c.account.clone());
     let query = ListQuery {
-        account: None,
+        account,
+        kind,
         unread_only: filter == "unread",
         before: before.map(|c| (c.created_at, c.id)),
+        before_account,
+        group_by_account: group.unwrap_or(false),
         limit: limit.clamp(1, 500),
     };
     shell
@@ -118,6 +141,7 @@ pub async fn search_notifications(
     query: String,
     filter: String,
     account: Option<String>,
+    kind: Option<String>,
     before: Option<Cursor>,
     limit: usize,
 ) -> Result<Vec<SearchHit>, IpcError> {
@@ -125,6 +149,7 @@ pub async fn search_notifications(
     let query = SearchQuery {
         text: query,
         account,
+        kind,
         unread_only: filter == "unread",
         before: before.map(|c| (c.created_at, c.id)),
         limit: limit.clamp(1, 500),
@@ -302,4 +327,38 @@ pub fn snooze(
     shell
         .snooze(&app, &account, &id, &when)
         .map(|until| Snoozed { until })
+}
+
+/// The filter chips' counts: unread and stored per store, and per kind within `account`.
+/// Off the main thread: it reads every stored notification.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_facets(shell: Shared<'_>, account: Option<String>) -> Result<Facets, IpcError> {
+    let store = shell.engine.store().clone();
+    tauri::async_runtime::spawn_blocking(move || store.facets(account.as_deref()))
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?
+        .map_err(|e| IpcError::new("storage", e.to_string()))
+}
+
+/// Renames a store: its history, marks and tokens go with it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn rename_account(
+    app: AppHandle,
+    shell: Shared<'_>,
+    account: String,
+    new_name: String,
+) -> Result<AccountView, IpcError> {
+    shell.rename_account(&app, &account, &new_name).await
+}
+
+/// What is wrong with the local database now (the panel's banners).
+#[tauri::command(rename_all = "snake_case")]
+pub fn get_storage(shell: Shared<'_>) -> Vec<StorageProblem> {
+    shell.engine.store().problems()
+}
+
+/// The person read the `moved_aside` notice.
+#[tauri::command(rename_all = "snake_case")]
+pub fn dismiss_storage(shell: Shared<'_>, code: String) {
+    shell.engine.store().dismiss_problem(&code);
 }

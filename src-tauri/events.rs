@@ -26,6 +26,8 @@ pub const CONNECTION_STATE_CHANGED: &str = "connection://state-changed";
 pub const PANEL_FOCUS_ITEM: &str = "panel://focus-item";
 pub const STREAMS_UPDATED: &str = "streams://updated";
 pub const SETTINGS_CHANGED: &str = "settings://changed";
+/// What is wrong with the local database now (`StorageProblem[]`; empty when nothing is).
+pub const STORAGE_CHANGED: &str = "storage://changed";
 /// A notification was snoozed (`{account, id, until}`): it leaves the unread list.
 pub const NOTIFICATION_SNOOZED: &str = "notifications://snoozed";
 /// A snoozed notification is due (`Notification`): back in the unread list.
@@ -161,5 +163,22 @@ impl Round {
         if self.tray {
             shell.refresh_tray();
         }
+    }
+}
+
+/// Tells the panel each time what is wrong with the local database changes (a full disk,
+/// a read-only directory, a database moved aside), so its banners come and go by
+/// themselves. Ends with the store.
+pub async fn follow_storage<R: Runtime>(
+    app: AppHandle<R>,
+    mut problems: tokio::sync::watch::Receiver<Vec<aviso_engine::store::StorageProblem>>,
+) {
+    while problems.changed().await.is_ok() {
+        let now = problems.borrow_and_update().clone();
+        tracing::info!(
+            "storage problems now: {:?}",
+            now.iter().map(|p| p.code.as_str()).collect::<Vec<_>>()
+        );
+        let _ = app.emit(STORAGE_CHANGED, now);
     }
 }

@@ -133,6 +133,10 @@ pub fn run() {
             commands::reconnect,
             commands::test_toast,
             commands::get_diagnostics,
+            commands::get_facets,
+            commands::rename_account,
+            commands::get_storage,
+            commands::dismiss_storage,
         ])
         .setup(move |app| {
             setup(app, &args).map_err(|e| {
@@ -214,6 +218,10 @@ fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
     ));
     tauri::async_runtime::spawn(events::pump(handle.clone(), shell.clone(), events));
     tauri::async_runtime::spawn(policy::drive(handle.clone(), shell.clone()));
+    tauri::async_runtime::spawn(events::follow_storage(
+        handle.clone(),
+        shell.engine.store().watch_problems(),
+    ));
     autostart::apply(&handle, shell.settings().autostart);
     if let Err(e) = shortcut::apply(&handle, &shell.settings().shortcut) {
         // Taken by another program, or unreadable: the panel still opens from the tray.

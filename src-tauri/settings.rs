@@ -17,6 +17,19 @@ pub struct Settings {
     pub paused_until: Option<String>,
     /// The global shortcut that opens and closes the panel (`shortcut.rs`); "" for none.
     pub shortcut: String,
+    /// The stores the tray's badge counts; `None` for all of them.
+    pub badge_accounts: Option<Vec<String>>,
+    /// The panel's filter chips and grouping, as the person last left them.
+    pub view: View,
+}
+
+/// What the panel shows: one store or all, one kind or all, grouped by store or not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct View {
+    pub account: Option<String>,
+    pub kind: Option<String>,
+    pub group: bool,
 }
 
 impl Default for Settings {
@@ -28,6 +41,8 @@ impl Default for Settings {
             autostart: false,
             paused_until: None,
             shortcut: crate::shortcut::DEFAULT.into(),
+            badge_accounts: None,
+            view: View::default(),
         }
     }
 }
@@ -75,6 +90,12 @@ mod tests {
         let s = Settings {
             language: "es".into(),
             paused_until: Some("2030-01-01T00:00:00Z".into()),
+            badge_accounts: Some(vec!["Tienda Centro".into()]),
+            view: View {
+                account: Some("Tienda Centro".into()),
+                kind: None,
+                group: true,
+            },
             ..Settings::default()
         };
         let back = Settings::from_table(&s.to_table());

@@ -536,8 +536,12 @@ impl Shell {
 
     /// The tray's look: the worst state over all accounts.
     fn overall(&self) -> (u64, Look, Option<ConnState>, Option<TransportKind>, u64) {
+        let counted = self.settings().badge_accounts;
         let views = lock(&self.views);
-        let total = views.values().map(|v| v.badge).sum();
+        let total = aviso_engine::policy::badge_total(
+            views.values().map(|v| (v.name.as_str(), v.badge)),
+            counted.as_deref(),
+        );
         let states: Vec<&AccountView> = views.values().collect();
         let worst = |s: ConnState| states.iter().any(|v| v.state == s);
         let (look, state) = if states.is_empty() {
@@ -744,6 +748,56 @@ impl Shell {
         let view = view_of(&account);
         lock(&self.views).insert(name, view.clone());
         // The policy knows accounts by their profiles (payload paths, words per kind).
+        self.rebuild_policy(app);
+        Ok(view)
+    }
+
+    /// Renames a store (`Engine::rename_account`): its history, marks and tokens keep
+    /// going under the new name; the badge setting and the panel's remembered filter follow.
+    pub async fn rename_account<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        account: &str,
+        new_name: &str,
+    ) -> Result<AccountView, IpcError> {
+        let renamed = self
+            .engine
+            .rename_account(&self.config_path, account, new_name)
+            .await?;
+        let to = renamed.name.clone();
+        {
+            let mut config = lock(&self.config);
+            self.update_config(&mut config, |c| {
+                let mut settings = Settings::from_table(&c.desktop);
+                let rename = |n: &mut String| {
+                    if n == account {
+                        *n = to.clone();
+                    }
+                };
+                settings
+                    .badge_accounts
+                    .iter_mut()
+                    .flatten()
+                    .for_each(rename);
+                settings.view.account.iter_mut().for_each(rename);
+                c.desktop = settings.to_table();
+            })?;
+        }
+        let view = {
+            let mut views = lock(&self.views);
+            let mut view = views.remove(account).unwrap_or_else(|| view_of(&renamed));
+            view.name = to.clone();
+            // The link started again under the new name: its state so far.
+            if let Some(h) = self.engine.health(Some(&to)).into_iter().next() {
+                view.state = h.state;
+                view.transport = h.transport;
+                view.detail = h.detail;
+                view.next_retry_at = h.next_retry_at;
+            }
+            views.insert(to.clone(), view.clone());
+            view
+        };
+        let _ = app.emit(SETTINGS_CHANGED, self.settings());
         self.rebuild_policy(app);
         Ok(view)
     }

@@ -218,8 +218,8 @@ pub async fn live_the_evening() {
         .list(&aviso_engine::store::ListQuery {
             account: Some("tienda".into()),
             unread_only: true,
-            before: None,
             limit: 50,
+            ..Default::default()
         })
         .unwrap()
         .into_iter()

@@ -142,14 +142,21 @@ pub fn unread(account: Option<&str>, json: bool) -> Result<()> {
     }
 }
 
-pub fn list(account: Option<&str>, unread_only: bool, json: bool, limit: usize) -> Result<()> {
+pub fn list(
+    account: Option<&str>,
+    kind: Option<String>,
+    unread_only: bool,
+    json: bool,
+    limit: usize,
+) -> Result<()> {
     let store = open_store()?;
     check_stored_account(&store, account)?;
     let items = store.list(&ListQuery {
         account: account.map(str::to_string),
+        kind,
         unread_only,
-        before: None,
         limit,
+        ..ListQuery::default()
     })?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for n in &items {
@@ -193,6 +200,7 @@ fn text_line(n: &aviso_engine::Notification, title: &str, body: &str) -> String 
 pub fn search(
     query: &str,
     account: Option<String>,
+    kind: Option<String>,
     unread_only: bool,
     json: bool,
     limit: usize,
@@ -201,6 +209,7 @@ pub fn search(
     let hits = open_store()?.search(&SearchQuery {
         text: query.to_string(),
         account,
+        kind,
         unread_only,
         before: None,
         limit,
@@ -620,6 +629,20 @@ pub async fn logout(account: Option<String>) -> Result<()> {
     say(
         &mut std::io::stdout(),
         &Text::from_env().logged_out(&spec.name),
+    )
+}
+
+/// `rename OLD NEW`: the account's history, read marks, queued mark-reads and tokens go to
+/// the new name (`aviso_engine::accounts::rename`). A running app or `watch` keeps the old
+/// name until it restarts.
+pub fn rename(from: &str, to: &str) -> Result<()> {
+    let store = open_store()?;
+    let creds = std::sync::Arc::new(Credentials::from_env());
+    let renamed =
+        aviso_engine::accounts::rename(&Dirs::from_env().config_file(), &store, &creds, from, to)?;
+    say(
+        &mut std::io::stdout(),
+        &Text::from_env().renamed(from, &renamed.name),
     )
 }
 

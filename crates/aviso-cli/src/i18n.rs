@@ -10,6 +10,7 @@
 
 use std::error::Error as StdError;
 
+use aviso_engine::accounts::RenameError;
 use aviso_engine::auth::AuthError;
 use aviso_engine::config::ConfigError;
 use aviso_engine::credentials::CredentialError;
@@ -194,6 +195,12 @@ impl Text {
         say!(self,
             es: "sesión cerrada en `{account}`; sus tokens se quitaron del llavero del sistema";
             en: "logged out of `{account}`; its tokens were removed from the keyring")
+    }
+
+    pub fn renamed(self, from: &str, to: &str) -> String {
+        say!(self,
+            es: "`{from}` se llama ahora `{to}`; su historial, sus marcas de leído y sus tokens siguen con ella";
+            en: "`{from}` is now `{to}`; its history, read marks and tokens went with it")
     }
 
     // The demo backend.
@@ -610,6 +617,20 @@ impl Text {
         }
         if let Some(e) = e.downcast_ref::<CredentialError>() {
             return self.credential_error(e);
+        }
+        if let Some(e) = e.downcast_ref::<RenameError>() {
+            return Some(match e {
+                RenameError::InvalidName(name, _) => say!(self,
+                    es: "`{name}` no puede ser el nombre de una cuenta: escribe entre 1 y 64 caracteres, sin saltos de línea";
+                    en: "{e}"),
+                RenameError::UnknownAccount(name) => self.unknown_account(name),
+                RenameError::NameTaken(name) => say!(self,
+                    es: "ya hay una cuenta llamada `{name}`: elige otro nombre";
+                    en: "{e}"),
+                RenameError::Config(e) => self.config_error(e)?,
+                RenameError::Credentials(e) => self.credential_error(e)?,
+                RenameError::Store(_) => return None,
+            });
         }
         if let Some(e) = e.downcast_ref::<FlushError>() {
             return match e {

@@ -85,6 +85,9 @@ enum Command {
     List {
         #[arg(long)]
         account: Option<String>,
+        /// Only notifications of this kind (`nueva_compra`).
+        #[arg(long)]
+        kind: Option<String>,
         #[arg(long)]
         unread: bool,
         #[arg(long)]
@@ -100,6 +103,9 @@ enum Command {
         query: Vec<String>,
         #[arg(long)]
         account: Option<String>,
+        /// Only notifications of this kind (`nueva_compra`).
+        #[arg(long)]
+        kind: Option<String>,
         /// Only unread notifications (as the unread list: snoozed ones left out).
         #[arg(long)]
         unread: bool,
@@ -149,6 +155,13 @@ enum Command {
     Logout {
         #[arg(long)]
         account: Option<String>,
+    },
+    /// Rename an account; its history, read marks and tokens go with it.
+    Rename {
+        /// The account's name now.
+        from: String,
+        /// Its new name.
+        to: String,
     },
     /// List the built-in profiles.
     Profiles,
@@ -209,17 +222,20 @@ fn main() {
         Command::Unread { account, json } => commands::unread(account.as_deref(), json),
         Command::List {
             account,
+            kind,
             unread,
             json,
             limit,
-        } => commands::list(account.as_deref(), unread, json, limit),
+        } => commands::list(account.as_deref(), kind, unread, json, limit),
         Command::Search {
             query,
             account,
+            kind,
             unread,
             json,
             limit,
-        } => commands::search(&query.join(" "), account, unread, json, limit),
+        } => commands::search(&query.join(" "), account, kind, unread, json, limit),
+        Command::Rename { from, to } => commands::rename(&from, &to),
         Command::Status { account, json } => commands::status(account.as_deref(), json),
         Command::Profiles => commands::profiles(),
         Command::Profile {

@@ -1427,7 +1427,41 @@ async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
     watch.wait_ids(10, &[1]);
     watch.stop();
 
-    let (ok, out) = env.run(&["logout", "--account", "tienda"], None);
+    // A rename takes the history and the keyring's tokens to the new name.
+    let (ok, _) = env.run(&["rename", "tienda", "norte"], None);
+    assert!(ok, "{}", env.stderr_of_last_run());
+    let (ok, out) = env.run(&["rename", "norte", "  Tienda Centro "], None);
+    assert!(ok, "{}", env.stderr_of_last_run());
+    assert!(out.contains("`Tienda Centro`"), "{out}");
+    let (ok, _) = env.run(&["rename", "Tienda Centro", ""], None);
+    assert!(!ok, "an empty name is refused");
+    assert!(
+        env.stderr_of_last_run()
+            .contains("cannot be an account name"),
+        "{}",
+        env.stderr_of_last_run()
+    );
+    let (ok, out) = env.run(&["list", "--account", "Tienda Centro", "--json"], None);
+    assert!(ok, "{}", env.stderr_of_last_run());
+    let listed: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 1, "the history came along: {out}");
+    assert_eq!(listed[0]["id"], "1");
+    assert_eq!(listed[0]["account"], "Tienda Centro");
+    emit(&control, 1);
+    let mut watch = env.watch(&["--account", "Tienda Centro"]);
+    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    watch.wait_ids(10, &[2]);
+    watch.stop();
+    assert_eq!(
+        control.stats().tokens_issued.len(),
+        2,
+        "the renamed account used the tokens it had, from the keyring: no new login"
+    );
+
+    let (ok, out) = env.run(&["logout", "--account", "Tienda Centro"], None);
     assert!(ok, "{out}");
     let mut watch = env.watch(&["--server", &url, "--name", "tienda"]);
     let line = watch.wait_for(10, "needs_login", |l| {

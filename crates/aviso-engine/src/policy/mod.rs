@@ -1126,6 +1126,20 @@ impl Policy {
     }
 }
 
+/// What the tray's badge shows: the sum of each store's badge count, of every store, or of
+/// those `counted` names (the setting "the badge counts: these stores"). A name in
+/// `counted` that is no store counts nothing.
+pub fn badge_total<'a>(
+    stores: impl IntoIterator<Item = (&'a str, u64)>,
+    counted: Option<&[String]>,
+) -> u64 {
+    stores
+        .into_iter()
+        .filter(|(name, _)| counted.is_none_or(|c| c.iter().any(|n| n == name)))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// A problem's words (`catch_up_failed`, `forbidden`): the title and what to do, in `lang`;
 /// `None` for other codes. The problem toast says them, and the tray's status line says the
 /// title while the problem lasts (the account's `detail`), so both say the same.

@@ -881,3 +881,14 @@ fn a_test_toast_is_shown_in_quiet_hours_in_the_users_language() {
     let mut en = policy_at("", Lang::En, night);
     assert_eq!(titles(&en.test_toast(None)), ["Test notification"]);
 }
+
+#[test]
+fn the_badge_counts_every_store_or_the_chosen_ones() {
+    let stores = [("centro", 3), ("norte", 4), ("sur", 0)];
+    assert_eq!(badge_total(stores, None), 7);
+    let only = ["norte".to_string()];
+    assert_eq!(badge_total(stores, Some(&only)), 4);
+    assert_eq!(badge_total(stores, Some(&[])), 0);
+    let gone = ["oeste".to_string(), "centro".to_string()];
+    assert_eq!(badge_total(stores, Some(&gone)), 3);
+}
