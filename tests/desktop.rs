@@ -3,8 +3,9 @@
 //! StatusNotifierWatcher on the session bus (scripts/test provides the session), against
 //! the embedded demo backend on 127.0.0.1:0.
 //!
-//! Three scenarios, each in order, one at a time (the app is single-instance per session
-//! bus): the panel, toasts, tray and settings end to end; the notification policy's
+//! Four scenarios, each in order, one at a time (the app is single-instance per session
+//! bus): the panel, toasts, tray and settings end to end; two stores filtered, grouped,
+//! renamed and a full disk's banner (`desktop/stores.rs`); the notification policy's
 //! scripted evening (`desktop/evening.rs`); and a catch-up the server refuses, said by a
 //! toast and the tray.
 //!
@@ -34,6 +35,8 @@ const APP: &str = env!("CARGO_BIN_EXE_aviso");
 
 #[path = "desktop/evening.rs"]
 mod evening;
+#[path = "desktop/stores.rs"]
+mod stores;
 
 /// Held by each scenario for its whole run: one app per session bus (and one tray host).
 /// (A Tokio mutex: held across awaits, and not poisoned when a scenario fails.)
@@ -339,15 +342,19 @@ async fn the_desktop_app_end_to_end() {
     });
     assert!(!stored.access.is_empty());
     for token in control.stats().tokens_issued {
+        // Exit status 1 is grep's "no match"; 0 is a match and 2 an error (a file it could
+        // not read would otherwise pass as "nothing found").
         let hits = Command::new("grep")
-            .args(["-rl", &token])
+            .args(["-rl", "--devices=skip", &token])
             .arg(&root)
             .output()
             .unwrap();
-        assert!(
-            hits.stdout.is_empty(),
-            "a token was written to {}",
-            String::from_utf8_lossy(&hits.stdout)
+        assert_eq!(
+            hits.status.code(),
+            Some(1),
+            "a token was written to {}{}",
+            String::from_utf8_lossy(&hits.stdout),
+            String::from_utf8_lossy(&hits.stderr)
         );
     }
     let config = std::fs::read_to_string(root.join("config/config.toml")).unwrap();
@@ -896,6 +903,15 @@ async fn the_desktop_app_end_to_end() {
     })
     .await;
     let _ = c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_filtered_grouped_renamed_and_a_full_disk_said() {
+    if !session() {
+        return;
+    }
+    let _one = ONE_APP.lock().await;
+    stores::two_stores_in_one_panel().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
