@@ -254,6 +254,7 @@ mod tests {
     fn tray_icon_gallery_is_written_to_docs() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
+        let mut pictures = Vec::new();
         for (name, count, look) in [
             ("tray-0", 0, Look::Live),
             ("tray-7", 7, Look::Live),
@@ -263,11 +264,26 @@ mod tests {
             ("tray-offline", 3, Look::Offline),
             ("tray-needs-login", 0, Look::NeedsLogin),
         ] {
-            write_png(
-                &dir.join(format!("{name}.png")),
-                64,
-                &render(64, count, look),
-            );
+            let path = dir.join(format!("{name}.png"));
+            let rgba = render(SIZE, count, look);
+            write_png(&path, SIZE, &rgba);
+            // What the docs show is what the tray draws: read back, pixel for pixel.
+            let decoder = png::Decoder::new(std::fs::File::open(&path).unwrap());
+            let mut reader = decoder.read_info().unwrap();
+            let mut back = vec![0; reader.output_buffer_size()];
+            let info = reader.next_frame(&mut back).unwrap();
+            assert_eq!((info.width, info.height), (SIZE, SIZE), "{name}");
+            assert_eq!(back, rgba, "{name} is not the rendering");
+            // A badge exactly where there is something to say.
+            let badged = count > 0 || look == Look::NeedsLogin;
+            assert_eq!(red_pixels(&rgba) > 100, badged, "{name}'s badge");
+            pictures.push((name, rgba));
+        }
+        // Seven pictures, seven different icons.
+        for (i, (a, pa)) in pictures.iter().enumerate() {
+            for (b, pb) in &pictures[i + 1..] {
+                assert_ne!(pa, pb, "{a} and {b} look the same");
+            }
         }
     }
 
