@@ -156,10 +156,9 @@ fn measure(n: usize) -> Result<Timings> {
     }
     let ingest_per_s = n as f64 / t.elapsed().as_secs_f64();
     let page = |unread_only| ListQuery {
-        account: None,
         unread_only,
-        before: None,
         limit: 50,
+        ..ListQuery::default()
     };
     let mut unread = Vec::new();
     let mut first = Vec::new();
@@ -198,6 +197,59 @@ fn measure(n: usize) -> Result<Timings> {
         first_unread_after,
         settle,
     })
+}
+
+/// The panel's filter chips (issue #14) on a store of `n` varied notifications of two
+/// stores (two thirds one, a third the other): the chips' counts (every store, every
+/// kind), the first page of one kind, and the first page grouped by store; medians in ms.
+fn measure_chips(n: usize) -> Result<[f64; 3]> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("aviso.db"))?;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|&i| Notification {
+                account: if i % 3 == 0 { "norte" } else { "centro" }.into(),
+                ..varied(i)
+            })
+            .collect();
+        store.ingest(&batch)?;
+    }
+    let (mut facets, mut kind, mut grouped) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..REPEATS {
+        let mut counted = 0;
+        facets.push(time_ms(|| {
+            counted = store
+                .facets(None)
+                .map(|f| f.accounts.iter().map(|a| a.total).sum::<u64>())
+                .unwrap_or(0)
+        }));
+        anyhow::ensure!(counted == n as u64, "the chips counted {counted} of {n}");
+        let mut got = 0;
+        kind.push(time_ms(|| {
+            got = store
+                .list(&ListQuery {
+                    kind: Some("devolucion_solicitada".into()),
+                    limit: 50,
+                    ..ListQuery::default()
+                })
+                .map(|p| p.len())
+                .unwrap_or(0)
+        }));
+        anyhow::ensure!((1..=50).contains(&got), "a kind's page had {got}");
+        grouped.push(time_ms(|| {
+            got = store
+                .list(&ListQuery {
+                    group_by_account: true,
+                    limit: 50,
+                    ..ListQuery::default()
+                })
+                .map(|p| p.len())
+                .unwrap_or(0)
+        }));
+        anyhow::ensure!(got == 50.min(n), "a grouped page had {got}");
+    }
+    Ok([median(&facets), median(&kind), median(&grouped)])
 }
 
 /// The text of a query of [`QUERIES`] on a store of `n`: `#` becomes `#` and the number of a
@@ -278,7 +330,20 @@ pub fn run(n: usize) -> Result<Vec<Row>> {
     let (search_base, _) = measure_search(base_n, false)?;
     let (search_big, search_ingest) = measure_search(n, false)?;
     let (search_reversed, _) = measure_search(n, true)?;
+    let chips_base = measure_chips(base_n)?;
+    let chips = measure_chips(n)?;
     let mut rows = vec![
+        row(
+            "filter chips' counts (2 stores, 7 kinds)",
+            chips[0],
+            chips_base[0],
+        ),
+        row("first page of one kind (50, all)", chips[1], chips_base[1]),
+        row(
+            "first page grouped by store (50, all)",
+            chips[2],
+            chips_base[2],
+        ),
         row("unread count", big.unread, base.unread),
         row("mark all read", big.mark_all, base.mark_all),
         row(
