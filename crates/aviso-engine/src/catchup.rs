@@ -5,8 +5,8 @@
 //! Only REST results move the cursor, never pushed frames: pushes can have gaps (Django
 //! Channels delivers at most once), and a cursor moved past a gap would hide it forever.
 
+use crate::account_spec::AccountSpec;
 use crate::frame::{self, FrameError, Inbound};
-use crate::link::AccountSpec;
 use crate::rest::{max_cursor, PageAt, Rest, RestError};
 use crate::secret::Secret;
 use crate::store::{Ingest, Store, StoreError};

@@ -18,9 +18,12 @@ use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+pub use crate::account_spec::AccountSpec;
 use crate::alert::Alerts;
 use crate::auth::{AuthError, TokenKeeper};
 use crate::catchup;
+use crate::clock::rfc3339;
+pub use crate::clock::{now_rfc3339, slept};
 use crate::credentials::{Credentials, Tokens};
 use crate::frame::{self, Became, Inbound as Frame};
 use crate::model::{ConnState, EngineEvent, Notification, StreamState};
@@ -61,26 +64,6 @@ const UNREAD_EVERY: Duration = Duration::from_millis(250);
 const RECONCILE_PAGES: usize = 20;
 /// Rows folded per step when settling a mark-all-read watermark.
 const SETTLE_STEP: usize = 2_000;
-/// A gap this large counts as a sleep (NTP slews the wall clock far more gently).
-const SLEEP_GAP: Duration = Duration::from_secs(15);
-
-/// Whether the wall clock ran ahead of the monotonic clock by a sleep's worth between two
-/// readings (or jumped backwards by as much).
-pub fn slept(wall_elapsed: Result<Duration, Duration>, mono_elapsed: Duration) -> bool {
-    match wall_elapsed {
-        Ok(wall) => wall.saturating_sub(mono_elapsed) >= SLEEP_GAP,
-        Err(back) => back >= SLEEP_GAP,
-    }
-}
-
-/// An account as the engine runs it.
-#[derive(Debug, Clone)]
-pub struct AccountSpec {
-    pub name: String,
-    pub server: Url,
-    pub profile: Arc<Profile>,
-    pub params: BTreeMap<String, String>,
-}
 
 #[derive(Debug)]
 pub enum Command {
@@ -114,17 +97,6 @@ pub struct Shared {
     pub tap: std::sync::OnceLock<mpsc::UnboundedSender<frame::Tapped>>,
     /// What the health view shows, learnt as the links run.
     pub health: crate::health::HealthBook,
-}
-
-/// The current wall-clock time, RFC 3339.
-pub fn now_rfc3339() -> String {
-    rfc3339(SystemTime::now())
-}
-
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let t: time::OffsetDateTime = t.into();
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Folds the states of an account's channels into the account's own state line: the
@@ -1877,19 +1849,6 @@ impl Link {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_wall_clock_gap_means_the_machine_slept() {
-        let s = Duration::from_secs;
-        // Awake: both clocks advance together (small NTP slews are not sleeps).
-        assert!(!slept(Ok(s(10)), s(10)));
-        assert!(!slept(Ok(s(12)), s(10)));
-        // Suspended for an hour: the monotonic clock saw 10 s, the wall clock an hour.
-        assert!(slept(Ok(s(3610)), s(10)));
-        // The wall clock was set back by a lot: also treat as suspect.
-        assert!(slept(Err(s(600)), s(10)));
-        assert!(!slept(Err(s(1)), s(10)));
-    }
 
     /// Found by the chaos run (crates/aviso-cli/tests/chaos.rs): a mark-read queued while
     /// the server was down, with the token due for renewal, printed an `unreachable` error
