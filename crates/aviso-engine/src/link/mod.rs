@@ -22,7 +22,6 @@ pub use crate::account_spec::AccountSpec;
 use crate::alert::Alerts;
 use crate::auth::{AuthError, TokenKeeper};
 use crate::catchup;
-use crate::clock::rfc3339;
 pub use crate::clock::{now_rfc3339, slept};
 use crate::credentials::{Credentials, Tokens};
 use crate::frame::{self, Became, Inbound as Frame};
@@ -41,6 +40,11 @@ use crate::transport::socketio::{self, SioTarget};
 use crate::transport::sse::{self, SseTarget};
 use crate::transport::websocket::{self, WsTarget};
 use crate::transport::{Connection, Inbound, Outbound};
+
+pub mod board;
+
+pub use board::Board;
+use board::{state_event, worth_a_line};
 
 /// While the outbox holds operations, how soon to try them again (doubling per attempt, up
 /// to a minute: the server may be down for a while, and a mark-read is not urgent).
@@ -97,92 +101,6 @@ pub struct Shared {
     pub tap: std::sync::OnceLock<mpsc::UnboundedSender<frame::Tapped>>,
     /// What the health view shows, learnt as the links run.
     pub health: crate::health::HealthBook,
-}
-
-/// Folds the states of an account's channels into the account's own state line: the
-/// most urgent wins (needs_login, then backoff, polling, connecting; live only when every
-/// channel is live).
-pub struct Board {
-    account: String,
-    slots: tokio::sync::Mutex<(Vec<Option<Snapshot>>, Option<Snapshot>)>,
-}
-
-impl Board {
-    fn new(account: &str, channels: usize) -> Board {
-        Board {
-            account: account.to_string(),
-            slots: tokio::sync::Mutex::new((vec![None; channels], None)),
-        }
-    }
-
-    /// The account state that channel states `snaps` add up to.
-    pub fn fold(snaps: &[Snapshot]) -> Option<Snapshot> {
-        let rank = |s: ConnState| match s {
-            ConnState::NeedsLogin => 0,
-            ConnState::Backoff => 1,
-            ConnState::Polling => 2,
-            ConnState::Connecting => 3,
-            ConnState::Live => 4,
-            ConnState::Stopped => 5,
-        };
-        let worst = snaps.iter().min_by_key(|s| rank(s.state))?;
-        let retry_at = snaps
-            .iter()
-            .filter(|s| s.state == worst.state)
-            .filter_map(|s| s.retry_at)
-            .min();
-        Some(Snapshot { retry_at, ..*worst })
-    }
-
-    /// Records channel `slot`'s state; emits the account's when the fold changed. The
-    /// lock is held across the send so two channels never publish out of order.
-    async fn report(
-        &self,
-        slot: usize,
-        snap: Snapshot,
-        events: &mpsc::Sender<EngineEvent>,
-        health: &crate::health::HealthBook,
-    ) {
-        let mut guard = self.slots.lock().await;
-        let (slots, last) = &mut *guard;
-        slots[slot] = Some(snap);
-        let Some(all) = slots.iter().copied().collect::<Option<Vec<_>>>() else {
-            return;
-        };
-        let Some(folded) = Board::fold(&all) else {
-            return;
-        };
-        if last.is_some_and(|l| !worth_a_line(l, folded)) {
-            return;
-        }
-        *last = Some(folded);
-        let event = state_event(&self.account, None, folded);
-        health.observe(&event);
-        let _ = events.send(event).await;
-    }
-}
-
-/// Whether a socket of several (a stream channel) or their account says a new state line:
-/// not for a new retry time alone, and not for each retry's `connecting` between two
-/// `backoff`s. Five channels of a server that restarts then print a few lines, not ~95.
-fn worth_a_line(last: Snapshot, now: Snapshot) -> bool {
-    let retrying = last.state == ConnState::Backoff && now.state == ConnState::Connecting;
-    let same = (last.state, last.detail, last.transport) == (now.state, now.detail, now.transport);
-    !retrying && !same
-}
-
-fn state_event(account: &str, channel: Option<String>, snap: Snapshot) -> EngineEvent {
-    let next_retry_at = snap
-        .retry_at
-        .map(|at| rfc3339(SystemTime::now() + at.saturating_duration_since(Instant::now())));
-    EngineEvent::State {
-        account: account.into(),
-        channel,
-        state: snap.state,
-        transport: snap.transport,
-        detail: snap.detail.into(),
-        next_retry_at,
-    }
 }
 
 struct Link {
