@@ -18,3 +18,13 @@ pub struct AccountSpec {
     pub profile: Arc<Profile>,
     pub params: BTreeMap<String, String>,
 }
+
+impl AccountSpec {
+    /// The profile's `[params]` overlaid with the account's: what templates (URLs, alert
+    /// thresholds) are rendered with.
+    pub fn all_params(&self) -> BTreeMap<String, String> {
+        let mut params = self.profile.params.clone();
+        params.extend(self.params.clone());
+        params
+    }
+}

@@ -16,7 +16,6 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
-use url::Url;
 
 pub use crate::account_spec::AccountSpec;
 use crate::alert::Alerts;
@@ -27,24 +26,24 @@ use crate::credentials::{Credentials, Tokens};
 use crate::frame::{self, Became, Inbound as Frame};
 use crate::model::{ConnState, EngineEvent, Notification, StreamState};
 use crate::outbox;
-use crate::profile::{
-    secs, AuthMode, Declare, HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL,
-};
+use crate::profile::{HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL};
 use crate::rest::{PageAt, Rest, RestError};
-use crate::secret::{redact_url, Secret};
+use crate::secret::Secret;
 use crate::session::{Action, Detail, Failure, Input, Policy, Session, Snapshot};
 use crate::store::{Ingest, OutboxKind, Store};
 use crate::stream::Streams;
 use crate::template;
-use crate::transport::socketio::{self, SioTarget};
-use crate::transport::sse::{self, SseTarget};
-use crate::transport::websocket::{self, WsTarget};
+use crate::transport::socketio;
+use crate::transport::sse;
+use crate::transport::websocket;
 use crate::transport::{Connection, Inbound, Outbound};
 
 pub mod board;
+pub mod target;
 
 pub use board::Board;
 use board::{state_event, worth_a_line};
+use target::Endpoint;
 
 /// While the outbox holds operations, how soon to try them again (doubling per attempt, up
 /// to a minute: the server may be down for a while, and a mark-read is not urgent).
@@ -259,8 +258,7 @@ impl Link {
         for c in &stream_channels {
             shared.streams.declare(&spec.name, c);
         }
-        let mut params = spec.profile.params.clone();
-        params.extend(spec.params.clone());
+        let params = spec.all_params();
         let resumed = shared.wake.subscribe();
         Link {
             session: Session::new(policy, seed, now),
@@ -608,40 +606,14 @@ impl Link {
         Ok(access.token)
     }
 
-    /// Renders a URL template: `{origin}`, `{ws_origin}`, `{channel}` and the account's
-    /// parameters. A parameter that is missing (and has no `|fallback`) is an error
-    /// naming it.
-    fn render_url(&self, text: &str) -> Result<String, String> {
-        let server = &self.spec.server;
-        let origin = server.origin().ascii_serialization();
-        let ws_origin = origin.replacen("http", "ws", 1);
-        let resolve = |key: &str| match key {
-            "origin" => Some(origin.clone()),
-            "ws_origin" => Some(ws_origin.clone()),
-            "channel" => self.channel.clone(),
-            k => self.params.get(k).cloned(),
-        };
-        for (name, has_fallback) in template::placeholders(text).map_err(|e| e.to_string())? {
-            if !has_fallback && resolve(&name).is_none_or(|v| v.is_empty()) {
-                return Err(format!(
-                    "profile `{}` needs the parameter `{name}`: pass --param {name}=VALUE or set \
-                     it in the account's [accounts.params]",
-                    self.spec.profile.name
-                ));
-            }
+    /// Where this socket connects (see `target`).
+    fn endpoint(&self) -> Endpoint<'_> {
+        Endpoint {
+            server: &self.spec.server,
+            profile: &self.spec.profile,
+            params: &self.params,
+            channel: self.channel.as_deref(),
         }
-        template::render_with(text, resolve).map_err(|e| e.to_string())
-    }
-
-    fn ws_url(&self, token: Option<&Secret>) -> Result<Url, String> {
-        let profile = &self.spec.profile;
-        let rendered = self.render_url(&profile.websocket.url)?;
-        let mut url = Url::parse(&rendered).map_err(|e| format!("invalid WebSocket URL: {e}"))?;
-        if let (AuthMode::Query, Some(token)) = (profile.auth.mode, token) {
-            url.query_pairs_mut()
-                .append_pair(&profile.auth.query_param, token.expose());
-        }
-        Ok(url)
     }
 
     async fn connect(&mut self) -> Input {
@@ -736,36 +708,18 @@ impl Link {
     }
 
     async fn connect_websocket(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
-        let profile = self.spec.profile.clone();
-        let url = match self.ws_url(token) {
+        let url = match self.endpoint().websocket_url(token) {
             Ok(u) => u,
             Err(message) => {
                 self.error("bad_profile", message).await;
                 return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
-        let shown = redact_url(&url, &[profile.auth.query_param.as_str()]);
+        let shown = target::shown(&url, &self.spec.profile);
         tracing::debug!(account = %self.account(), url = %shown, "connecting");
-        let origin = match profile.websocket.origin.as_str() {
-            "auto" => Some(self.spec.server.origin().ascii_serialization()),
-            "" => None,
-            other => Some(other.to_string()),
-        };
-        let auth_header = match (profile.auth.mode, token) {
-            (AuthMode::Header, Some(t)) => Some((
-                profile.auth.header.clone(),
-                Secret::new(format!("{}{}", profile.auth.header_prefix, t.expose())),
-            )),
-            _ => None,
-        };
-        let target = WsTarget {
-            url,
-            origin,
-            auth_header,
-            tls: self.shared.tls.clone(),
-            connect_timeout: secs(profile.reconnect.connect_timeout_secs),
-            close_codes: profile.close_codes.clone(),
-        };
+        let target = self
+            .endpoint()
+            .websocket(url, token, self.shared.tls.clone());
         match websocket::connect(target).await {
             Ok(conn) => Ok(conn),
             Err((failure, message)) => Err(self.connect_failed(failure, message).await),
@@ -773,51 +727,18 @@ impl Link {
     }
 
     async fn connect_socketio(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
-        let profile = self.spec.profile.clone();
-        let sio = &profile.socketio;
-        let rendered = self
-            .render_url(&sio.url)
-            .and_then(|u| Url::parse(&u).map_err(|e| format!("invalid Socket.IO URL `{u}`: {e}")));
-        let identity: Result<Vec<(String, String)>, String> = sio
-            .identity
-            .iter()
-            .map(|(k, v)| Ok((k.clone(), self.render_url(v)?)))
-            .collect();
-        let (mut url, identity) = match (rendered, identity) {
-            (Ok(url), Ok(identity)) => (url, identity),
-            (Err(message), _) | (_, Err(message)) => {
+        let target = match self
+            .endpoint()
+            .socketio(token, self.shared.extra_ca.clone())
+        {
+            Ok(t) => t,
+            Err(message) => {
                 self.error("bad_profile", message).await;
                 return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
-        let auth = match sio.declare {
-            Declare::Auth if !identity.is_empty() => Some(Value::Object(
-                identity
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                    .collect(),
-            )),
-            Declare::Auth => None,
-            Declare::Query => {
-                url.query_pairs_mut().extend_pairs(identity.iter());
-                None
-            }
-        };
-        if let (AuthMode::Query, Some(token)) = (profile.auth.mode, token) {
-            url.query_pairs_mut()
-                .append_pair(&profile.auth.query_param, token.expose());
-        }
-        let shown = redact_url(&url, &[profile.auth.query_param.as_str()]);
-        tracing::debug!(account = %self.account(), url = %shown, namespace = %sio.namespace, "connecting (Socket.IO)");
-        let target = SioTarget {
-            url,
-            namespace: sio.namespace.clone(),
-            auth,
-            transport: sio.transport,
-            connect_timeout: secs(profile.reconnect.connect_timeout_secs),
-            extra_ca: self.shared.extra_ca.clone(),
-            close_codes: profile.close_codes.clone(),
-        };
+        let shown = target::shown(&target.url, &self.spec.profile);
+        tracing::debug!(account = %self.account(), url = %shown, namespace = %target.namespace, "connecting (Socket.IO)");
         match socketio::connect(target).await {
             Ok(conn) => Ok(conn),
             Err((failure, message)) => Err(self.connect_failed(failure, message).await),
@@ -863,40 +784,17 @@ impl Link {
     }
 
     async fn connect_sse(&mut self, token: Option<&Secret>) -> Result<Connection, Input> {
-        let profile = self.spec.profile.clone();
-        let url = self.render_url(&profile.sse.url).and_then(|u| {
-            Url::parse(&u).map_err(|e| format!("invalid event stream URL `{u}`: {e}"))
-        });
-        let mut url = match url {
+        let url = match self.endpoint().sse_url(token) {
             Ok(u) => u,
             Err(message) => {
                 self.error("bad_profile", message).await;
                 return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
-        if let (AuthMode::Query, Some(token)) = (profile.auth.mode, token) {
-            url.query_pairs_mut()
-                .append_pair(&profile.auth.query_param, token.expose());
-        }
         let last_event_id = self.last_event_id();
-        let shown = redact_url(&url, &[profile.auth.query_param.as_str()]);
+        let shown = target::shown(&url, &self.spec.profile);
         tracing::debug!(account = %self.account(), url = %shown, last_event_id = ?last_event_id, "connecting (SSE)");
-        let auth_header = match (profile.auth.mode, token) {
-            (AuthMode::Header, Some(t)) => Some((
-                profile.auth.header.clone(),
-                Secret::new(format!("{}{}", profile.auth.header_prefix, t.expose())),
-            )),
-            _ => None,
-        };
-        let target = SseTarget {
-            url,
-            auth_header,
-            last_event_id,
-            connect_timeout: secs(profile.reconnect.connect_timeout_secs),
-            close_codes: profile.close_codes.clone(),
-            max_data: profile.websocket.max_frame_bytes,
-            frame: profile.sse.frame,
-        };
+        let target = self.endpoint().sse(url, token, last_event_id);
         match sse::connect(&self.shared.http, target).await {
             Ok(conn) => Ok(conn),
             Err((failure, message)) => Err(self.connect_failed(failure, message).await),
@@ -1789,7 +1687,7 @@ mod tests {
         let control = demo.control();
         let profile = Profile::parse("fast", aviso_demo::testkit::FAST_SMARTSALES_PROFILE);
         let profile = Arc::new(profile.unwrap());
-        let server = Url::parse(&demo.http_url()).unwrap();
+        let server = url::Url::parse(&demo.http_url()).unwrap();
         let http = crate::engine::http_client(&crate::tls::client_config(None).unwrap()).unwrap();
         let admin = Secret::new("admin");
         let tokens = crate::auth::obtain(&http, &server, &profile.auth, "admin", &admin)
