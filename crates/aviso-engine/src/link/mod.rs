@@ -27,7 +27,7 @@ use crate::frame::{self, Became, Inbound as Frame};
 use crate::model::{ConnState, EngineEvent, Notification, StreamState};
 use crate::outbox;
 use crate::profile::{HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL};
-use crate::rest::{PageAt, Rest, RestError};
+use crate::rest::{Rest, RestError};
 use crate::secret::Secret;
 use crate::session::{Action, Detail, Failure, Input, Policy, Session, Snapshot};
 use crate::store::{Ingest, OutboxKind, Store};
@@ -63,8 +63,6 @@ const BATCH_FRAMES: usize = 512;
 const UNREAD_RECOUNT: Duration = Duration::from_secs(1);
 /// A burst says its unread count at most this often (the last line has the final count).
 const UNREAD_EVERY: Duration = Duration::from_millis(250);
-/// At most this many pages of the server's unread list are read to compare reads.
-const RECONCILE_PAGES: usize = 20;
 /// Rows folded per step when settling a mark-all-read watermark.
 const SETTLE_STEP: usize = 2_000;
 
@@ -154,10 +152,8 @@ struct Link {
     /// When an unread line was last said, and when a held-back one is due.
     unread_told: Option<Instant>,
     unread_due: Option<Instant>,
-    /// When the server's unread list was last compared (see `reconcile_reads`).
-    reconciled_at: Option<Instant>,
-    /// Where the next window of the server's unread list starts (None: at the beginning).
-    reconcile_from: Option<String>,
+    /// Reads made on another device, compared after catch-ups.
+    reads: catchup::ReadCheck,
     /// SSE: the last event id, sent as `Last-Event-ID` on every reconnect. Read from the
     /// store at the first connect (so it survives a restart), kept here too so a disk that
     /// cannot be written does not lose the position while we run.
@@ -291,8 +287,7 @@ impl Link {
             unread: None,
             unread_told: None,
             unread_due: None,
-            reconciled_at: None,
-            reconcile_from: None,
+            reads: catchup::ReadCheck::default(),
             event_id: None,
         }
     }
@@ -630,7 +625,7 @@ impl Link {
             Ok(conn) => {
                 self.conn = Some(conn);
                 // A new connection's catch-up also looks for reads made elsewhere meanwhile.
-                self.reconciled_at = None;
+                self.reads.reset();
                 // An optional list the server lacked is looked for again (it may be new).
                 self.no_catch_up = false;
                 self.unreachable_streak = 0;
@@ -914,22 +909,10 @@ impl Link {
             })
     }
 
-    /// Reads made on another device: unread notifications here that the server's unread list
-    /// (`rest.unread_list`) no longer holds become read here too. After each new connection
-    /// and at most once per safety-poll interval otherwise. Only
-    /// notifications stored before the list was asked for are judged (a newer one cannot be
-    /// in it yet), and only on a complete, fully understood list; local alerts never are.
-    fn reconcile_every(&self) -> Duration {
-        Duration::from_secs_f64(self.spec.profile.polling.safety_interval_secs.max(1.0))
-    }
-
+    /// Reads made on another device (see `catchup::ReadCheck`) become read here too, and
+    /// are told.
     async fn reconcile_reads(&mut self) {
-        let spec = self.spec.profile.rest.unread_list.clone();
-        if spec.is_empty()
-            || self
-                .reconciled_at
-                .is_some_and(|t| t.elapsed() < self.reconcile_every())
-        {
+        if !self.reads.due(&self.spec.profile) {
             return;
         }
         let store = self.shared.store.clone();
@@ -938,92 +921,14 @@ impl Link {
             Ok(ids) if !ids.is_empty() => ids,
             _ => return,
         };
-        self.reconciled_at = Some(Instant::now());
+        self.reads.started();
         let Ok(token) = self.access().await else {
             return;
         };
-        // Equal counts: nothing read elsewhere (or not yet visible); one cheap request.
-        if !self.spec.profile.rest.unread_count.is_empty() {
-            match self.rest.unread_count(token.as_ref()).await {
-                Ok(n) if n == local.len() as u64 => return,
-                Ok(_) => {}
-                Err(_) => return,
-            }
-        }
-        // With `{cursor}` in the spec (and the id as the cursor) the list is read in windows
-        // of RECONCILE_PAGES pages, each picking up after the last: a backlog of any size
-        // is compared over a few rounds. Without, only a list that fits in one window is.
-        let rest = self.spec.profile.rest.clone();
-        let windowed = spec.contains("{cursor}") && rest.cursor == self.spec.profile.fields.id;
-        let from = if windowed {
-            self.reconcile_from
-                .clone()
-                .unwrap_or_else(|| rest.initial_cursor.clone())
-        } else {
-            String::new()
-        };
-        let mut unread_there = std::collections::HashSet::new();
-        let mut last_seen: Option<String> = None;
-        let mut complete = false;
-        let mut at = PageAt::Spec {
-            spec: &spec,
-            cursor: &from,
-        };
-        for _ in 0..RECONCILE_PAGES {
-            let Ok(listed) = self.rest.list_page(token.as_ref(), at).await else {
-                return;
-            };
-            let (notifications, errors) =
-                frame::list_items(&self.spec.profile, &account, &listed.items);
-            let frame::Inbound::Notifications(notifications) = notifications else {
-                return;
-            };
-            if !errors.is_empty() || notifications.len() != listed.items.len() {
-                tracing::debug!(account = %account, "the server's unread list is not fully understood; reads elsewhere are not compared");
-                return;
-            }
-            for item in &listed.items {
-                if let Some(c) =
-                    crate::template::lookup(item, &rest.cursor).map(crate::template::to_text)
-                {
-                    last_seen = Some(match last_seen {
-                        Some(l) => crate::rest::max_cursor(&l, &c),
-                        None => c,
-                    });
-                }
-            }
-            unread_there.extend(notifications.into_iter().filter(|n| !n.read).map(|n| n.id));
-            match listed.next {
-                Some(next) => at = PageAt::Next(next),
-                None => {
-                    complete = true;
-                    break;
-                }
-            }
-        }
-        if !complete && !windowed {
-            tracing::debug!(account = %account, "the server's unread list is too long to compare");
-            return;
-        }
-        let covered = |id: &str| {
-            if !windowed {
-                return true;
-            }
-            let after_from = from.is_empty() || crate::rest::cursor_after(id, &from);
-            let upto_last = complete
-                || last_seen
-                    .as_deref()
-                    .is_some_and(|l| !crate::rest::cursor_after(id, l));
-            after_from && upto_last
-        };
-        if windowed {
-            // The next round picks up after this window, or starts over.
-            self.reconcile_from = if complete { None } else { last_seen.clone() };
-        }
-        let read_there: Vec<String> = local
-            .into_iter()
-            .filter(|id| !id.starts_with("alert-") && covered(id) && !unread_there.contains(id))
-            .collect();
+        let read_there = self
+            .reads
+            .read_there(&self.rest, &self.spec, token.as_ref(), local)
+            .await;
         if read_there.is_empty() {
             return;
         }
@@ -1098,7 +1003,7 @@ impl Link {
                 }
                 Err(catchup::CatchUpError::Rest(e)) if e.is_persistent() => {
                     if !std::mem::replace(&mut self.catch_up_failing, true) {
-                        let message = self.catch_up_failed_message(&e);
+                        let message = catchup::failed_message(&self.spec.profile, &e);
                         self.error("catch_up_failed", message).await;
                     } else {
                         tracing::info!(account = %self.account(), "catch-up failed again: {e}");
@@ -1119,28 +1024,6 @@ impl Link {
             .health
             .caught_up(self.account(), brought, result.is_ok());
         result
-    }
-
-    /// What the `catch_up_failed` error line says: the request, the answer, what it costs
-    /// and what to change. The path is the profile's (no query: nothing secret in it).
-    fn catch_up_failed_message(&self, e: &RestError) -> String {
-        let spec = &self.spec.profile.rest.list;
-        let request = match crate::profile::RequestSpec::parse(spec) {
-            Ok(r) => format!("{} {}", r.method, r.path.split('?').next().unwrap_or("")),
-            Err(_) => spec.clone(),
-        };
-        let answer = match e.status() {
-            Some(405) => "HTTP 405 (method not allowed)".to_string(),
-            Some(404) => "HTTP 404 (not found)".to_string(),
-            Some(s) => format!("HTTP {s}"),
-            None => e.to_string(),
-        };
-        format!(
-            "catch-up failed: {request} answered {answer}; notifications the connection did not \
-             deliver (while offline, or dropped by the server) are lost until this is fixed. \
-             Set `rest.list` in a profile file to the server's notification list \
-             (docs/profiles.md)"
-        )
     }
 
     /// Emits what a stored batch changed.
