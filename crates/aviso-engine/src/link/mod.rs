@@ -30,9 +30,8 @@ use crate::profile::{HeartbeatMode, Profile, TransportChoice, HEALTH_CHANNEL};
 use crate::rest::{Rest, RestError};
 use crate::secret::Secret;
 use crate::session::{Action, Detail, Failure, Input, Policy, Session, Snapshot};
-use crate::store::{Ingest, OutboxKind, Store};
+use crate::store::{Ingest, Store};
 use crate::stream::Streams;
-use crate::template;
 use crate::transport::socketio;
 use crate::transport::sse;
 use crate::transport::websocket;
@@ -45,13 +44,6 @@ pub use board::Board;
 use board::{state_event, worth_a_line};
 use target::Endpoint;
 
-/// While the outbox holds operations, how soon to try them again (doubling per attempt, up
-/// to a minute: the server may be down for a while, and a mark-read is not urgent).
-const OUTBOX_RETRY_MIN: Duration = Duration::from_secs(2);
-const OUTBOX_RETRY_MAX: Duration = Duration::from_secs(60);
-/// How often to look for operations queued by another process (`aviso-cli mark-read`
-/// while the app runs). One indexed SQLite read: cheap enough to do twice a minute.
-const OUTBOX_LOOK_EVERY: Duration = Duration::from_secs(30);
 /// How often to compare the wall clock with the monotonic one. Linux's monotonic clock
 /// stops while the machine is suspended and the wall clock does not, so a gap between them
 /// means the machine slept: sockets are then suspect and a catch-up is due. (The logind
@@ -114,16 +106,13 @@ struct Link {
     published: Option<Snapshot>,
     /// The last state line said (see `worth_a_line`).
     said_line: Option<Snapshot>,
-    outbox_at: Option<Instant>,
-    outbox_attempts: u32,
+    /// When to send the outbox next, and what awaits the server's answer on the socket.
+    courier: outbox::Courier,
     /// The last (wall, monotonic) clock reading, for sleep detection.
     clocks: (SystemTime, Instant),
     board: Option<(Arc<Board>, usize)>,
     /// Stream channels whose state follows this link's.
     stream_channels: Vec<String>,
-    /// Mark-reads sent over the socket and not confirmed yet, oldest first: the server
-    /// answers each with `marked_read` or `error`, in order.
-    in_flight: VecDeque<String>,
     alerts: Alerts,
     /// Recent events without ids, to show each once when the server sends it twice.
     twins: crate::twins::Twins,
@@ -267,12 +256,10 @@ impl Link {
             conn: None,
             published: None,
             said_line: None,
-            outbox_at: Some(now),
-            outbox_attempts: 0,
+            courier: outbox::Courier::new(now),
             clocks: (SystemTime::now(), now),
             board,
             stream_channels,
-            in_flight: VecDeque::new(),
             alerts: Alerts::default(),
             twins: crate::twins::Twins::default(),
             params,
@@ -323,7 +310,7 @@ impl Link {
             let clock_check = link.clocks.1 + CLOCK_CHECK_EVERY;
             let deadline = [
                 link.session.deadline(),
-                link.outbox_at,
+                link.courier.due_at(),
                 link.unread_due,
                 Some(clock_check),
             ]
@@ -349,7 +336,7 @@ impl Link {
                     if clock_check <= now {
                         link.check_clocks().await;
                     }
-                    if link.outbox_at.is_some_and(|at| at <= now) {
+                    if link.courier.due_at().is_some_and(|at| at <= now) {
                         link.flush_outbox().await;
                     }
                     if link.unread_due.is_some_and(|at| at <= now) {
@@ -546,7 +533,7 @@ impl Link {
             Action::Connect => Some(self.connect().await),
             Action::Disconnect => {
                 self.conn = None;
-                self.in_flight.clear();
+                self.courier.connection_lost();
                 None
             }
             Action::SendPing => {
@@ -1158,7 +1145,7 @@ impl Link {
                     self.error("bad_frame", text).await;
                 }
                 self.conn = None;
-                self.in_flight.clear();
+                self.courier.connection_lost();
                 self.step(Input::Closed(failure)).await;
             }
         }
@@ -1305,26 +1292,23 @@ impl Link {
 
     /// The server confirmed a mark-read sent over the socket.
     async fn on_read_ack(&mut self, id: &str) {
-        self.in_flight.retain(|x| x != id);
-        match self.shared.store.outbox_confirm_read(self.account(), id) {
-            Ok(_) => {
-                if self.in_flight.is_empty() {
-                    self.outbox_attempts = 0;
-                    self.outbox_at = Some(Instant::now() + OUTBOX_LOOK_EVERY);
-                }
-            }
-            Err(e) => self.error(e.code(), e.to_string()).await,
+        let store = self.shared.store.clone();
+        let confirmed = self
+            .courier
+            .confirmed(&store, &self.spec.name, id, Instant::now());
+        if let Err(e) = confirmed {
+            self.error(e.code(), e.to_string()).await;
         }
     }
 
-    /// An in-band error. The server answers socket mark-reads in order, so while one is in
-    /// flight the error is its answer: that mark-read is refused (an unknown id), and
-    /// sending it again would only be refused again.
+    /// An in-band error: the answer to the oldest mark-read in flight, if any (see
+    /// `outbox::Courier::refused`).
     async fn on_server_error(&mut self, message: String) {
-        let Some(id) = self.in_flight.pop_front() else {
+        let store = self.shared.store.clone();
+        let Some((id, dropped)) = self.courier.refused(&store, &self.spec.name) else {
             return self.error("server_error", message).await;
         };
-        if let Err(e) = self.shared.store.outbox_confirm_read(self.account(), &id) {
+        if let Err(e) = dropped {
             self.error(e.code(), e.to_string()).await;
         }
         self.error(
@@ -1373,37 +1357,19 @@ impl Link {
         }
     }
 
-    /// Whether mark-reads go over the socket (seed 001) rather than REST.
-    fn marks_over_socket(&self) -> bool {
-        !self.spec.profile.websocket.mark_read.is_empty()
-    }
-
     async fn mark(&mut self, ids: Option<Vec<String>>) {
         let store = self.shared.store.clone();
         let account = self.spec.name.clone();
-        let result = match ids {
-            Some(ids) => store
-                .mark_read(&account, &ids, true)
-                .map(|ids| (ids, false)),
-            // A socket dialect has no "mark all" frame: queue each notification instead.
-            None if self.marks_over_socket() => store
-                .unread_ids(&account)
-                .and_then(|ids| store.mark_read(&account, &ids, true))
-                .map(|ids| (ids, false)),
-            None => {
-                outbox::queue_mark_all(&store, &account, &self.spec.profile).map(|m| (m.ids, m.all))
-            }
-        };
-        match result {
-            Ok((changed, all)) => {
-                if all {
+        match outbox::queue_marks(&store, &account, &self.spec.profile, ids.as_deref()) {
+            Ok(marked) => {
+                if marked.all {
                     self.settle_read_marks();
                 }
-                if !changed.is_empty() || all {
+                if !marked.ids.is_empty() || marked.all {
                     self.emit(EngineEvent::Read {
                         account: account.clone(),
-                        ids: changed,
-                        all,
+                        ids: marked.ids,
+                        all: marked.all,
                     })
                     .await;
                     self.emit_unread().await;
@@ -1433,12 +1399,23 @@ impl Link {
     /// Sends queued mark-reads; what fails stays queued and is retried with a growing delay.
     async fn flush_outbox(&mut self) {
         if self.session.snapshot().state == ConnState::NeedsLogin {
-            self.outbox_at = Some(Instant::now() + OUTBOX_LOOK_EVERY);
+            self.courier.look_later(Instant::now());
             return;
         }
         let live = self.session.snapshot().state == ConnState::Live && self.conn.is_some();
-        if self.marks_over_socket() && live {
-            return self.flush_over_socket().await;
+        if outbox::over_socket(&self.spec.profile) && live {
+            let store = self.shared.store.clone();
+            let conn = self.conn.as_ref();
+            let sent = self.courier.send_over_socket(
+                &store,
+                &self.spec.name,
+                &self.spec.profile,
+                |frame| conn.is_some_and(|c| c.tx.try_send(Outbound::Text(frame)).is_ok()),
+            );
+            if let Err(e) = sent {
+                self.error(e.code(), e.to_string()).await;
+            }
+            return;
         }
         let result = outbox::flush(
             &self.rest,
@@ -1448,23 +1425,11 @@ impl Link {
         )
         .await;
         let pending = match result {
-            Ok(outbox::Flushed {
-                pending,
-                read_all,
-                forbidden,
-                ..
-            }) => {
-                if !forbidden.is_empty() {
-                    self.error(
-                        "forbidden",
-                        format!(
-                            "the server refused to mark {} notification(s) read (HTTP 403, with a fresh token): this user may not be allowed to; they are read here only",
-                            forbidden.len()
-                        ),
-                    )
-                    .await;
+            Ok(flushed) => {
+                if let Some(message) = flushed.forbidden_message() {
+                    self.error("forbidden", message).await;
                 }
-                if read_all {
+                if flushed.read_all {
                     self.emit(EngineEvent::Read {
                         account: self.account().into(),
                         ids: Vec::new(),
@@ -1473,12 +1438,9 @@ impl Link {
                     .await;
                     self.emit_unread().await;
                 }
-                pending
+                flushed.pending
             }
-            // The token could not be refreshed because the server cannot be reached: a
-            // server that is down, retried quietly like the rest (the state lines show it),
-            // not an error line.
-            Err(outbox::FlushError::Auth(e)) if matches!(e.failure(), Failure::Transient(_)) => {
+            Err(e) if e.is_outage() => {
                 tracing::info!(account = %self.account(), "mark-read not sent yet: {e}");
                 1
             }
@@ -1487,61 +1449,7 @@ impl Link {
                 1
             }
         };
-        self.schedule_outbox(pending);
-    }
-
-    fn schedule_outbox(&mut self, pending: usize) {
-        let now = Instant::now();
-        if pending == 0 {
-            self.outbox_attempts = 0;
-            self.outbox_at = Some(now + OUTBOX_LOOK_EVERY);
-        } else {
-            self.outbox_attempts = self.outbox_attempts.saturating_add(1);
-            let delay = OUTBOX_RETRY_MIN * 2u32.saturating_pow(self.outbox_attempts.min(6) - 1);
-            self.outbox_at = Some(now + delay.min(OUTBOX_RETRY_MAX));
-        }
-    }
-
-    /// Seed 001: each queued mark-read goes out as the profile's `websocket.mark_read`
-    /// frame and stays queued until `marked_read` confirms it; unconfirmed ones are sent
-    /// again at the next flush (the server marks idempotently).
-    async fn flush_over_socket(&mut self) {
-        let ops = match self.shared.store.outbox(self.account()) {
-            Ok(ops) => ops,
-            Err(e) => return self.error(e.code(), e.to_string()).await,
-        };
-        self.in_flight.clear();
-        let template = self.spec.profile.websocket.mark_read.clone();
-        let mut pending = 0;
-        for op in ops {
-            let id = match op.kind {
-                OutboxKind::Read(id) => id,
-                OutboxKind::ReadAll => {
-                    // Queued by `aviso-cli mark-read --all`: the socket has no such frame.
-                    if self.spec.profile.rest.mark_all_read.is_empty() {
-                        let _ = self.shared.store.outbox_done(op.seq);
-                    } else {
-                        pending += 1;
-                    }
-                    continue;
-                }
-            };
-            let frame = match template::render_with(&template, |k| (k == "id").then(|| id.clone()))
-            {
-                Ok(f) => f,
-                Err(e) => return self.error("bad_profile", e.to_string()).await,
-            };
-            let sent = self
-                .conn
-                .as_ref()
-                .is_some_and(|c| c.tx.try_send(Outbound::Text(frame)).is_ok());
-            if sent {
-                let _ = self.shared.store.outbox_attempted(op.seq);
-                self.in_flight.push_back(id);
-            }
-            pending += 1;
-        }
-        self.schedule_outbox(pending);
+        self.courier.flushed(pending, Instant::now());
     }
 }
 
