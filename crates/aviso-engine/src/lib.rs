@@ -17,8 +17,9 @@
 //!   several sockets): performs its actions, stores, emits.
 //! - [`transport`]: the streaming transports (WebSocket, Socket.IO).
 //! - [`rest`]: the REST side (list after cursor, mark read, unread count).
-//! - [`catchup`]: REST catch-up after the persisted cursor.
-//! - [`outbox`]: queued mark-reads, retried until the server confirms.
+//! - [`catchup`]: REST catch-up after the persisted cursor, and reads made on another device.
+//! - [`outbox`]: queued mark-reads, sent over REST or the socket and retried until the server
+//!   confirms.
 //! - [`store`]: SQLite: notifications, read state, cursors, outbox, snoozes, and full-text
 //!   search over them ([`store::search`]).
 //! - [`policy`]: the pure attention policy (rules, quiet hours, bursts, digests, snooze,
