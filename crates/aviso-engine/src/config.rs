@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::link::AccountSpec;
+use crate::account_spec::AccountSpec;
 use crate::policy::PolicyConfig;
 use crate::profile::{Profile, ProfileError};
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::link::rfc3339;
+use crate::clock::rfc3339;
 use crate::model::{ConnState, EngineEvent, TransportKind};
 
 /// A running engine rewrites its rows at least this often.

@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //!
+//! - [`account_spec`]: one account as the engine runs it ([`AccountSpec`]).
 //! - [`accounts`]: account names and renaming (history kept).
 //! - [`model`]: the notification and the events the engine emits.
 //! - [`profile`]: how to talk to a kind of backend (TOML; built-in presets).
@@ -16,8 +17,9 @@
 //!   several sockets): performs its actions, stores, emits.
 //! - [`transport`]: the streaming transports (WebSocket, Socket.IO).
 //! - [`rest`]: the REST side (list after cursor, mark read, unread count).
-//! - [`catchup`]: REST catch-up after the persisted cursor.
-//! - [`outbox`]: queued mark-reads, retried until the server confirms.
+//! - [`catchup`]: REST catch-up after the persisted cursor, and reads made on another device.
+//! - [`outbox`]: queued mark-reads, sent over REST or the socket and retried until the server
+//!   confirms.
 //! - [`store`]: SQLite: notifications, read state, cursors, outbox, snoozes, and full-text
 //!   search over them ([`store::search`]).
 //! - [`policy`]: the pure attention policy (rules, quiet hours, bursts, digests, snooze,
@@ -26,17 +28,20 @@
 //! - [`health`]: the connection health facts per account (the health view,
 //!   `aviso-cli status`).
 //! - [`markup`]: escaping text for notification daemons.
+//! - [`clock`]: RFC 3339 timestamps and sleep detection.
 //! - [`dnd`]: the desktop's own do-not-disturb, where it can be read.
 //! - [`secret`]: the redacted `Secret` wrapper and URL redaction.
 //! - [`tls`]: rustls client configuration; [`config`]: the accounts file; [`dirs`]: where
 //!   embedders keep the config and the store on each platform.
 //! - [`engine`]: the handle embedders hold.
 
+pub mod account_spec;
 pub mod accounts;
 pub mod alert;
 pub mod auth;
 pub mod backoff;
 pub mod catchup;
+pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod dirs;
@@ -82,7 +87,7 @@ pub(crate) fn error_chain(head: String, e: &dyn std::error::Error) -> String {
     }
     text
 }
-pub use link::AccountSpec;
+pub use account_spec::AccountSpec;
 pub use model::{ConnState, EngineEvent, Notification, StreamChannel, StreamState, TransportKind};
 pub use profile::Profile;
 pub use secret::Secret;

@@ -2,7 +2,7 @@
 //! system bus, sent as the machine wakes up; on Windows, the power broadcast
 //! `PBT_APMRESUMEAUTOMATIC` (through `PowerRegisterSuspendResumeNotification`, which needs
 //! no window). Every link then reconnects and catches up at once, without waiting for the
-//! clock check (see `link::slept`), which stays as the fallback everywhere (macOS has no
+//! clock check (see `clock::slept`), which stays as the fallback everywhere (macOS has no
 //! signal here yet).
 //!
 //! `AVISO_LOGIND_BUS=session` listens on the session bus instead (tests play logind

@@ -850,3 +850,49 @@ async fn health_says_what_the_connection_did() {
         "a removed account is not published"
     );
 }
+
+/// Found by the chaos run (crates/aviso-cli/tests/chaos.rs): a mark-read queued while
+/// the server was down, with the token due for renewal, printed an `unreachable` error
+/// line (the renewal could not reach the server), where a server that is down shows
+/// only in the state lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mark_read_queued_while_the_server_is_down_is_not_an_error() {
+    let config = DemoConfig {
+        // Inside the refresh margin (60 s): each use of the token renews it first.
+        access_ttl: Duration::from_secs(30),
+        ..quiet_demo()
+    };
+    let mut h = Harness::start_with(config, FAST).await;
+    let emitted = h.emit(1);
+    h.wait_ids(10.0, &emitted).await;
+    let id = emitted.into_iter().next().unwrap();
+    let _stopped = h.demo.take().unwrap().stop().await;
+    let at = h.seen.len();
+    h.engine
+        .mark_read("tienda", vec![id.clone()])
+        .await
+        .unwrap();
+    // Everything until three quiet seconds.
+    while let Ok(Some(e)) = timeout(Duration::from_secs(3), h.events.recv()).await {
+        h.seen.push(e);
+    }
+    // The mark is applied at once and its sending retried meanwhile: no error line.
+    let after = &h.seen[at..];
+    if let Some(error) = after
+        .iter()
+        .find(|e| matches!(e, EngineEvent::Error { .. }))
+    {
+        panic!("{error:?}");
+    }
+    assert!(
+        after.iter().any(
+            |e| matches!(e, EngineEvent::Read { ids, .. } if ids == std::slice::from_ref(&id))
+        ),
+        "marked read locally at once"
+    );
+    assert_eq!(
+        h.engine.store().outbox("tienda").unwrap().len(),
+        1,
+        "queued"
+    );
+}
