@@ -543,19 +543,16 @@ impl Shell {
             counted.as_deref(),
         );
         let states: Vec<&AccountView> = views.values().collect();
-        let worst = |s: ConnState| states.iter().any(|v| v.state == s);
-        let (look, state) = if states.is_empty() {
-            (Look::Offline, None)
-        } else if worst(ConnState::NeedsLogin) {
-            (Look::NeedsLogin, Some(ConnState::NeedsLogin))
-        } else if worst(ConnState::Backoff) || worst(ConnState::Stopped) {
-            (Look::Offline, Some(ConnState::Backoff))
-        } else if worst(ConnState::Connecting) {
-            (Look::Offline, Some(ConnState::Connecting))
-        } else if worst(ConnState::Polling) {
-            (Look::Polling, Some(ConnState::Polling))
-        } else {
-            (Look::Live, Some(ConnState::Live))
+        // The engine's fold, the one that makes an account's line of its channels: the
+        // most urgent state stands for all of them.
+        let state = aviso_engine::link::board::fold(states.iter().map(|v| v.state));
+        let look = match state {
+            Some(ConnState::NeedsLogin) => Look::NeedsLogin,
+            Some(ConnState::Polling) => Look::Polling,
+            Some(ConnState::Live) => Look::Live,
+            Some(ConnState::Backoff | ConnState::Connecting | ConnState::Stopped) | None => {
+                Look::Offline
+            }
         };
         let transport = states
             .iter()
