@@ -107,7 +107,25 @@ CREATE TABLE IF NOT EXISTS snoozes (
     READS_SCHEMA,
     HEALTH_SCHEMA,
     PROBE_SCHEMA,
+    KINDS_SCHEMA,
 ];
+
+/// Version 6: the filter chips' counts without reading every row. An unread index with the
+/// kind, and `read` so that it covers the query (unread per store and kind is an index
+/// range per store, no row read; the unread count keeps its own smaller index, which
+/// SQLite counts without reading entries), and `kind_counts`
+/// keeps how many notifications each store has of each kind (written with the rows).
+const KINDS_SCHEMA: &str = "
+CREATE INDEX IF NOT EXISTS notifications_unread_kind ON notifications (account, kind, read) WHERE read = 0;
+CREATE TABLE IF NOT EXISTS kind_counts (
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    PRIMARY KEY (account, kind)
+);
+INSERT OR REPLACE INTO kind_counts (account, kind, total)
+    SELECT account, kind, COUNT(*) FROM notifications GROUP BY account, kind;
+";
 
 /// Version 5: one row rewritten to learn whether the disk takes writes again after a
 /// failure (a transaction that changes nothing writes nothing, so it proves nothing).
@@ -467,23 +485,64 @@ impl Store {
     pub fn facets(&self, account: Option<&str>) -> Result<Facets> {
         let held = self.held();
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT n.account, n.kind, COUNT(*),
-                    SUM(CASE WHEN {UNREAD_LISTED} THEN 1 ELSE 0 END)
-             FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
-             GROUP BY n.account, n.kind"
-        ))?;
-        // `?1`…`?5` are not used: `UNREAD_LISTED` knows the time as `?6`.
-        let mut rows: Vec<(String, String, u64, u64)> = stmt
-            .query_map(params![None::<i64>, 0, 0, 0, 0, now_us()], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get::<_, i64>(2)? as u64,
-                    r.get::<_, i64>(3)? as u64,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        // (account, kind) → (stored, unread)
+        let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+        let mut totals = conn.prepare_cached("SELECT account, kind, total FROM kind_counts")?;
+        let rows = totals.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (a, kind, total) = row?;
+            counts.entry((a, kind)).or_default().0 += total.max(0) as u64;
+        }
+        // Unread: per store, the index range of its unread rows above its mark-all…
+        let mut unread = conn.prepare_cached(
+            "SELECT kind, COUNT(*) FROM notifications INDEXED BY notifications_unread_kind
+             WHERE account = ?1 AND read = 0
+               AND rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)
+             GROUP BY kind",
+        )?;
+        let stores: Vec<String> = counts.keys().map(|(a, _)| a.clone()).collect();
+        let mut stores = stores;
+        stores.dedup();
+        for a in &stores {
+            let rows =
+                unread.query_map([a], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (kind, n) = row?;
+                counts.entry((a.clone(), kind)).or_default().1 += n.max(0) as u64;
+            }
+        }
+        // … less those snoozed now (few).
+        let mut snoozed = conn.prepare_cached(
+            // CROSS JOIN: snoozes outside (a handful), each looked up by key; the planner,
+            // knowing nothing of either table's size, would scan every notification.
+            "SELECT n.account, n.kind, COUNT(*) FROM snoozes AS s
+             CROSS JOIN notifications AS n ON n.account = s.account AND n.id = s.id
+             LEFT JOIN read_marks AS m ON m.account = n.account
+             WHERE s.until_us > ?1 AND n.read = 0 AND n.rowid > IFNULL(m.upto, 0)
+             GROUP BY n.account, n.kind",
+        )?;
+        let rows = snoozed.query_map([now_us()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (a, kind, n) = row?;
+            let e = counts.entry((a, kind)).or_default();
+            e.1 = e.1.saturating_sub(n.max(0) as u64);
+        }
+        let mut rows: Vec<(String, String, u64, u64)> = counts
+            .into_iter()
+            .map(|((a, kind), (total, unread))| (a, kind, total, unread))
+            .collect();
         for n in held.of(None) {
             rows.push((n.account.clone(), n.kind.clone(), 1, u64::from(!n.read)));
         }
@@ -709,6 +768,7 @@ impl Store {
                 }
             }
             if !out.new.is_empty() {
+                count_kinds(tx, &out.new)?;
                 search::catch_up(tx, self.search_batch)?;
             }
             Ok(out)
@@ -936,7 +996,7 @@ impl Store {
                                             WHERE n.account = r.account AND n.read = 0
                                               AND n.rowid <= r.upto)), 0)
                          FROM read_marks AS r)
-                      - (SELECT COUNT(*) FROM snoozes AS s JOIN notifications AS n
+                      - (SELECT COUNT(*) FROM snoozes AS s CROSS JOIN notifications AS n
                            ON n.account = s.account AND n.id = s.id
                          WHERE s.until_us > ?1 AND n.read = 0 AND n.rowid > IFNULL(
                            (SELECT upto FROM read_marks r WHERE r.account = n.account), 0))",
@@ -962,51 +1022,11 @@ impl Store {
     pub fn list(&self, q: &ListQuery) -> Result<Vec<Notification>> {
         let held = self.held();
         let conn = self.conn();
-        let (before_us, before_id) = match &q.before {
-            Some((t, id)) => (Some(time_micros(t)), Some(id.clone())),
-            None => (None, None),
-        };
-        let (keyset, order) = if q.group_by_account {
-            (
-                "(?3 IS NULL OR n.account > ?7 OR (n.account = ?7 AND
-                   (n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))))",
-                "n.account ASC, n.created_us DESC, n.id DESC",
-            )
+        let mut out = if q.group_by_account {
+            list_grouped(&conn, q)?
         } else {
-            (
-                "(?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))",
-                "n.created_us DESC, n.id DESC",
-            )
+            list_page(&conn, q, q.account.as_deref(), q.before.as_ref(), q.limit)?
         };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
-                    n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
-             FROM notifications AS n LEFT JOIN read_marks AS m ON m.account = n.account
-             WHERE (?1 IS NULL OR n.account = ?1)
-               AND (?2 = 0 OR ({UNREAD_LISTED}))
-               AND {keyset}
-               AND (?8 IS NULL OR n.kind = ?8)
-             ORDER BY {order} LIMIT ?5"
-        ))?;
-        let before_account = if q.group_by_account && q.before.is_some() {
-            Some(q.before_account.clone().unwrap_or_default())
-        } else {
-            None
-        };
-        let rows = stmt.query_map(
-            params![
-                q.account,
-                q.unread_only,
-                before_us,
-                before_id,
-                q.limit as i64,
-                now_us(),
-                before_account,
-                q.kind,
-            ],
-            row_to_notification,
-        )?;
-        let mut out: Vec<Notification> = rows.collect::<rusqlite::Result<_>>()?;
         if held.items.is_empty() {
             return Ok(out);
         }
@@ -1252,7 +1272,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
                     NOT ({UNREAD}), n.data, s.until_us
-             FROM snoozes AS s JOIN notifications AS n ON n.account = s.account AND n.id = s.id
+             FROM snoozes AS s CROSS JOIN notifications AS n ON n.account = s.account AND n.id = s.id
              ORDER BY s.until_us, n.rowid"
         ))?;
         let rows = stmt.query_map([], |r| {
@@ -1428,8 +1448,94 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// One account's page (or every account's, with `account` `None`), newest first, strictly
+/// older than `before`. Read newest first along `notifications_order`, filtered: a page of
+/// 50 reads about 50 rows (a store's own rows, or a kind's, are rarely far apart). Unread
+/// pages are left to the planner (the partial unread index holds far fewer rows).
+fn list_page(
+    conn: &Connection,
+    q: &ListQuery,
+    account: Option<&str>,
+    before: Option<&(String, String)>,
+    limit: usize,
+) -> Result<Vec<Notification>> {
+    let (before_us, before_id) = match before {
+        Some((t, id)) => (Some(time_micros(t)), Some(id.clone())),
+        None => (None, None),
+    };
+    let index = if q.unread_only {
+        ""
+    } else {
+        "INDEXED BY notifications_order"
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT n.account, n.id, n.kind, n.title, n.body, n.url, n.created_at,
+                n.read OR n.rowid <= IFNULL(m.upto, 0), n.data
+         FROM notifications AS n {index} LEFT JOIN read_marks AS m ON m.account = n.account
+         WHERE (?1 IS NULL OR n.account = ?1)
+           AND (?2 = 0 OR ({UNREAD_LISTED}))
+           AND (?3 IS NULL OR n.created_us < ?3 OR (n.created_us = ?3 AND n.id < ?4))
+           AND (?7 IS NULL OR n.kind = ?7)
+         ORDER BY n.created_us DESC, n.id DESC LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            account,
+            q.unread_only,
+            before_us,
+            before_id,
+            limit as i64,
+            now_us(),
+            q.kind,
+        ],
+        row_to_notification,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A page grouped by account: the cursor's account from the cursor on, then each next
+/// account (name order, found through the primary key) from its newest, until the page
+/// is full.
+fn list_grouped(conn: &Connection, q: &ListQuery) -> Result<Vec<Notification>> {
+    let mut out = Vec::new();
+    let mut next_account = conn.prepare_cached(
+        "SELECT account FROM notifications WHERE account > ?1 ORDER BY account LIMIT 1",
+    )?;
+    let (mut account, mut before) = match (&q.before, &q.before_account) {
+        (Some(b), Some(a)) => (Some(a.clone()), Some(b.clone())),
+        _ => (None, None),
+    };
+    if account.is_none() {
+        // The first account: the smallest name ("" sorts before every name but itself).
+        account = match q.account.clone() {
+            Some(a) => Some(a),
+            None => conn
+                .query_row(
+                    "SELECT account FROM notifications ORDER BY account LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?,
+        };
+    }
+    while let Some(a) = account {
+        if q.account.as_deref().is_some_and(|only| only != a) {
+            break;
+        }
+        let page = list_page(conn, q, Some(&a), before.as_ref(), q.limit - out.len())?;
+        out.extend(page);
+        if out.len() >= q.limit || q.account.is_some() {
+            break;
+        }
+        before = None;
+        account = next_account.query_row([&a], |r| r.get(0)).optional()?;
+    }
+    Ok(out)
+}
+
 /// Every table with an `account` column: what forgetting or renaming an account touches.
-const ACCOUNT_TABLES: [&str; 9] = [
+const ACCOUNT_TABLES: [&str; 10] = [
+    "kind_counts",
     "notifications",
     "cursors",
     "read_marks",
@@ -1559,14 +1665,35 @@ fn write_held(tx: &Transaction<'_>, held: &Held, search_batch: usize) -> Result<
     let mut keep_read = tx.prepare_cached(
         "UPDATE notifications SET read = 1 WHERE account = ?1 AND id = ?2 AND read = 0",
     )?;
+    let mut written = Vec::new();
     for n in &held.items {
-        if insert_row(&mut insert, n)? == 0 && n.read {
+        if insert_row(&mut insert, n)? == 1 {
+            written.push(n.clone());
+        } else if n.read {
             keep_read.execute(params![n.account, n.id])?;
         }
     }
+    count_kinds(tx, &written)?;
     search::catch_up(tx, search_batch)?;
     for (account, (cursor, etag)) in &held.cursors {
         save_cursor(tx, account, cursor, etag.as_deref())?;
+    }
+    Ok(())
+}
+
+/// Adds notifications just inserted to `kind_counts`: one statement per store and kind of
+/// the batch, not per row.
+fn count_kinds(tx: &Transaction<'_>, inserted: &[Notification]) -> Result<()> {
+    let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for n in inserted {
+        *counts.entry((&n.account, &n.kind)).or_default() += 1;
+    }
+    let mut add = tx.prepare_cached(
+        "INSERT INTO kind_counts (account, kind, total) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account, kind) DO UPDATE SET total = total + excluded.total",
+    )?;
+    for ((account, kind), n) in counts {
+        add.execute(params![account, kind, n])?;
     }
     Ok(())
 }
@@ -1755,6 +1882,55 @@ mod tests {
         let after = s.facets(None).unwrap();
         let unread: Vec<u64> = after.accounts.iter().map(|c| c.unread).collect();
         assert_eq!(unread, [1, 0]);
+    }
+
+    #[test]
+    fn a_database_from_before_the_chips_is_counted_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aviso.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.ingest(&[
+                of("norte", "nueva_compra", "n1", 1, false),
+                of("centro", "devolucion", "c1", 2, true),
+                of("centro", "devolucion", "c2", 3, false),
+            ])
+            .unwrap();
+            // As version 5 left it: no counts, no kind in the unread index.
+            s.conn()
+                .execute_batch(
+                    "DROP TABLE kind_counts; DROP INDEX notifications_unread_kind;
+                     PRAGMA user_version = 5;",
+                )
+                .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let kinds: Vec<(String, u64, u64)> = s
+            .facets(None)
+            .unwrap()
+            .kinds
+            .into_iter()
+            .map(|k| (k.kind, k.unread, k.total))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("devolucion".into(), 1, 2), ("nueva_compra".into(), 1, 1)]
+        );
+        // And counted from then on as rows come and go.
+        s.ingest(&[of("norte", "devolucion", "n2", 4, false)])
+            .unwrap();
+        s.forget_account("centro").unwrap();
+        let totals: Vec<(String, u64)> = s
+            .facets(None)
+            .unwrap()
+            .kinds
+            .into_iter()
+            .map(|k| (k.kind, k.total))
+            .collect();
+        assert_eq!(
+            totals,
+            [("devolucion".into(), 1), ("nueva_compra".into(), 1)]
+        );
     }
 
     #[test]
