@@ -193,7 +193,7 @@ pub async fn two_stores_in_one_panel() {
     assert_tray_shows(&watcher_log, 4, Look::Live);
 
     // A store's chip says its unread count, and shows that store alone.
-    let norte_chip = "button[data-chip=account][data-value='norte']";
+    let norte_chip = "[data-filter=stores] button[data-store='norte']";
     let chip = wait_until_async(10, "norte's chip with its count", || async {
         Some(text_of(&c, norte_chip).await).filter(|t| t.contains('2'))
     })
@@ -207,7 +207,7 @@ pub async fn two_stores_in_one_panel() {
     )
     .await;
     // A kind's chip narrows it further.
-    click(&c, "button[data-chip=kind][data-value='devolucion']").await;
+    click(&c, "[data-filter=kinds] button[data-kind='devolucion']").await;
     wait_rows(&c, "norte's returns", &[("norte", devolucion)]).await;
     // The choice is remembered (config.toml's [desktop.view]; the panel restores it at
     // start: ui/e2e).
@@ -217,11 +217,11 @@ pub async fn two_stores_in_one_panel() {
         (view.get("account")?.as_str()? == "norte" && view.get("kind")?.as_str()? == "devolucion")
             .then_some(())
     });
-    click(&c, "button[data-chip=kind][data-value='']").await;
-    click(&c, "button[data-chip=account][data-value='']").await;
+    click(&c, "[data-filter=kinds] button[data-kind='']").await;
+    click(&c, "[data-filter=stores] button[data-store='']").await;
 
     // Grouped by store: centro's items, then norte's, each newest first.
-    click(&c, "[data-action=group]").await;
+    click(&c, "button[data-action=group]").await;
     wait_rows(
         &c,
         "grouped by store",
@@ -235,20 +235,24 @@ pub async fn two_stores_in_one_panel() {
     .await;
     let headers = c
         .execute(
-            "return [...document.querySelectorAll('[data-group]')].map(e => e.dataset.group);",
+            "return [...document.querySelectorAll('div.store[data-store]')].map(e => e.dataset.store);",
             vec![],
         )
         .await
         .unwrap();
     assert_eq!(headers, json!(["centro", "norte"]));
-    click(&c, "[data-action=group]").await;
+    click(&c, "button[data-action=group]").await;
 
     // Settings: norte is renamed; its history and its tokens (gnome-keyring) go with it,
     // and it stays connected under the new name.
     click(&c, "button[data-action=settings]").await;
-    click(&c, "button[data-action=rename][data-account='norte']").await;
+    click(
+        &c,
+        ".account[data-account='norte'] button[data-action=rename]",
+    )
+    .await;
     let field = wait_until_async(10, "the rename field", || async {
-        c.find(Locator::Css("input[name=rename]")).await.ok()
+        c.find(Locator::Css("input[name=account-name]")).await.ok()
     })
     .await;
     field.clear().await.unwrap();
@@ -266,10 +270,23 @@ pub async fn two_stores_in_one_panel() {
         "the tokens moved in the keyring"
     );
     // The badge counts centro only.
-    click(&c, "input[name=badge-all]").await;
-    click(&c, "input[name=badge-account][value='Tienda Norte']").await;
+    click(&c, "input[name=badge][value=some]").await;
+    let counted = "input[name=badge-store][value='Tienda Norte']";
+    wait_until_async(10, "the stores to choose from", || async {
+        exists(&c, &format!("{counted}:checked"))
+            .await
+            .then_some(())
+    })
+    .await;
+    click(&c, counted).await;
     assert_tray_shows(&watcher_log, 2, Look::Live);
-    click(&c, "button[data-action=back]").await;
+    wait_until(10, "the badge setting saved", || {
+        let config = std::fs::read_to_string(root.join("config/config.toml")).ok()?;
+        config
+            .contains("badge_accounts = [\"centro\"]")
+            .then_some(())
+    });
+    click(&c, ".settings header button").await;
     let later = emit(&norte.control(), 1, kind("nueva_compra"))[0];
     for css in [
         row("Tienda Norte", devolucion),
@@ -294,7 +311,7 @@ pub async fn two_stores_in_one_panel() {
         mensaje: Some("Pedido grande: ".to_string() + &"x".repeat(20_000)),
         ..Default::default()
     };
-    let banner = ".banner[data-code='disk_full']";
+    let banner = ".banner[data-banner='disk_full']";
     let mut rounds = 0;
     while !exists(&c, banner).await {
         rounds += 1;
