@@ -1,7 +1,8 @@
 //! Accessibility of every view, checked by axe-core in Spanish and English, light and dark: the panel's lists, search
 //! (hits and none), the empty states, a failed load, the snooze sheet, the live values, login (new, renewing, with an
-//! error), settings, the policy editor (with the engine's problems) and the connection health view. No violation of
-//! impact "serious" or "critical" may remain.
+//! error), settings, the policy editor (with the engine's problems), the connection health view, the store and kind
+//! chips with the list grouped by store, a filter that leaves nothing, the banners, and settings' stores (a refused
+//! rename, a removal to confirm, the icon's stores). No violation of impact "serious" or "critical" may remain.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { translate, type MessageKey } from "../src/lib/i18n";
@@ -229,6 +230,73 @@ const VIEWS: View[] = [
     },
   },
 ];
+
+/** Two stores (one whose secure connection fails), the list grouped by store, every problem of the database. */
+function stores(locale: string): Scenario {
+  return {
+    locale,
+    accounts: [
+      account("tienda-norte"),
+      account("tienda-centro", { state: "backoff", transport: null, detail: "tls", next_retry_at: "@+30s" }),
+    ],
+    generate: { count: 40, unread: "every-third" },
+    settings: { view: { account: null, kind: null, group: true } },
+  };
+}
+
+const STORAGE = [
+  { code: "disk_full" as const, since: "@-60s", path: null },
+  { code: "read_only" as const, since: "@-60s", path: "/home/ana/.local/share/aviso" },
+  { code: "moved_aside" as const, since: "@-600s", path: "/home/ana/.local/share/aviso/aviso.db.corrupt-1" },
+];
+
+VIEWS.push(
+  {
+    name: "store and kind chips, grouped by store",
+    scenario: stores,
+    show: async (page) => {
+      await page.locator(".store").first().waitFor();
+      await page.locator("[data-filter=kinds] button[data-kind='stock_bajo']").click();
+      await page.locator("[data-filter=kinds] button[data-kind='stock_bajo'][aria-pressed=true]").waitFor();
+      await page.locator(".store").first().waitFor();
+    },
+  },
+  {
+    name: "a filter that leaves nothing",
+    scenario: (locale) => ({
+      ...stores(locale),
+      settings: { view: { account: "tienda-norte", kind: "stock_bajo", group: false } },
+      generate: { count: 6, unread: 0 },
+    }),
+    show: (page, t) => page.getByRole("button", { name: t("filters.clear") }).waitFor(),
+  },
+  {
+    name: "banners",
+    scenario: (locale) => ({ ...stores(locale), storage: STORAGE }),
+    show: async (page) => {
+      await page.locator("[data-banner=moved_aside]").waitFor();
+      await page.locator("[data-banner=tls]").waitFor();
+    },
+  },
+  {
+    name: "settings: a refused rename, a removal to confirm, the icon's stores",
+    scenario: (locale) => ({ ...stores(locale), settings: { badge_accounts: ["tienda-centro"] } }),
+    show: async (page, t) => {
+      await page.getByRole("button", { name: t("panel.settings") }).click();
+      await page.getByRole("button", { name: t("settings.renameOf", { account: "tienda-norte" }) }).click();
+      const field = page.getByRole("textbox", { name: t("settings.newName", { account: "tienda-norte" }) });
+      await field.fill("tienda-centro");
+      await field.press("Enter");
+      await page
+        .getByRole("alert")
+        .filter({ hasText: t("error.name_taken") })
+        .waitFor();
+      await page.getByRole("button", { name: t("settings.removeOf", { account: "tienda-centro" }) }).click();
+      await page.getByText(t("settings.removeConfirm", { account: "tienda-centro" })).waitFor();
+      await page.locator("input[name=badge-store]").first().waitFor();
+    },
+  },
+);
 
 const THEMES = ["light", "dark"] as const;
 

@@ -18,6 +18,7 @@ const EVENTS = [
   "notifications://unread-changed",
   "panel://focus-item",
   "settings://changed",
+  "storage://changed",
   "streams://updated",
 ];
 
@@ -74,11 +75,14 @@ describe.each(LANGS)("panel ($lang)", ({ lang, locale }) => {
     const { page } = await open(scenario());
     await page.locator(".notification").first().waitFor();
     await page.getByRole("tab", { name: t("tabs.all") }).click();
+    // The 12 unread are the newest: the read ones come right after them (rendered once scrolled near).
+    await expect.poll(() => page.locator(".notification").count()).toBeGreaterThan(0);
+    await page.locator(".viewport").evaluate((el) => (el.scrollTop = 12 * 76));
     await expect.poll(() => page.locator(".notification:not(.unread)").count()).toBeGreaterThan(0);
     const lists = await calls(page, "list_notifications");
     expect(lists.map((c) => c.args)).toEqual([
-      { filter: "unread", before: null, limit: 200 },
-      { filter: "all", before: null, limit: 200 },
+      { filter: "unread", before: null, limit: 200, account: null, kind: null, group: false },
+      { filter: "all", before: null, limit: 200, account: null, kind: null, group: false },
     ]);
     expect(await page.getByRole("tab", { name: t("tabs.all") }).getAttribute("aria-selected")).toBe("true");
     await page.getByRole("tab", { name: new RegExp(t("tabs.unread")) }).click();
@@ -199,8 +203,9 @@ describe.each(LANGS)("panel ($lang)", ({ lang, locale }) => {
   it("is keyboard navigable with a visible focus ring", async () => {
     const { page } = await open(scenario());
     await page.locator(".notification").first().waitFor();
-    // Tab order: mark all, connection health, settings, the search box, the selected tab, then the first row.
-    for (let i = 0; i < 6; i++) await page.keyboard.press("Tab");
+    // Tab order: mark all, connection health, settings, the search box, the selected tab, the chosen kind chip (one
+    // stop for the row of chips), then the first row.
+    for (let i = 0; i < 7; i++) await page.keyboard.press("Tab");
     const focused = () =>
       page.evaluate(() => {
         const el = document.activeElement as HTMLElement;

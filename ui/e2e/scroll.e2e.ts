@@ -44,7 +44,7 @@ describe("10,000 notifications", () => {
     // Each page asks for items strictly older than the last one of the page before.
     const all = calls(page, "list_notifications").then((c) => c.filter((x) => x.args.filter === "all"));
     const store = await page.evaluate(() =>
-      window.__aviso.notifications().map((n) => ({ created_at: n.created_at, id: n.id })),
+      window.__aviso.notifications().map((n) => ({ created_at: n.created_at, id: n.id, account: n.account })),
     );
     const pages = await all;
     expect(pages).toHaveLength(TOTAL / 200 + 1);

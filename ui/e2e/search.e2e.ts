@@ -79,7 +79,14 @@ describe.each(LANGS)("search ($lang)", ({ lang, locale }) => {
     }));
     expect(injected).toEqual({ images: 0, tags: ["mark", "mark"] });
     const last = (await calls(page, "search_notifications")).at(-1);
-    expect(last?.args).toEqual({ query: "perez", filter: "unread", account: null, before: null, limit: 100 });
+    expect(last?.args).toEqual({
+      query: "perez",
+      filter: "unread",
+      account: null,
+      kind: null,
+      before: null,
+      limit: 100,
+    });
     await screenshot(page, `search-${lang}.png`);
 
     // A prefix of two words, as typed.

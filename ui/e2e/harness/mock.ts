@@ -5,14 +5,17 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AccountView,
   Cursor,
+  Facets,
   Filter,
   Health,
   IpcError,
+  ListScope,
   Notification,
   PolicyConfig,
   SearchHit,
   Segment,
   Settings,
+  StorageProblem,
 } from "../../src/lib/types";
 import { diagnosticsText, makeNotification } from "./data";
 import { health as healthOf, PROFILES, type Scenario } from "./scenario";
@@ -57,15 +60,31 @@ function resolveTimes<T>(value: T): T {
 }
 
 const accounts: AccountView[] = resolveTimes(scenario.accounts);
-let settings: Settings = {
-  language: "auto",
-  toasts: true,
-  sound: false,
-  autostart: true,
-  paused_until: null,
-  shortcut: "CommandOrControl+Alt+Shift+A",
-  ...resolveTimes(scenario.settings ?? {}),
-};
+/**
+ * Settings outlive a reload of the page, as config.toml outlives a restart of the app (the browser context, and so
+ * this storage, is new for each test).
+ */
+const SAVED_SETTINGS = "aviso-e2e-settings";
+const saved = sessionStorage.getItem(SAVED_SETTINGS);
+let settings: Settings = saved
+  ? (JSON.parse(saved) as Settings)
+  : {
+      language: "auto",
+      toasts: true,
+      sound: false,
+      autostart: true,
+      paused_until: null,
+      shortcut: "CommandOrControl+Alt+Shift+A",
+      badge_accounts: null,
+      view: { account: null, kind: null, group: false },
+      ...resolveTimes(scenario.settings ?? {}),
+    };
+function saveSettings(next: Settings): void {
+  settings = next;
+  sessionStorage.setItem(SAVED_SETTINGS, JSON.stringify(settings));
+  setTimeout(() => void emit("settings://changed", settings), 0);
+}
+let storage: StorageProblem[] = resolveTimes(scenario.storage ?? []);
 const streams = resolveTimes(scenario.streams ?? []);
 let policy: PolicyConfig = {
   burst_max: 3,
@@ -112,6 +131,9 @@ if (scenario.generate) {
 }
 const newestFirst = (a: Notification, b: Notification) =>
   Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+/** Grouped: account names ascending (plain string order), then newest first. */
+const storeThenNewest = (a: Notification, b: Notification) =>
+  a.account !== b.account ? (a.account < b.account ? -1 : 1) : newestFirst(a, b);
 store.sort(newestFirst);
 
 const unreadOf = (account: string) =>
@@ -153,16 +175,71 @@ function markRead(account: string, ids: string[]): void {
   announceRead(account, ids, false);
 }
 
-function list(filter: Filter, before: Cursor | null, limit: number): Notification[] {
-  const older = (n: Notification) =>
-    !before || newestFirst(n, { created_at: before.created_at, id: before.id } as Notification) > 0;
+const isHidden = (n: Notification) => snoozed.has(snoozeKey(n.account, n.id));
+
+/** As the engine: narrowed to `account` and `kind` when given; with `group`, store by store; after `before`. */
+function list(filter: Filter, before: Cursor | null, limit: number, scope: ListScope): Notification[] {
+  const order = scope.group ? storeThenNewest : newestFirst;
+  const after = (n: Notification) =>
+    !before ||
+    order(n, { created_at: before.created_at, id: before.id, account: before.account } as Notification) > 0;
+  const sorted = scope.group ? [...store].sort(order) : store;
   const page: Notification[] = [];
-  for (const n of store) {
+  for (const n of sorted) {
     if (page.length >= limit) break;
-    const hidden = snoozed.has(snoozeKey(n.account, n.id));
-    if ((filter === "all" || (!n.read && !hidden)) && older(n)) page.push({ ...n });
+    if (scope.account !== null && n.account !== scope.account) continue;
+    if (scope.kind !== null && n.kind !== scope.kind) continue;
+    if ((filter === "all" || (!n.read && !isHidden(n))) && after(n)) page.push({ ...n });
   }
   return page;
+}
+
+/** Per key: unread (snoozed left out, as in the unread list) and total; most first, then by key. */
+function counts(items: Notification[], keyOf: (n: Notification) => string) {
+  const found = new Map<string, { unread: number; total: number }>();
+  for (const n of items) {
+    const c = found.get(keyOf(n)) ?? { unread: 0, total: 0 };
+    c.total++;
+    if (!n.read && !isHidden(n)) c.unread++;
+    found.set(keyOf(n), c);
+  }
+  return [...found].sort(([a, x], [b, y]) => y.total - x.total || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function facets(account: string | null): Facets {
+  const byAccount = new Map(counts(store, (n) => n.account));
+  return {
+    accounts: accounts.map((a) => ({
+      account: a.name,
+      ...(byAccount.get(a.name) ?? { unread: 0, total: 0 }),
+    })),
+    kinds: counts(
+      store.filter((n) => account === null || n.account === account),
+      (n) => n.kind,
+    ).map(([kind, c]) => ({ kind, ...c })),
+  };
+}
+
+/** The names the fake engine takes: letters, digits, spaces, dots, hyphens, underscores; 1 to 64. */
+const VALID_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
+
+/** As the engine: the account takes its new name everywhere (history, settings, health, streams, rules). */
+function rename(account: string, name: string): AccountView | Promise<never> {
+  const found = accounts.find((a) => a.name === account);
+  if (!found) return fail({ code: "unknown_account", message: account });
+  if (!VALID_NAME.test(name))
+    return fail({ code: "invalid_name", message: `\`${name}\` is not a valid name` });
+  if (accounts.some((a) => a.name === name)) return fail({ code: "name_taken", message: `${name} exists` });
+  found.name = name;
+  for (const n of store) if (n.account === account) n.account = name;
+  for (const h of healths) if (h.account === account) h.account = name;
+  for (const c of streams) if (c.account === account) c.account = name;
+  for (const rule of policy.rules) if (rule.account === account) rule.account = name;
+  const view = settings.view.account === account ? { ...settings.view, account: name } : settings.view;
+  const badge = settings.badge_accounts?.map((a) => (a === account ? name : a)) ?? null;
+  saveSettings({ ...settings, view, badge_accounts: badge });
+  setTimeout(() => void emit("connection://state-changed", { ...found }), 0);
+  return { ...found };
 }
 
 /**
@@ -199,14 +276,21 @@ function payloadText(data: unknown): string {
   return "";
 }
 
-function search(query: string, filter: Filter, account: string | null, limit: number): SearchHit[] {
+function search(
+  query: string,
+  filter: Filter,
+  account: string | null,
+  kind: string | null,
+  limit: number,
+): SearchHit[] {
   const terms = [...query.matchAll(WORD)].map((m) => fold(m[0]));
   if (terms.length === 0) return [];
   const hits: SearchHit[] = [];
   for (const n of store) {
     if (hits.length >= limit) break;
     if (account !== null && n.account !== account) continue;
-    if (filter === "unread" && (n.read || snoozed.has(snoozeKey(n.account, n.id)))) continue;
+    if (kind !== null && n.kind !== kind) continue;
+    if (filter === "unread" && (n.read || isHidden(n))) continue;
     const words = [n.title, n.body, payloadText(n.data)].flatMap((t) =>
       [...t.matchAll(WORD)].map((m) => fold(m[0])),
     );
@@ -226,14 +310,30 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
     case "get_accounts":
       return accounts.map((a) => ({ ...a }));
     case "list_notifications":
-      return list(args.filter as Filter, args.before as Cursor | null, args.limit as number);
+      return list(args.filter as Filter, args.before as Cursor | null, args.limit as number, {
+        account: args.account as string | null,
+        kind: args.kind as string | null,
+        group: args.group as boolean,
+      });
     case "search_notifications":
       return search(
         args.query as string,
         args.filter as Filter,
         args.account as string | null,
+        args.kind as string | null,
         args.limit as number,
       );
+    case "get_facets":
+      return facets(args.account as string | null);
+    case "rename_account":
+      return rename(args.account as string, args.new_name as string);
+    case "get_storage":
+      return structuredClone(storage);
+    case "dismiss_storage": {
+      storage = storage.filter((p) => p.code !== args.code);
+      setTimeout(() => void emit("storage://changed", storage), 0);
+      return null;
+    }
     case "mark_read":
       markRead(args.account as string, args.ids as string[]);
       return null;
@@ -290,8 +390,7 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       if (next.shortcut !== "" && !next.shortcut.includes("+")) {
         return fail({ code: "bad_shortcut", message: `\`${next.shortcut}\` needs at least one modifier` });
       }
-      settings = { ...next };
-      setTimeout(() => void emit("settings://changed", settings), 0);
+      saveSettings({ ...next });
       return { ...settings };
     }
     case "get_streams":

@@ -8,6 +8,7 @@ import type {
   PolicyProblem,
   ProfileInfo,
   Settings,
+  StorageProblem,
   StreamChannel,
 } from "../../src/lib/types";
 
@@ -49,6 +50,8 @@ export interface Scenario {
   clipboard?: "deny";
   /** After `reconnect`, the account is "connecting" this long, then live again (default 400 ms). */
   reconnectMs?: number;
+  /** What `get_storage` answers first (times may be relative). */
+  storage?: StorageProblem[];
 }
 
 export const PROFILES: ProfileInfo[] = [

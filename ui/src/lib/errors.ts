@@ -16,6 +16,8 @@ const KEYS: Record<ErrorCode, MessageKey> = {
   bad_policy: "error.bad_policy",
   bad_when: "error.bad_when",
   bad_shortcut: "error.bad_shortcut",
+  name_taken: "error.name_taken",
+  invalid_name: "error.invalid_name",
   internal: "error.internal",
 };
 

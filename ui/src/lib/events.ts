@@ -6,6 +6,7 @@ import type {
   ReadPayload,
   Settings,
   SnoozedPayload,
+  StorageProblem,
   StreamChannel,
   UnreadChanged,
 } from "./types";
@@ -24,6 +25,9 @@ export const NOTIFICATION_SNOOZED = "notifications://snoozed";
 /** A snoozed notification is due: back in the unread list. */
 export const NOTIFICATION_RELEASED = "notifications://released";
 
+/** The local database's problems, the whole current list each time (empty: all is well again). */
+export const STORAGE_CHANGED = "storage://changed";
+
 /** Payload type of each event, so a listener cannot get the shape wrong. */
 export interface EventPayloads {
   [NOTIFICATION_RECEIVED]: Notification;
@@ -36,6 +40,7 @@ export interface EventPayloads {
   [SETTINGS_CHANGED]: Settings;
   [NOTIFICATION_SNOOZED]: SnoozedPayload;
   [NOTIFICATION_RELEASED]: Notification;
+  [STORAGE_CHANGED]: StorageProblem[];
 }
 
 export type EventName = keyof EventPayloads;

@@ -18,14 +18,46 @@ describe("tauriBackend follows docs/ipc.md", () => {
     ["get_accounts", undefined, () => tauriBackend.getAccounts()],
     [
       "list_notifications",
-      { filter: "unread", before: { created_at: "2025-11-17T10:30:00Z", id: "42" }, limit: 200 },
-      () => tauriBackend.listNotifications("unread", { created_at: "2025-11-17T10:30:00Z", id: "42" }, 200),
+      {
+        filter: "unread",
+        before: { created_at: "2025-11-17T10:30:00Z", id: "42", account: "tienda" },
+        limit: 200,
+        account: null,
+        kind: null,
+        group: false,
+      },
+      () =>
+        tauriBackend.listNotifications(
+          "unread",
+          { created_at: "2025-11-17T10:30:00Z", id: "42", account: "tienda" },
+          200,
+          { account: null, kind: null, group: false },
+        ),
     ],
     [
       "list_notifications",
-      { filter: "all", before: null, limit: 50 },
-      () => tauriBackend.listNotifications("all", null, 50),
+      { filter: "all", before: null, limit: 50, account: "tienda-centro", kind: "nueva_compra", group: true },
+      () =>
+        tauriBackend.listNotifications("all", null, 50, {
+          account: "tienda-centro",
+          kind: "nueva_compra",
+          group: true,
+        }),
     ],
+    [
+      "search_notifications",
+      { query: "ana", filter: "unread", account: "tienda", kind: "stock_bajo", before: null, limit: 100 },
+      () => tauriBackend.searchNotifications("ana", "unread", "tienda", "stock_bajo", 100),
+    ],
+    ["get_facets", { account: null }, () => tauriBackend.getFacets(null)],
+    ["get_facets", { account: "tienda" }, () => tauriBackend.getFacets("tienda")],
+    [
+      "rename_account",
+      { account: "tienda", new_name: "tienda-centro" },
+      () => tauriBackend.renameAccount("tienda", "tienda-centro"),
+    ],
+    ["get_storage", undefined, () => tauriBackend.getStorage()],
+    ["dismiss_storage", { code: "moved_aside" }, () => tauriBackend.dismissStorage("moved_aside")],
     ["mark_read", { account: "tienda", ids: ["1", "2"] }, () => tauriBackend.markRead("tienda", ["1", "2"])],
     ["mark_all_read", { account: null }, () => tauriBackend.markAllRead(null)],
     ["open_notification", { account: "tienda", id: "7" }, () => tauriBackend.openNotification("tienda", "7")],

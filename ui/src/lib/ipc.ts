@@ -7,10 +7,12 @@ import {
   type AccountView,
   type Cursor,
   type ErrorCode,
+  type Facets,
   type FocusItem,
   type Filter,
   type Health,
   type IpcError,
+  type ListScope,
   type LoginArgs,
   type Notification,
   type PolicyConfig,
@@ -18,6 +20,8 @@ import {
   type ProfileInfo,
   type SearchHit,
   type Settings,
+  type StorageCode,
+  type StorageProblem,
   type StreamChannel,
 } from "./types";
 
@@ -27,14 +31,29 @@ import {
  */
 export interface Backend {
   getAccounts(): Promise<AccountView[]>;
-  listNotifications(filter: Filter, before: Cursor | null, limit: number): Promise<Notification[]>;
-  /** Full-text search of the store (title, body, payload values), newest first; `account` null for all. */
+  /** A page of the list: `scope` narrows it to a store and a kind, and with `group` orders it store by store. */
+  listNotifications(
+    filter: Filter,
+    before: Cursor | null,
+    limit: number,
+    scope: ListScope,
+  ): Promise<Notification[]>;
+  /** Full-text search of the store (title, body, payload values), newest first; `account`, `kind` null for all. */
   searchNotifications(
     query: string,
     filter: Filter,
     account: string | null,
+    kind: string | null,
     limit: number,
   ): Promise<SearchHit[]>;
+  /** Unread and total counts per account, and per kind within `account` (every account with `null`). */
+  getFacets(account: string | null): Promise<Facets>;
+  /** Renames an account everywhere (its history stays); `name_taken`, `invalid_name`, `unknown_account`. */
+  renameAccount(account: string, newName: string): Promise<AccountView>;
+  /** The local database's problems now (disk full, read-only, a damaged file moved aside). */
+  getStorage(): Promise<StorageProblem[]>;
+  /** "Entendido" on a problem that is over but was worth saying (`moved_aside`). */
+  dismissStorage(code: StorageCode): Promise<void>;
   markRead(account: string, ids: string[]): Promise<void>;
   /** `null` marks every account's notifications read. */
   markAllRead(account: string | null): Promise<void>;
@@ -113,9 +132,14 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const tauriBackend: Backend = {
   getAccounts: () => call("get_accounts"),
-  listNotifications: (filter, before, limit) => call("list_notifications", { filter, before, limit }),
-  searchNotifications: (query, filter, account, limit) =>
-    call("search_notifications", { query, filter, account, before: null, limit }),
+  listNotifications: (filter, before, limit, { account, kind, group }) =>
+    call("list_notifications", { filter, before, limit, account, kind, group }),
+  searchNotifications: (query, filter, account, kind, limit) =>
+    call("search_notifications", { query, filter, account, kind, before: null, limit }),
+  getFacets: (account) => call("get_facets", { account }),
+  renameAccount: (account, newName) => call("rename_account", { account, new_name: newName }),
+  getStorage: () => call("get_storage"),
+  dismissStorage: (code) => call("dismiss_storage", { code }),
   markRead: (account, ids) => call("mark_read", { account, ids }),
   markAllRead: (account) => call("mark_all_read", { account }),
   openNotification: (account, id) => call("open_notification", { account, id }),

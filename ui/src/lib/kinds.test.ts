@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ICONS } from "./icons";
 import { compactJson } from "./json";
-import { kindStyle } from "./kinds";
+import { kindName, kindStyle } from "./kinds";
 
 describe("kindStyle", () => {
   it("gives each SmartSales kind its own icon, and anything else the generic bell", () => {
@@ -20,6 +20,14 @@ describe("kindStyle", () => {
     expect(kindStyle("mensaje_sistema")).toMatchObject({ icon: "bell", label: "kind.generic" });
     expect(kindStyle("toString").icon).toBe("bell");
     for (const icon of icons) expect(ICONS[icon].length).toBeGreaterThan(0);
+  });
+
+  it("names a kind in the panel's language, and an unknown one by its code made readable", () => {
+    expect(kindName("es", "stock_bajo")).toBe("Stock bajo");
+    expect(kindName("en", "stock_bajo")).toBe("Low stock");
+    expect(kindName("es", "mensaje_sistema")).toBe("Mensaje sistema");
+    expect(kindName("en", "__x__")).toBe("X");
+    expect(kindName("en", "toString")).toBe("ToString");
   });
 
   it("draws every icon with path data only", () => {

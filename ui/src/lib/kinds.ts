@@ -1,6 +1,6 @@
 //! Notification kinds (the SmartSales `tipo` values) → icon, colour and name; anything else gets the bell.
 import type { IconName } from "./icons";
-import type { MessageKey } from "./i18n";
+import { translate, type Lang, type MessageKey } from "./i18n";
 
 export interface KindStyle {
   icon: IconName;
@@ -22,4 +22,14 @@ const GENERIC: KindStyle = { icon: "bell", tone: "grey", label: "kind.generic" }
 
 export function kindStyle(kind: string): KindStyle {
   return Object.hasOwn(KINDS, kind) ? KINDS[kind]! : GENERIC;
+}
+
+/**
+ * A kind's name for a person: ours when we know the kind ("Nueva compra"), else its code made readable
+ * ("mensaje_sistema" → "Mensaje sistema"), since "Notificación" would name every unknown kind alike.
+ */
+export function kindName(lang: Lang, kind: string): string {
+  if (Object.hasOwn(KINDS, kind)) return translate(lang, KINDS[kind]!.label);
+  const words = kind.replace(/[_\s]+/g, " ").trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : kind;
 }

@@ -94,6 +94,16 @@ export interface ProfileInfo {
 
 export type Language = "auto" | "es" | "en";
 
+/** The list's scope as the panel remembers it (`Settings.view`): one store, one kind, grouped by store. */
+export interface ViewSettings {
+  /** The store whose notifications the list shows; null for every store. */
+  account: string | null;
+  /** The notification kind the list shows (`nueva_compra`); null for every kind. */
+  kind: string | null;
+  /** Ordered by store (name ascending), then newest first, with a header before each store. */
+  group: boolean;
+}
+
 export interface Settings {
   language: Language;
   toasts: boolean;
@@ -103,6 +113,10 @@ export interface Settings {
   paused_until: string | null;
   /** The global shortcut that opens and closes the panel ("CommandOrControl+Alt+Shift+A"); "" for none. */
   shortcut: string;
+  /** The stores the tray icon's number counts; null for all of them. */
+  badge_accounts: string[] | null;
+  /** The list's last scope, restored at start. */
+  view: ViewSettings;
 }
 
 export interface StreamChannel {
@@ -158,6 +172,8 @@ export const ERROR_CODES = [
   "bad_policy",
   "bad_when",
   "bad_shortcut",
+  "name_taken",
+  "invalid_name",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -172,10 +188,43 @@ export interface IpcError {
 
 export type Filter = "unread" | "all";
 
-/** Keyset cursor for `list_notifications`: items strictly older than this one. */
+/** Keyset cursor for `list_notifications`: items strictly after this one in the list's order (the last one shown). */
 export interface Cursor {
   created_at: string;
   id: string;
+  /** The last item's account: with `group`, stores come one after another. */
+  account: string;
+}
+
+/** What `list_notifications` narrows to, besides the filter: `null` for no restriction. */
+export interface ListScope {
+  account: string | null;
+  kind: string | null;
+  /** Store by store (name ascending), newest first within each. */
+  group: boolean;
+}
+
+/** One line of `get_facets`: an account's or a kind's notifications, unread and in all. */
+export interface FacetCount {
+  unread: number;
+  total: number;
+}
+
+/** `get_facets`: every account's counts, and the kinds' counts within the asked account (all when null). */
+export interface Facets {
+  accounts: (FacetCount & { account: string })[];
+  /** Most notifications first, then by kind. */
+  kinds: (FacetCount & { kind: string })[];
+}
+
+export type StorageCode = "disk_full" | "read_only" | "moved_aside";
+
+/** A problem of the local database (`get_storage`, `storage://changed`): shown until the shell says it is over. */
+export interface StorageProblem {
+  code: StorageCode;
+  since: string;
+  /** `moved_aside`: where the damaged database was put. */
+  path: string | null;
 }
 
 export interface LoginArgs {

@@ -4,13 +4,17 @@ import type { Backend } from "../lib/ipc";
 import type {
   AccountView,
   Cursor,
+  Facets,
   Filter,
   Health,
   IpcError,
+  ListScope,
   Notification,
   PolicyConfig,
   SearchHit,
   Settings,
+  StorageCode,
+  StorageProblem,
 } from "../lib/types";
 
 export interface Recorded {
@@ -78,10 +82,32 @@ export const SETTINGS: Settings = {
   autostart: true,
   paused_until: null,
   shortcut: "CommandOrControl+Alt+Shift+A",
+  badge_accounts: null,
+  view: { account: null, kind: null, group: false },
 };
 
-const older = (n: Notification, c: Cursor) =>
-  Date.parse(n.created_at) < Date.parse(c.created_at) || (n.created_at === c.created_at && n.id < c.id);
+/** The shell's order: newest first (id descending on ties); with `group`, store names ascending first. */
+export function shellOrder(group: boolean): (a: Notification, b: Notification) => number {
+  return (a, b) => {
+    if (group && a.account !== b.account) return a.account < b.account ? -1 : 1;
+    const byTime = Date.parse(b.created_at) - Date.parse(a.created_at);
+    return byTime || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  };
+}
+
+/** Counts per key, most first then by key, as `get_facets` sorts kinds. */
+function countBy<K extends string>(items: Notification[], keyOf: (n: Notification) => string, name: K) {
+  const counts = new Map<string, { unread: number; total: number }>();
+  for (const n of items) {
+    const c = counts.get(keyOf(n)) ?? { unread: 0, total: 0 };
+    c.total++;
+    if (!n.read) c.unread++;
+    counts.set(keyOf(n), c);
+  }
+  return [...counts]
+    .map(([key, c]) => ({ [name]: key, ...c }) as { [P in K]: string } & { unread: number; total: number })
+    .sort((a, b) => b.total - a.total || (a[name] < b[name] ? -1 : a[name] > b[name] ? 1 : 0));
+}
 
 export class FakeBackend implements Backend {
   calls: Recorded[] = [];
@@ -109,18 +135,34 @@ export class FakeBackend implements Backend {
   }
 
   getAccounts = () => this.#record("getAccounts", [], () => structuredClone(this.accounts));
-  listNotifications = (filter: Filter, before: Cursor | null, limit: number) =>
-    this.#record("listNotifications", [filter, before, limit], () =>
-      this.store
-        .filter((n) => (filter === "all" || !n.read) && (!before || older(n, before)))
+  listNotifications = (filter: Filter, before: Cursor | null, limit: number, scope: ListScope) =>
+    this.#record("listNotifications", [filter, before, limit, scope], () => {
+      const order = shellOrder(scope.group);
+      const after = before && ({ ...before } as Notification);
+      return this.store
+        .filter(
+          (n) =>
+            (filter === "all" || !n.read) &&
+            (scope.account === null || n.account === scope.account) &&
+            (scope.kind === null || n.kind === scope.kind) &&
+            (!after || order(n, after) > 0),
+        )
+        .sort(order)
         .slice(0, limit)
-        .map((n) => ({ ...n })),
-    );
+        .map((n) => ({ ...n }));
+    });
   /** Search answers: every notification whose title or body contains the query (case ignored), unmarked. */
-  searchNotifications = (query: string, filter: Filter, account: string | null, limit: number) =>
-    this.#record("searchNotifications", [query, filter, account, limit], (): SearchHit[] =>
+  searchNotifications = (
+    query: string,
+    filter: Filter,
+    account: string | null,
+    kind: string | null,
+    limit: number,
+  ) =>
+    this.#record("searchNotifications", [query, filter, account, kind, limit], (): SearchHit[] =>
       this.store
         .filter((n) => filter === "all" || !n.read)
+        .filter((n) => (account === null || n.account === account) && (kind === null || n.kind === kind))
         .filter((n) => `${n.title} ${n.body}`.toLowerCase().includes(query.trim().toLowerCase()))
         .slice(0, limit)
         .map((n) => ({
@@ -185,6 +227,43 @@ export class FakeBackend implements Backend {
   reconnect = (account: string) => this.#record("reconnect", [account], () => undefined);
   testToast = (account: string | null) => this.#record("testToast", [account], () => undefined);
   getDiagnostics = () => this.#record("getDiagnostics", [], () => this.diagnostics);
+  /** Every account's counts (accounts without notifications too), and the kinds within `account`. */
+  getFacets = (account: string | null) =>
+    this.#record("getFacets", [account], (): Facets => {
+      const byAccount = countBy(this.store, (n) => n.account, "account");
+      const accounts = this.accounts.map(
+        (a) => byAccount.find((c) => c.account === a.name) ?? { account: a.name, unread: 0, total: 0 },
+      );
+      const within = this.store.filter((n) => account === null || n.account === account);
+      return { accounts, kinds: countBy(within, (n) => n.kind, "kind") };
+    });
+  /** As the engine: the account, its history and the settings that name it take the new name. */
+  renameAccount = (account: string, newName: string) =>
+    this.#record("renameAccount", [account, newName], () => {
+      const found = this.accounts.find((a) => a.name === account);
+      if (!found) throw { code: "unknown_account", message: account } satisfies IpcError;
+      if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u.test(newName)) {
+        throw { code: "invalid_name", message: newName } satisfies IpcError;
+      }
+      if (this.accounts.some((a) => a.name === newName)) {
+        throw { code: "name_taken", message: newName } satisfies IpcError;
+      }
+      found.name = newName;
+      for (const n of this.store) if (n.account === account) n.account = newName;
+      const { view, badge_accounts } = this.settings;
+      this.settings = {
+        ...this.settings,
+        view: view.account === account ? { ...view, account: newName } : view,
+        badge_accounts: badge_accounts?.map((a) => (a === account ? newName : a)) ?? null,
+      };
+      return structuredClone(found);
+    });
+  storage: StorageProblem[] = [];
+  getStorage = () => this.#record("getStorage", [], () => structuredClone(this.storage));
+  dismissStorage = (code: StorageCode) =>
+    this.#record("dismissStorage", [code], () => {
+      this.storage = this.storage.filter((p) => p.code !== code);
+    });
   listen<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): Promise<() => void> {
     const set = this.handlers.get(event) ?? new Set();
     this.handlers.set(event, set);

@@ -21,6 +21,30 @@ export const es = {
   "panel.paused": "Avisos en pausa hasta las {time}",
   "panel.resume": "Reanudar",
 
+  "filters.stores": "Filtrar por tienda",
+  "filters.kinds": "Filtrar por tipo",
+  "filters.allStores": "Todas",
+  "filters.allKinds": "Todos los tipos",
+  "filters.group": "Agrupar por tienda",
+  "filters.groupShort": "Agrupar",
+  "filters.clear": "Quitar los filtros",
+
+  "banner.disk_full.title": "El disco está lleno",
+  "banner.disk_full.body":
+    "Los avisos nuevos se guardan en memoria hasta que haya espacio. Libera espacio; este aviso desaparece solo.",
+  "banner.read_only.title": "No se puede escribir en la carpeta de datos",
+  "banner.read_only.body":
+    "Los avisos nuevos se guardan en memoria mientras tanto. Revisa los permisos de la carpeta y que el disco no esté montado como solo lectura; este aviso desaparece solo.",
+  "banner.moved_aside.title": "La base de datos local estaba dañada",
+  "banner.moved_aside.body":
+    "Aviso la apartó y empezó una nueva. El historial anterior está en este archivo:",
+  "banner.moved_aside.bodyNoPath":
+    "Aviso la apartó y empezó una nueva. El historial anterior está en el archivo apartado, en la carpeta de datos.",
+  "banner.tls.title": "No se pudo establecer una conexión segura con {account}",
+  "banner.tls.body":
+    "Comprueba que la dirección use el nombre https correcto de la tienda. Si la tienda usa su propia autoridad de certificación, instálala en el sistema. Y revisa que la fecha y la hora del equipo sean correctas.",
+  "banner.dismiss": "Entendido",
+
   "search.label": "Buscar en las notificaciones",
   "search.placeholder": "Buscar: cliente, pedido, producto…",
   "search.clear": "Borrar la búsqueda",
@@ -47,6 +71,9 @@ export const es = {
   "empty.unread.body": "No tienes notificaciones sin leer.",
   "empty.all.title": "Aún no hay notificaciones",
   "empty.all.body": "Las compras, los pagos y las alertas de stock aparecerán aquí.",
+  "empty.filtered.unread": "No hay notificaciones sin leer con este filtro.",
+  "empty.filtered.all": "Ninguna notificación coincide con este filtro.",
+  "empty.filtered.title": "Nada por aquí",
 
   "kind.nueva_compra": "Nueva compra",
   "kind.stock_bajo": "Stock bajo",
@@ -128,15 +155,32 @@ export const es = {
   "error.bad_when": "Elige un momento en el futuro.",
   "error.bad_shortcut":
     "Ese atajo no se puede usar: escríbelo como Ctrl+Alt+Shift+A, con al menos una tecla modificadora, o lo usa ya otro programa.",
+  "error.name_taken": "Ya hay una tienda con ese nombre. Elige otro.",
+  "error.invalid_name": "Ese nombre no es válido. Usa letras, números, espacios, guiones o puntos.",
   "error.internal": "Error interno de Aviso: {message}",
 
   "settings.title": "Ajustes",
   "settings.back": "Volver",
-  "settings.accounts": "Cuentas",
-  "settings.addAccount": "Añadir cuenta",
-  "settings.logout": "Cerrar sesión",
-  "settings.logoutOf": "Cerrar sesión de {account}",
-  "settings.noAccounts": "No hay cuentas.",
+  "settings.accounts": "Tiendas",
+  "settings.addAccount": "Añadir tienda",
+  "settings.rename": "Renombrar",
+  "settings.renameOf": "Renombrar {account}",
+  "settings.newName": "Nuevo nombre de {account}",
+  "settings.renameSave": "Guardar",
+  "settings.renameCancel": "Cancelar",
+  "settings.renamed": "«{old}» ahora se llama «{account}».",
+  "settings.remove": "Quitar",
+  "settings.removeOf": "Quitar {account}",
+  "settings.removeConfirm":
+    "¿Quitar «{account}»? Se cerrará su sesión y se borrarán los avisos guardados de esta tienda en este equipo.",
+  "settings.removeYes": "Quitar la tienda",
+  "settings.removeCancel": "No quitar",
+  "settings.noAccounts": "No hay tiendas.",
+  "settings.badge": "Icono de la bandeja",
+  "settings.badgeLabel": "El número del icono cuenta:",
+  "settings.badgeAll": "Todas las tiendas",
+  "settings.badgeSome": "Solo las tiendas elegidas",
+  "settings.badgeStores": "Tiendas que cuenta el icono",
   "settings.language": "Idioma",
   "settings.languageAuto": "Automático ({language})",
   "settings.notifications": "Avisos",

@@ -40,6 +40,16 @@ export class AccountsState {
     return view;
   }
 
+  /**
+   * Renames `name` to `newName` everywhere (its history stays); then the shell's list is the truth. Throws the
+   * IpcFailure (`name_taken`, `invalid_name`, `unknown_account`) for the view to say.
+   */
+  async rename(name: string, newName: string): Promise<AccountView> {
+    const view = await this.#backend.renameAccount(name, newName);
+    await this.load();
+    return view;
+  }
+
   /** After a logout the shell's list is the truth (no event announces a removed account). */
   async logout(name: string): Promise<void> {
     await this.#backend.logout(name);

@@ -1,7 +1,8 @@
-//! The notification list: keyset pages from `list_notifications`, live inserts, read marks, focus requests.
+//! The notification list: keyset pages from `list_notifications` in its scope (a store, a kind, grouped by store),
+//! live inserts, read marks, focus requests.
 import type { Backend } from "../ipc";
 import { toIpcError } from "../ipc";
-import type { Filter, FocusItem, IpcError, Notification, ReadPayload } from "../types";
+import type { Filter, FocusItem, IpcError, ListScope, Notification, ReadPayload } from "../types";
 
 /** Rows per `list_notifications` call: a few screens' worth, so scrolling rarely waits. */
 export const PAGE_SIZE = 200;
@@ -27,8 +28,46 @@ export function newerFirst(a: Notification, b: Notification): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
+/** Grouped by store: account names ascending (plain string order, as the shell's), then newest first. */
+export function storeThenNewer(a: Notification, b: Notification): number {
+  if (a.account !== b.account) return a.account < b.account ? -1 : 1;
+  return newerFirst(a, b);
+}
+
+/** The order of the shell's pages for a scope. */
+export function listOrder(group: boolean): (a: Notification, b: Notification) => number {
+  return group ? storeThenNewer : newerFirst;
+}
+
+/** No store, no kind, not grouped: the whole list, newest first. */
+export const WHOLE: ListScope = { account: null, kind: null, group: false };
+
+export function inScope(n: Notification, { account, kind }: ListScope): boolean {
+  return (account === null || n.account === account) && (kind === null || n.kind === kind);
+}
+
+/** A row of the list as shown: a store's header (grouped lists) or a notification, `item` its index in `items`. */
+export type FeedRow =
+  { type: "header"; account: string } | { type: "item"; notification: Notification; item: number };
+
+/** The rows of `items`: with `group`, a header before each store's first item (items of a store come together). */
+export function feedRows(items: Notification[], group: boolean): FeedRow[] {
+  const rows: FeedRow[] = [];
+  let store: string | null = null;
+  items.forEach((notification, item) => {
+    if (group && notification.account !== store) {
+      store = notification.account;
+      rows.push({ type: "header", account: store });
+    }
+    rows.push({ type: "item", notification, item });
+  });
+  return rows;
+}
+
 export class FeedState {
   filter = $state<Filter>("unread");
+  /** The scope of the list (`list_notifications`' account, kind, group); `setScope` changes it. */
+  scope = $state.raw<ListScope>(WHOLE);
   /** Raw: 10,000 rows are replaced, never deeply proxied. */
   items = $state.raw<Notification[]>([]);
   loading = $state(false);
@@ -47,13 +86,20 @@ export class FeedState {
   #highlightTimer: ReturnType<typeof setTimeout> | undefined;
   /** Received, not merged yet (see `queue`). */
   #pending: Notification[] = [];
+  /** Received before this list's first page came: merged into it once it is there (its order is the page's). */
+  #early: Notification[] | null = [];
   #pendingTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onMarked: () => void;
 
-  constructor(backend: Backend) {
+  /** `onMarked`: after a mark (read, all read, open, snooze) the shell took, e.g. to recount the facets. */
+  constructor(backend: Backend, options: { onMarked?: () => void } = {}) {
     this.#backend = backend;
+    this.#onMarked = options.onMarked ?? (() => {});
   }
 
   readonly empty: boolean = $derived(this.items.length === 0 && this.exhausted && !this.loadError);
+  /** Narrowed to a store or a kind. */
+  readonly narrowed: boolean = $derived(this.scope.account !== null || this.scope.kind !== null);
 
   /** Loads the next page (items strictly older than the last one shown); a no-op while one is on its way. */
   loadMore(): Promise<void> {
@@ -74,8 +120,9 @@ export class FeedState {
     try {
       const page = await this.#backend.listNotifications(
         this.filter,
-        last ? { created_at: last.created_at, id: last.id } : null,
+        last ? { created_at: last.created_at, id: last.id, account: last.account } : null,
         PAGE_SIZE,
+        { ...this.scope },
       );
       if (generation !== this.#generation) return;
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a throwaway lookup, not state
@@ -83,6 +130,9 @@ export class FeedState {
       this.items = [...this.items, ...page.filter((n) => !seen.has(itemKey(n)))];
       this.exhausted = page.length < PAGE_SIZE;
       this.loadError = null;
+      const early = this.#early;
+      this.#early = null;
+      if (early && early.length > 0) this.#merge(early);
     } catch (error) {
       if (generation === this.#generation) this.loadError = toIpcError(error);
     } finally {
@@ -95,6 +145,7 @@ export class FeedState {
     this.flushReceived();
     this.#generation++;
     this.#inFlight = null;
+    this.#early = [];
     this.items = [];
     this.exhausted = false;
     this.loadError = null;
@@ -108,10 +159,20 @@ export class FeedState {
     return this.reload();
   }
 
+  /** Narrows (or widens) the list to a store, a kind, grouped or not: starts over when anything changed. */
+  setScope(patch: Partial<ListScope>): Promise<void> {
+    const next = { ...this.scope, ...patch };
+    const { account, kind, group } = this.scope;
+    if (next.account === account && next.kind === kind && next.group === group) return Promise.resolve();
+    this.scope = next;
+    return this.reload();
+  }
+
   async #act(action: () => Promise<void>): Promise<boolean> {
     try {
       this.actionError = null;
       await action();
+      this.#onMarked();
       return true;
     } catch (error) {
       this.actionError = toIpcError(error);
@@ -147,7 +208,9 @@ export class FeedState {
   applySnoozed({ account, id }: FocusItem): void {
     this.flushReceived();
     if (this.filter !== "unread") return;
-    const kept = this.items.filter((n) => !(n.account === account && n.id === id));
+    const other = (n: Notification) => !(n.account === account && n.id === id);
+    if (this.#early) this.#early = this.#early.filter(other);
+    const kept = this.items.filter(other);
     if (kept.length !== this.items.length) this.items = kept;
   }
 
@@ -167,6 +230,7 @@ export class FeedState {
 
   #setRead(hit: (n: Notification) => boolean): void {
     this.flushReceived();
+    if (this.#early) this.#early = this.#early.map((n) => (!n.read && hit(n) ? { ...n, read: true } : n));
     if (this.filter === "unread") {
       const kept = this.items.filter((n) => !hit(n));
       if (kept.length !== this.items.length) this.items = kept;
@@ -201,11 +265,19 @@ export class FeedState {
   }
 
   /**
-   * Merges received items in one pass: an item already listed is replaced where it is; new ones go where their
-   * time puts them (the last version of an item wins); read ones are ignored in "unread". The same list as
-   * receiving them one by one, in O(list + batch log batch).
+   * Merges received items in one pass: an item already listed is replaced where it is; new ones go where the list's
+   * order puts them (the last version of an item wins); read ones are ignored in "unread", and ones of another
+   * store or kind while the list is narrowed. The same list as receiving them one by one, in O(list + batch log
+   * batch).
    */
   #merge(batch: Notification[]): void {
+    if (this.#early) {
+      // No page yet: where an item goes (and whether it is this list's) is known once the first page is.
+      this.#early.push(...batch);
+      return;
+    }
+    const scope = this.scope;
+    const order = listOrder(scope.group);
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a throwaway lookup, not state
     const index = new Map<string, number>();
     this.items.forEach((m, i) => index.set(itemKey(m), i));
@@ -214,6 +286,7 @@ export class FeedState {
     const fresh = new Map<string, Notification>();
     for (const n of batch) {
       if (this.filter === "unread" && n.read) continue;
+      if (!inScope(n, scope)) continue;
       const key = itemKey(n);
       const at = index.get(key);
       if (at !== undefined) {
@@ -225,14 +298,14 @@ export class FeedState {
     }
     const last = items.at(-1);
     const incoming = [...fresh.values()]
-      // Older than everything loaded while more pages remain: the next page brings it in order.
-      .filter((n) => !(last && !this.exhausted && newerFirst(n, last) > 0))
-      .sort(newerFirst);
+      // After everything loaded while more pages remain: the next page brings it in order.
+      .filter((n) => !(last && !this.exhausted && order(n, last) > 0))
+      .sort(order);
     if (incoming.length > 0) {
       const merged: Notification[] = [];
       let i = 0;
       for (const m of items) {
-        while (i < incoming.length && newerFirst(incoming[i]!, m) < 0) merged.push(incoming[i++]!);
+        while (i < incoming.length && order(incoming[i]!, m) < 0) merged.push(incoming[i++]!);
         merged.push(m);
       }
       while (i < incoming.length) merged.push(incoming[i++]!);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeBackend, notification } from "../../test/fake-backend";
-import { FeedState, itemKey, PAGE_SIZE, RECEIVE_BATCH_MS } from "./feed.svelte";
+import { feedRows, FeedState, itemKey, PAGE_SIZE, RECEIVE_BATCH_MS, WHOLE } from "./feed.svelte";
 
 function setup(count: number, patch: (i: number) => Partial<ReturnType<typeof notification>> = () => ({})) {
   const backend = new FakeBackend();
@@ -14,14 +14,15 @@ describe("FeedState paging", () => {
   it("loads the newest page first, then keyset pages strictly older than the last item", async () => {
     const { backend, feed } = setup(PAGE_SIZE * 2 + 10);
     await feed.loadMore();
-    expect(backend.callsOf("listNotifications")).toEqual([["unread", null, PAGE_SIZE]]);
+    expect(backend.callsOf("listNotifications")).toEqual([["unread", null, PAGE_SIZE, WHOLE]]);
     expect(feed.items.map((n) => n.id).slice(0, 2)).toEqual(["1000", "999"]);
     const last = feed.items.at(-1)!;
     await feed.loadMore();
     expect(backend.callsOf("listNotifications")[1]).toEqual([
       "unread",
-      { created_at: last.created_at, id: last.id },
+      { created_at: last.created_at, id: last.id, account: "tienda" },
       PAGE_SIZE,
+      WHOLE,
     ]);
     await feed.loadMore();
     expect(feed.items).toHaveLength(PAGE_SIZE * 2 + 10);
@@ -209,5 +210,141 @@ describe("FeedState focus (panel://focus-item)", () => {
     await feed.loadMore();
     expect(await feed.focus({ account: "tienda", id: "nope" })).toBe(false);
     expect(feed.highlighted).toBeNull();
+  });
+});
+
+describe("FeedState scope (store, kind, grouped by store)", () => {
+  /** Two stores, two kinds, interleaved in time: i even in "b-norte", odd in "a-centro"; every third a stock alert. */
+  function stores(count: number) {
+    return setup(count, (i) => ({
+      account: i % 2 ? "a-centro" : "b-norte",
+      kind: i % 3 === 0 ? "stock_bajo" : "nueva_compra",
+    }));
+  }
+
+  it("starts over in the new scope, and pages with the last item's account in the cursor", async () => {
+    const { backend, feed } = stores(PAGE_SIZE * 3);
+    await feed.loadMore();
+    await feed.setScope({ account: "a-centro" });
+    expect(feed.narrowed).toBe(true);
+    expect(backend.callsOf("listNotifications")[1]).toEqual([
+      "unread",
+      null,
+      PAGE_SIZE,
+      { account: "a-centro", kind: null, group: false },
+    ]);
+    expect(feed.items.every((n) => n.account === "a-centro")).toBe(true);
+    const last = feed.items.at(-1)!;
+    await feed.loadMore();
+    expect(backend.callsOf("listNotifications")[2]![1]).toEqual({
+      created_at: last.created_at,
+      id: last.id,
+      account: "a-centro",
+    });
+    await feed.setScope({ kind: "stock_bajo" });
+    expect(feed.items.every((n) => n.account === "a-centro" && n.kind === "stock_bajo")).toBe(true);
+    // The same scope again is not a new list.
+    await feed.setScope({ account: "a-centro", kind: "stock_bajo" });
+    expect(backend.callsOf("listNotifications")).toHaveLength(4);
+  });
+
+  it("takes in live notifications of its store and kind only", async () => {
+    const { feed } = stores(6);
+    await feed.setScope({ account: "a-centro", kind: "nueva_compra" });
+    const before = feed.items.map((n) => n.id);
+    feed.receive(notification(-1, { id: "2001", account: "b-norte", kind: "nueva_compra" }));
+    feed.receive(notification(-2, { id: "2002", account: "a-centro", kind: "stock_bajo" }));
+    feed.receive(notification(-3, { id: "2003", account: "a-centro", kind: "nueva_compra" }));
+    expect(feed.items.map((n) => n.id)).toEqual(["2003", ...before]);
+    // The same in a burst.
+    vi.useFakeTimers();
+    feed.queue(notification(-4, { id: "2004", account: "b-norte", kind: "nueva_compra" }));
+    feed.queue(notification(-5, { id: "2005", account: "a-centro", kind: "nueva_compra" }));
+    vi.advanceTimersByTime(RECEIVE_BATCH_MS);
+    expect(feed.items.map((n) => n.id)).toEqual(["2005", "2003", ...before]);
+  });
+
+  it("grouped: pages come store by store, and live items go into their store's group", async () => {
+    const { backend, feed } = stores(10);
+    await feed.setScope({ group: true });
+    expect(backend.callsOf("listNotifications").at(-1)![3]).toEqual({
+      account: null,
+      kind: null,
+      group: true,
+    });
+    const accounts = feed.items.map((n) => n.account);
+    expect(accounts).toEqual([...Array(5).fill("a-centro"), ...Array(5).fill("b-norte")]);
+    // Newest first within each store.
+    const times = feed.items.slice(0, 5).map((n) => Date.parse(n.created_at));
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+    feed.receive(notification(-1, { id: "2001", account: "b-norte" }));
+    feed.receive(notification(-2, { id: "2002", account: "a-centro" }));
+    expect(feed.items[0]!.id).toBe("2002");
+    expect(feed.items[6]!.id).toBe("2001");
+    // A store named after the last one loaded, while pages remain, waits for its page.
+    const paged = stores(PAGE_SIZE * 2 + 10).feed;
+    await paged.setScope({ group: true });
+    expect(paged.items.at(-1)!.account).toBe("a-centro");
+    paged.receive(notification(-1, { id: "3001", account: "c-sur" }));
+    paged.receive(notification(-1, { id: "3002", account: "a-centro" }));
+    expect(paged.items.map((n) => n.id)).not.toContain("3001");
+    expect(paged.items[0]!.id).toBe("3002");
+  });
+
+  it("says where each store's header goes (grouped lists only)", () => {
+    const items = [
+      notification(0, { account: "a" }),
+      notification(1, { account: "a" }),
+      notification(2, { account: "b" }),
+    ];
+    expect(feedRows(items, true).map((r) => (r.type === "header" ? `# ${r.account}` : r.item))).toEqual([
+      "# a",
+      0,
+      1,
+      "# b",
+      2,
+    ]);
+    expect(feedRows(items, false).map((r) => r.type)).toEqual(["item", "item", "item"]);
+  });
+
+  it("calls onMarked after each mark the shell took (to recount the chips), not after a refused one", async () => {
+    const backend = new FakeBackend();
+    backend.store = [notification(0), notification(1), notification(2)];
+    let marked = 0;
+    const feed = new FeedState(backend, { onMarked: () => marked++ });
+    await feed.loadMore();
+    await feed.markRead(feed.items[0]!);
+    await feed.open(feed.items[0]!);
+    await feed.markAllRead();
+    expect(marked).toBe(3);
+    backend.failures.markRead = { code: "storage", message: "disk full" };
+    await feed.markRead(notification(2));
+    expect(marked).toBe(3);
+  });
+});
+
+describe("FeedState before its first page", () => {
+  it("keeps live items until the first page is there, then puts them in the page's order (grouped too)", async () => {
+    const backend = new FakeBackend();
+    backend.store = [
+      notification(1, { account: "a-centro" }),
+      notification(2, { account: "b-norte" }),
+      notification(3, { account: "a-centro", read: true }),
+    ];
+    const feed = new FeedState(backend);
+    feed.scope = { account: null, kind: null, group: true };
+    const page = feed.loadMore();
+    // A store after the first one arrives before the page: it must not end up on top of the grouped list.
+    feed.receive(notification(0, { account: "b-norte", id: "2000" }));
+    // Read while it waits: it is not brought back as unread.
+    feed.receive(notification(-1, { account: "a-centro", id: "2001" }));
+    feed.applyRead({ account: "a-centro", ids: ["2001"], all: false });
+    expect(feed.items).toEqual([]);
+    await page;
+    expect(feed.items.map((n) => [n.account, n.id])).toEqual([
+      ["a-centro", "999"],
+      ["b-norte", "2000"],
+      ["b-norte", "998"],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-//! Search as you type: debounced `search_notifications` calls, only the latest answer kept, read marks applied.
+//! Search as you type: debounced `search_notifications` calls in the list's scope (tab, store, kind), only the
+//! latest answer kept, read marks applied.
 import type { Backend } from "../ipc";
 import { toIpcError } from "../ipc";
 import type { Filter, FocusItem, IpcError, ReadPayload, SearchHit } from "../types";
@@ -13,6 +14,13 @@ export function hasWords(text: string): boolean {
   return /[\p{L}\p{N}]/u.test(text);
 }
 
+/** What the search narrows to: the list's tab, store and kind (`null` for all). */
+export interface SearchScope {
+  filter: Filter;
+  account: string | null;
+  kind: string | null;
+}
+
 export class SearchState {
   /** What is in the box. */
   query = $state("");
@@ -25,14 +33,18 @@ export class SearchState {
   error = $state<IpcError | null>(null);
 
   readonly #backend: Backend;
-  readonly #filter: () => Filter;
+  readonly #scope: () => SearchScope;
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `filter`: the list the search narrows (the panel's tab). */
-  constructor(backend: Backend, filter: () => Filter) {
+  /** `scope`: the list the search narrows (the panel's tab, store and kind). */
+  constructor(backend: Backend, scope: () => SearchScope) {
     this.#backend = backend;
-    this.#filter = filter;
+    this.#scope = scope;
+  }
+
+  #filter(): Filter {
+    return this.#scope().filter;
   }
 
   /** The panel shows hits instead of the list. */
@@ -58,7 +70,7 @@ export class SearchState {
     this.setQuery("");
   }
 
-  /** Searches now (a tab change); an answer to an older query that comes later is dropped. */
+  /** Searches now (a tab, store or kind change); an answer to an older query that comes later is dropped. */
   async run(): Promise<void> {
     clearTimeout(this.#timer);
     const text = this.query;
@@ -66,7 +78,8 @@ export class SearchState {
     const generation = ++this.#generation;
     this.pending = true;
     try {
-      const hits = await this.#backend.searchNotifications(text, this.#filter(), null, SEARCH_LIMIT);
+      const { filter, account, kind } = this.#scope();
+      const hits = await this.#backend.searchNotifications(text, filter, account, kind, SEARCH_LIMIT);
       if (generation !== this.#generation) return;
       this.hits = hits;
       this.answered = text;

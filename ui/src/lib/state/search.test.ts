@@ -10,8 +10,8 @@ function setup(filter: Filter = "unread") {
     notification(1, { title: "Nueva compra", body: "Luis Rojas compró", read: true }),
     notification(2, { title: "Nueva compra", body: "Ana Pérez compró" }),
   ];
-  const state = { filter };
-  return { backend, state, search: new SearchState(backend, () => state.filter) };
+  const state = { filter, account: null as string | null, kind: null as string | null };
+  return { backend, state, search: new SearchState(backend, () => ({ ...state })) };
 }
 
 /** Lets the debounce run out and the answer arrive. */
@@ -33,7 +33,7 @@ describe("SearchState", () => {
     expect(backend.callsOf("searchNotifications")).toEqual([]);
     expect(search.pending).toBe(true);
     await settle();
-    expect(backend.callsOf("searchNotifications")).toEqual([["ana", "unread", null, SEARCH_LIMIT]]);
+    expect(backend.callsOf("searchNotifications")).toEqual([["ana", "unread", null, null, SEARCH_LIMIT]]);
     expect(search.answered).toBe("ana");
     expect(search.hits.map((h) => h.notification.id)).toEqual(["1000", "998"]);
     expect(search.pending).toBe(false);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeBackend } from "../../test/fake-backend";
 import { Locale } from "./locale.svelte";
-import { PAUSE_MS, SettingsState } from "./settings.svelte";
+import { DEFAULT_VIEW, PAUSE_MS, SettingsState } from "./settings.svelte";
 
 const NOW = Date.UTC(2025, 10, 17, 12, 0, 0);
 
@@ -20,6 +20,8 @@ describe("SettingsState", () => {
           autostart: true,
           paused_until: null,
           shortcut: "CommandOrControl+Alt+Shift+A",
+          badge_accounts: null,
+          view: { account: null, kind: null, group: false },
         },
       ],
     ]);
@@ -37,6 +39,36 @@ describe("SettingsState", () => {
     expect(settings.pausedUntil(NOW + PAUSE_MS + 1)).toBeNull();
     await settings.resume();
     expect(backend.settings.paused_until).toBeNull();
+  });
+
+  it("saves what the tray icon's number counts: a subset of stores, or all of them with null", async () => {
+    const backend = new FakeBackend();
+    const settings = new SettingsState(backend);
+    await settings.load();
+    await settings.setBadgeAccounts(["tienda-centro"]);
+    expect(backend.callsOf("setSettings").at(-1)![0]).toMatchObject({
+      badge_accounts: ["tienda-centro"],
+      view: { account: null, kind: null, group: false },
+      toasts: true,
+    });
+    expect(settings.current?.badge_accounts).toEqual(["tienda-centro"]);
+    await settings.setBadgeAccounts(null);
+    expect(backend.settings.badge_accounts).toBeNull();
+  });
+
+  it("saves the list's view only when it changed, and fills in fields a shell left out", async () => {
+    const backend = new FakeBackend();
+    const { view: _view, badge_accounts: _badge, ...older } = backend.settings;
+    backend.settings = older as typeof backend.settings;
+    const settings = new SettingsState(backend);
+    await settings.load();
+    expect(settings.view).toEqual(DEFAULT_VIEW);
+    expect(settings.current?.badge_accounts).toBeNull();
+    await settings.saveView({ account: null, kind: null, group: false });
+    expect(backend.callsOf("setSettings")).toEqual([]);
+    await settings.saveView({ account: "tienda", kind: "stock_bajo", group: true });
+    expect(backend.settings.view).toEqual({ account: "tienda", kind: "stock_bajo", group: true });
+    expect(settings.view).toEqual({ account: "tienda", kind: "stock_bajo", group: true });
   });
 
   it("keeps the shell's truth when saving fails", async () => {
