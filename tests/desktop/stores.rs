@@ -255,13 +255,29 @@ pub async fn two_stores_in_one_panel() {
         c.find(Locator::Css("input[name=account-name]")).await.ok()
     })
     .await;
-    field.clear().await.unwrap();
-    field.send_keys("Tienda Norte\n").await.unwrap();
-    wait_until(15, "the renamed account in config.toml", || {
-        let config = aviso_engine::config::Config::load(&root.join("config/config.toml")).ok()?;
+    // Typed over the old name (selected), then saved with the form's button.
+    c.execute(
+        "const f = document.querySelector('input[name=account-name]'); f.focus(); f.select();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    field.send_keys("Tienda Norte").await.unwrap();
+    click(&c, "form.rename button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let config = aviso_engine::config::Config::load(&root.join("config/config.toml")).unwrap();
         let names: Vec<String> = config.accounts.into_iter().map(|a| a.name).collect();
-        (names == ["centro", "Tienda Norte"]).then_some(())
-    });
+        if names == ["centro", "Tienda Norte"] {
+            break;
+        }
+        if Instant::now() > deadline {
+            let log = std::fs::read_to_string(root.join("app-and-driver.log")).unwrap_or_default();
+            let page = c.source().await.unwrap_or_default();
+            panic!("not renamed: {names:?}\nthe app's log:\n{log}\nthe page:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert!(
         aviso_engine::credentials::Credentials::keyring()
             .load("Tienda Norte")
