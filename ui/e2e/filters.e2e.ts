@@ -101,10 +101,9 @@ describe.each(LANGS)("filters ($lang)", ({ lang, locale }) => {
     );
     expect(await storeChip(page, "").textContent()).toContain(t("filters.allStores"));
     // A screen reader hears the count in words.
-    const named = `${CENTRO}, ${t("panel.unreadCount", { count: 3 })}`;
-    expect(await page.getByRole("button", { name: named, exact: true }).getAttribute("data-store")).toBe(
-      CENTRO,
-    );
+    // (Chromium puts a space before the comma: the words are out of the flow, as visually hidden text is.)
+    const named = new RegExp(`^${CENTRO}\\s*, ${t("filters.unread", { count: 3 })}$`);
+    expect(await page.getByRole("button", { name: named }).getAttribute("data-store")).toBe(CENTRO);
 
     await storeChip(page, CENTRO).click();
     await expect.poll(() => ids(page)).toEqual(["c1", "c2", "c4"]);

@@ -25,6 +25,7 @@ export const en: Dictionary = {
   "filters.kinds": "Filter by kind",
   "filters.allStores": "All stores",
   "filters.allKinds": "All kinds",
+  "filters.unread": "unread: {count}",
   "filters.group": "Group by store",
   "filters.groupShort": "Group",
   "filters.clear": "Clear the filters",

@@ -25,6 +25,7 @@ export const es = {
   "filters.kinds": "Filtrar por tipo",
   "filters.allStores": "Todas",
   "filters.allKinds": "Todos los tipos",
+  "filters.unread": "sin leer: {count}",
   "filters.group": "Agrupar por tienda",
   "filters.groupShort": "Agrupar",
   "filters.clear": "Quitar los filtros",
