@@ -220,15 +220,17 @@ function facets(account: string | null): Facets {
   };
 }
 
-/** The names the fake engine takes: letters, digits, spaces, dots, hyphens, underscores; 1 to 64. */
-const VALID_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
+/** The names the engine takes (aviso_engine::accounts::check_name): 1 to 64 characters once trimmed, no control ones. */
+function validName(name: string): boolean {
+  const trimmed = name.trim();
+  return trimmed.length > 0 && [...trimmed].length <= 64 && !/\p{Cc}/u.test(trimmed);
+}
 
 /** As the engine: the account takes its new name everywhere (history, settings, health, streams, rules). */
 function rename(account: string, name: string): AccountView | Promise<never> {
   const found = accounts.find((a) => a.name === account);
   if (!found) return fail({ code: "unknown_account", message: account });
-  if (!VALID_NAME.test(name))
-    return fail({ code: "invalid_name", message: `\`${name}\` is not a valid name` });
+  if (!validName(name)) return fail({ code: "invalid_name", message: `\`${name}\` is not a valid name` });
   if (accounts.some((a) => a.name === name)) return fail({ code: "name_taken", message: `${name} exists` });
   found.name = name;
   for (const n of store) if (n.account === account) n.account = name;

@@ -242,7 +242,9 @@ export class FakeBackend implements Backend {
     this.#record("renameAccount", [account, newName], () => {
       const found = this.accounts.find((a) => a.name === account);
       if (!found) throw { code: "unknown_account", message: account } satisfies IpcError;
-      if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u.test(newName)) {
+      // As the engine (aviso_engine::accounts::check_name): 1 to 64 characters once trimmed, no control ones.
+      const trimmed = newName.trim();
+      if (trimmed.length === 0 || [...trimmed].length > 64 || /\p{Cc}/u.test(trimmed)) {
         throw { code: "invalid_name", message: newName } satisfies IpcError;
       }
       if (this.accounts.some((a) => a.name === newName)) {

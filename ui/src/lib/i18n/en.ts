@@ -156,7 +156,7 @@ export const en: Dictionary = {
   "error.bad_shortcut":
     "That shortcut cannot be used: write it like Ctrl+Alt+Shift+A, with at least one modifier key, or another program holds it already.",
   "error.name_taken": "There is already a store with that name. Pick another one.",
-  "error.invalid_name": "That name is not valid. Use letters, numbers, spaces, hyphens or dots.",
+  "error.invalid_name": "That name cannot be used: write 1 to 64 characters, on one line.",
   "error.internal": "Aviso internal error: {message}",
 
   "settings.title": "Settings",

@@ -157,7 +157,7 @@ export const es = {
   "error.bad_shortcut":
     "Ese atajo no se puede usar: escríbelo como Ctrl+Alt+Shift+A, con al menos una tecla modificadora, o lo usa ya otro programa.",
   "error.name_taken": "Ya hay una tienda con ese nombre. Elige otro.",
-  "error.invalid_name": "Ese nombre no es válido. Usa letras, números, espacios, guiones o puntos.",
+  "error.invalid_name": "Ese nombre no se puede usar: escribe entre 1 y 64 caracteres, en una sola línea.",
   "error.internal": "Error interno de Aviso: {message}",
 
   "settings.title": "Ajustes",
