@@ -689,24 +689,7 @@ async fn the_desktop_app_end_to_end() {
     // Another process adds an account while the app runs (`aviso-cli login`): the app's
     // next write of config.toml (the setting below) keeps it.
     let cli = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(Path::new(APP).with_file_name("aviso-cli"))
-            .args(args)
-            .env("AVISO_CONFIG_DIR", root.join("config"))
-            .env("AVISO_DATA_DIR", root.join("data"))
-            .env("HOME", root.join("home"))
-            .env_remove("AVISO_TOKEN")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("aviso-cli beside the app (cargo test builds it)");
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "aviso-cli {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        stores::cli(&root, args, stdin);
     };
     cli(
         &[

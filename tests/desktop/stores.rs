@@ -42,8 +42,8 @@ fn fill(dir: &Path) -> PathBuf {
     path
 }
 
-/// `aviso-cli` beside the app, on the test's config, data and home.
-fn cli(root: &Path, args: &[&str], stdin: &str) -> String {
+/// `aviso-cli` beside the app, on the test's config, data and home; its stdout.
+pub fn cli(root: &Path, args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(Path::new(APP).with_file_name("aviso-cli"))
         .args(args)
         .env("AVISO_CONFIG_DIR", root.join("config"))

@@ -505,8 +505,7 @@ impl Store {
                AND rowid > IFNULL((SELECT upto FROM read_marks WHERE account = ?1), 0)
              GROUP BY kind",
         )?;
-        let stores: Vec<String> = counts.keys().map(|(a, _)| a.clone()).collect();
-        let mut stores = stores;
+        let mut stores: Vec<String> = counts.keys().map(|(a, _)| a.clone()).collect();
         stores.dedup();
         for a in &stores {
             let rows =
