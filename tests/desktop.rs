@@ -250,6 +250,8 @@ async fn the_desktop_app_end_to_end() {
 
     // The tray host.
     let (watcher_log, _watcher) = tray_host(&root);
+    // Toasts an earlier scenario left open would take the clicks below ("action 0").
+    let _ = Command::new("dunstctl").arg("close-all").status();
 
     // The policy's clock runs 600 times faster (docs/policy.md, "Time for tests"): a snooze of
     // 1 h comes back in 6 s. It starts in the future, as the store hides a snoozed item until
