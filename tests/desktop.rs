@@ -42,14 +42,17 @@ mod stores;
 /// (A Tokio mutex: held across awaits, and not poisoned when a scenario fails.)
 static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn session() -> bool {
-    if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
-        return true;
-    }
-    eprintln!(
-        "skipped: needs the desktop session of scripts/test (Xvfb, D-Bus, dunst, gnome-keyring)"
+/// Why these tests are `#[ignore]`d: a plain `cargo test` says "ignored", and the test
+/// command (`scripts/test`) runs them with `--include-ignored` inside its session.
+const SESSION: &str =
+    "needs the desktop session of scripts/test (Xvfb, D-Bus, dunst, gnome-keyring, tauri-driver)";
+
+/// Fails at once, saying why, when an ignored test is run outside that session.
+fn require_session() {
+    assert!(
+        std::env::var_os("AVISO_SESSION_TESTS").is_some(),
+        "this test {SESSION}: run it with scripts/test"
     );
-    false
 }
 
 fn free_port() -> u16 {
@@ -222,10 +225,9 @@ fn emit(control: &DemoControl, n: usize, spec: EmitSpec) -> Vec<u64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn the_desktop_app_end_to_end() {
-    if !session() {
-        return;
-    }
+    require_session();
     let _one = ONE_APP.lock().await;
     let dir = ArtifactDir::new("desktop");
     let root = dir.path().to_path_buf();
@@ -891,19 +893,17 @@ async fn the_desktop_app_end_to_end() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn two_stores_filtered_grouped_renamed_and_a_full_disk_said() {
-    if !session() {
-        return;
-    }
+    require_session();
     let _one = ONE_APP.lock().await;
     stores::two_stores_in_one_panel().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
-    if !session() {
-        return;
-    }
+    require_session();
     let _one = ONE_APP.lock().await;
     evening::live_the_evening().await;
 }
@@ -913,10 +913,9 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
 /// does, from the same engine decision: one problem toast in the user's language, and the
 /// tray's status line says the same words while it lasts; pushes still count on the badge.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn a_catch_up_the_server_refuses_is_one_toast_and_the_trays_status() {
-    if !session() {
-        return;
-    }
+    require_session();
     let _one = ONE_APP.lock().await;
     let dir = ArtifactDir::new("desktop-problem");
     let root = dir.path().to_path_buf();

@@ -17,10 +17,14 @@ const DIST = join(UI, "dist");
 const HARNESS = join(UI, "e2e/.build/harness.js");
 export const SCREENSHOTS = join(UI, "../docs/screenshots");
 
-/** What the Tauri config is expected to enforce; the app must run under it without a single violation. */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; " +
-  "connect-src 'self' ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/** The CSP the app runs under, read from `tauri.conf.json` (`app.security.csp`): the page must run under it without a single violation. */
+export const CSP = cspOf(JSON.parse(readFileSync(join(UI, "../tauri.conf.json"), "utf8")));
+
+function cspOf(config: { app: { security: { csp: Record<string, string> } } }): string {
+  const directives = Object.entries(config.app.security.csp);
+  if (directives.length === 0) throw new Error("tauri.conf.json sets no CSP");
+  return directives.map(([name, value]) => `${name} ${value}`).join("; ");
+}
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -44,7 +44,7 @@ pub async fn child(role: &str, server: &str, n: usize) -> Result<()> {
         };
         let (engine, mut events) =
             harness::engine(dir.path(), server, tokens, harness::SMARTSALES, 1)?;
-        harness::wait_live(&mut events, 20).await?;
+        harness::wait_ready(&engine, &mut events, 20).await?;
         let hwm_before = self_hwm_kib();
         println!("ready");
         let mut received = 0u64;

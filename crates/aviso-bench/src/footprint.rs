@@ -108,7 +108,7 @@ pub async fn run(window: Duration, cli: Option<&Path>) -> Result<Vec<Row>> {
             "—".into(),
         )
         .baseline(
-            "187–300 MB".into(),
+            "187–300 MB (published figure, not measured in this run)".into(),
             format!("aviso-cli RSS = {:.0} MiB", mib(a_rss)),
         ),
     ])

@@ -75,23 +75,49 @@ pub const SMARTSALES_SSE: &str = "extends = \"smartsales-sse\"\n";
 
 /// Waits until the account (not a channel of it) reports `Live`.
 pub async fn wait_live(events: &mut Receiver<EngineEvent>, secs: u64) -> Result<()> {
-    tokio::time::timeout(Duration::from_secs(secs), async {
-        while let Some(e) = events.recv().await {
-            if matches!(
-                e,
-                EngineEvent::State {
-                    state: ConnState::Live,
-                    channel: None,
-                    ..
-                }
-            ) {
-                return Ok(());
+    tokio::time::timeout(Duration::from_secs(secs), live(events))
+        .await
+        .context("engine did not become live")?
+}
+
+async fn live(events: &mut Receiver<EngineEvent>) -> Result<()> {
+    while let Some(e) = events.recv().await {
+        if matches!(
+            e,
+            EngineEvent::State {
+                state: ConnState::Live,
+                channel: None,
+                ..
             }
+        ) {
+            return Ok(());
         }
-        anyhow::bail!("engine stopped")
+    }
+    anyhow::bail!("engine stopped")
+}
+
+/// Waits until the account (not a channel of it) reports `Live` and the catch-up that
+/// follows a connection is done. Events sent before then may come through that catch-up
+/// (REST pages) instead of the socket: a benchmark of the socket would measure the other
+/// path on some runs and not on others.
+pub async fn wait_ready(
+    engine: &Engine,
+    events: &mut Receiver<EngineEvent>,
+    secs: u64,
+) -> Result<()> {
+    tokio::time::timeout(Duration::from_secs(secs), async {
+        live(events).await?;
+        while engine
+            .health(None)
+            .iter()
+            .any(|h| h.last_catch_up.is_none())
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(())
     })
     .await
-    .context("engine did not become live")?
+    .context("engine did not become live and caught up")?
 }
 
 /// The WebSocket URL the `smartsales` preset connects to.

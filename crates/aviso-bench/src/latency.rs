@@ -198,11 +198,11 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
     let dir = tempfile::tempdir()?;
     let (engine, mut events) =
         harness::engine(dir.path(), &url, tokens.clone(), harness::SMARTSALES, 1)?;
-    harness::wait_live(&mut events, 20).await?;
+    harness::wait_ready(&engine, &mut events, 20).await?;
     let sse_dir = tempfile::tempdir()?;
     let (sse_engine, mut sse_events) =
         harness::engine(sse_dir.path(), &url, tokens, harness::SMARTSALES_SSE, 1)?;
-    harness::wait_live(&mut sse_events, 20).await?;
+    harness::wait_ready(&sse_engine, &mut sse_events, 20).await?;
     let socket = harness::bare_connect(&url, &token).await?;
     let cli_proc = match cli {
         Some(cli) => Some(spawn_cli(cli, &url, &token, dir.path()).await?),

@@ -56,7 +56,7 @@ pub async fn run(n: usize, rate: f64) -> Result<Vec<Row>> {
     // to the baseline, not to Aviso.
     let socket = harness::bare_connect(&url, &token).await?;
     let (engine, mut events) = harness::engine(dir.path(), &url, tokens, harness::SMARTSALES, 1)?;
-    harness::wait_live(&mut events, 30).await?;
+    harness::wait_ready(&engine, &mut events, 30).await?;
 
     // Generous: on a busy machine the server sends behind its schedule.
     let deadline = Duration::from_secs_f64(2.0 * n as f64 / rate + 60.0);

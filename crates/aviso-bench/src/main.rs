@@ -291,128 +291,6 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Why a target was missed and what would fix it, for the closing note.
-fn explain(row: &Row) -> Option<&'static str> {
-    let b = row.bench.as_str();
-    let m = row.metric.as_str();
-    Some(if b.starts_with("7") && m.starts_with("search") {
-        "Store scale, search: the newest matches are read from FTS5 in rowid order from both \
-         ends (`store/search.rs`, `newest_matches`), so the cost is the number of matches read \
-         before the newest are known, plus FTS5's own work for the query: for a one- or \
-         two-letter prefix it merges the posting lists of every word with that prefix (~5 ms \
-         for \"p\" over 100,000 here, once per end read). If a short prefix misses, a prefix \
-         index (`prefix = '1 2'` on the FTS5 table: measured ~0.3 ms for \"p\", ~1.5 µs more \
-         per notification stored) trades ingest for it; if rows stored in a mixed order make the \
-         scan read on, compare the rows stored oldest first and newest first."
-    } else if b.starts_with("7") {
-        "Store scale, mark all read: `Store::mark_all_read` updates every unread row, maintains \
-         the partial index of unread rows and returns every id (for the `read` event), so it \
-         costs O(unread): ~2.6 ms per 1,000. A per-account read watermark (everything up to \
-         (created_at, id) is read; later reads are individual rows), with a `read_all` event \
-         instead of the id list, makes it O(1)."
-    } else if b.contains("Django") {
-        "Latency through Django + Redis: the engine and the bare reader sit on the same server \
-         path (the seed's send_admin_notification: a SQLite row, then async_to_sync(group_send) \
-         through Redis, then daphne), which dominates the absolute figures (~10 ms median, \
-         tens of ms at p99 on 2 cores). A miss here means the engine's per-frame work met the \
-         Python server's CPU use on a 2-core machine; compare with the demo-server rows."
-    } else if b.starts_with("1") && m.contains("SSE") {
-        "Latency over SSE: compare the engine over SSE with the bare SSE reader of the same run \
-         (the transport's own cost is the bare SSE reader against the bare WebSocket one). The \
-         engine's per-event work is the WebSocket path's plus storing the event id after the \
-         batch (one more SQLite write per batch); a miss on 2 shared cores is worth a rerun \
-         on a quiet machine before acting."
-    } else if b.starts_with("1") && m.contains("aviso-cli") {
-        "CLI latency is the engine's path plus one more process hop (a JSON line through a \
-         pipe): on 2 cores shared with other work the extra p99 is mostly the scheduling of a \
-         second process. Rerun on a quiet machine before acting; if it stays, profile the \
-         CLI's print path (one stdout lock and flush per event)."
-    } else if b.starts_with("1") {
-        "Engine latency: the median is within a fraction of a ms of the bare reader; the tail \
-         is where the engine's per-frame work (one SQLite transaction, then a COUNT(*) of the \
-         unread rows for the `unread` event, before the notification event leaves) meets a \
-         busy machine. Emitting the notification before the count, and keeping the count \
-         incrementally, takes the count off the path; rerun on a quiet machine to see how \
-         much of the tail is noise."
-    } else if b.starts_with("2") && m.contains("notif/s") {
-        "Burst ingest below 50,000/s: per frame the link runs its own SQLite transaction, \
-         then `unread_count` (a COUNT(*) over the partial index of unread rows, O(unread)) \
-         and two events. Fix in the engine (`link.rs`): ingest the frames already queued on \
-         the socket as one batch (one transaction per wake-up) and emit one `unread` per \
-         batch, with the count kept incrementally. Peak memory grows with the burst size \
-         (+47 MiB at 10,000, +437 MiB at 100,000): not attributed yet; a heap profile of the \
-         engine child (heaptrack) would tell where it queues."
-    } else if b.starts_with("2") {
-        "Burst, not all stored within the limit: a consequence of the O(N²) ingest above, not \
-         a loss (the rest waits in the socket and arrives later; the 10,000 burst stores all). \
-         Peak memory grows with the burst too; where it goes is not attributed yet (a heap \
-         profile of the engine child, e.g. heaptrack, would tell)."
-    } else if b.starts_with("3 footprint (desktop)") && m.starts_with("tray") && m.contains("PSS") {
-        "Tray-resident PSS: the bare Tauri program with no window (same run, same \
-         `GDK_GL=disable`) is the floor, ~46 MiB here: linking WebKitGTK alone maps \
-         libwebkit2gtk (~11 MiB of relocated data and symbol tables), JavaScriptCore, the \
-         flite voices WebKit links for speech (~10 MiB of relocations) and GTK. On top of it \
-         Aviso adds ~21 MiB, mostly its own binary (~17 MiB, of which ~13.6 MiB is code: the \
-         kernel maps code 64 KiB around each page touched, so tokio, rustls, SQLite, zbus and \
-         the engine's start-up paths leave most of the 20 MB text resident; clean file pages, \
-         which the kernel can drop under pressure but PSS counts) and ~4 MiB of heap. See the \
-         rows \"PSS anon / file-backed\" and \"largest mappings\": ~50 of the ~67 MiB are \
-         file-backed. Already done: `GDK_GL=disable` keeps GTK from loading Mesa and libLLVM \
-         at start (-31 MiB: 90–98 MiB before it). What would reach 60 MiB: the panel in a process \
-         of its own started on demand (`aviso --panel`, talking to the tray process over a \
-         local socket), so the tray process links no WebKit/JSC/flite (~-28 MiB, to ~40 MiB); \
-         smaller code (opt-level \"s\" for the desktop-only crates) would only shave a few MiB."
-    } else if b.starts_with("3 footprint (desktop)") && m.contains("PSS") {
-        "Panel-open PSS: the bare Tauri window of the same run is the floor (~190 MiB: its own \
-         process ~75, WebKit's network process ~27, web process ~88). Aviso's panel adds \
-         ~+17 MiB in its own process (its binary and heap, as tray-resident) and ~+25 MiB in \
-         the web process (JavaScriptCore and WebKit code a Svelte app with CSS exercises that \
-         a static page does not, its JS heap and the Inter font), so it lands at 225–234 MiB, \
-         around the 230 MiB target from run to run. Both processes also carry libLLVM \
-         (~20 MiB each) because WebKit initialises EGL (Mesa's llvmpipe here) even when it \
-         does not composite with GL; that is the floor's too. Already done: `GDK_GL=disable` \
-         (285–293 MiB before it). Next steps, in order of effect: the panel \
-         in its own process (the tray process then maps no WebKit at all), system fonts \
-         instead of the bundled variable Inter, WebKit's cache model `DocumentViewer`."
-    } else if b.starts_with("4 start-up (desktop)") {
-        "Tray registration: GTK initialisation and libayatana's D-Bus registration run before \
-         the item appears; creating the tray before the engine opens and catches up would \
-         move it earlier."
-    } else if b.starts_with("3 footprint (desktop)") && m.starts_with("panel open") {
-        "Panel-open idle CPU: the bare Tauri window of the same run already uses ~0.07–0.10 % \
-         of a core idle (its web process's main thread wakes a few times a minute for \
-         ~3 ms: WebKit's own timers, and the UI process's memory-pressure monitor), so the \
-         0.1 % target is at the floor. Aviso adds ~0.03–0.05 pp, all from threads of the \
-         shell, none from the page: the engine's WAL checkpoint thread polls the WAL size \
-         once a second (~8 ms/min; `store.rs`, could wait for commits instead), an idle \
-         `blocking` executor thread (zbus) wakes twice a second (~5 ms/min), tokio's workers \
-         ~4 ms/min. The page itself is idle: the panel used to burn ~3 % of a core and ~230 \
-         wake-ups/s in its first minute, all of it WebKit's overlay scrollbar fading out \
-         (60 fps for ~4 s, rendered through llvmpipe); it now has a styled scrollbar that \
-         does not fade, with the pulsing status dot limited to a few pulses \
-         and the clocks stopped while the panel is hidden."
-    } else if b.starts_with("3") {
-        "Idle CPU above target: heartbeat pings every 20 s and the 5 min safety poll should be \
-         the only wake-ups; more means a timer ticks while idle (e.g. a periodic interval that \
-         could be a deadline)."
-    } else if b.starts_with("4") {
-        "Start-up above target: catch-up over REST runs before the WebSocket is trusted; \
-         opening the socket and the catch-up concurrently would cut one round trip."
-    } else if b.starts_with("5") {
-        "Herd: a first accept before the minimum means some session retried without the floor; \
-         a last accept beyond twice the cap means retries that hit the port while the server \
-         was still stopping (see how long the stop took) failed and drew from the doubled \
-         ceiling, or queued behind the accept loop; a loss means a catch-up after the \
-         reconnect did not run for some session."
-    } else if b.starts_with("6") {
-        "Polling: an idle poll should be one conditional list request answered 304; more \
-         requests mean the unread count is fetched on every cycle, which the 304 already \
-         answers."
-    } else {
-        return None;
-    })
-}
-
 fn markdown(table: &str, rows: &[Row], note: Option<&str>, had_cli: bool) -> String {
     let mut md = String::from("# Benchmarks\n\n");
     md.push_str(&format!(
@@ -437,22 +315,24 @@ fn markdown(table: &str, rows: &[Row], note: Option<&str>, had_cli: bool) -> Str
     if missed.is_empty() {
         md.push_str("None in this run.\n");
     } else {
-        let mut seen = Vec::new();
         for r in &missed {
             md.push_str(&format!(
-                "- {} — {}: {} (target {})\n",
+                "- {} — {}: {} (target {})",
                 r.bench, r.metric, r.aviso, r.target
             ));
-            if let Some(why) = explain(r) {
-                if !seen.contains(&why) {
-                    seen.push(why);
+            if r.baseline != "—" {
+                md.push_str(&format!("; baseline of this run {}", r.baseline));
+                if r.delta != "—" {
+                    md.push_str(&format!(", Aviso {}", r.delta));
                 }
             }
+            md.push('\n');
         }
-        md.push('\n');
-        for why in seen {
-            md.push_str(&format!("- {why}\n"));
-        }
+        md.push_str(
+            "\nOnly this run's figures are here: where the cost goes is in the other rows of the \
+             same benchmark above (floors, breakdowns, largest mappings); analyses of earlier \
+             runs live in the issue notes, not in this file.\n",
+        );
     }
     md.push_str(METHODS);
     md
@@ -466,8 +346,10 @@ stamped with the wall clock as it is sent; an in-process engine (`Engine::open`,
 preset), an `aviso-cli watch` process and a bare tokio-tungstenite reader are connected to the same \
 server at once, and each notes when it sees the event (the engine's `Notification` event, the CLI's \
 stdout line, the bare reader's parsed frame). Target: p99 at most 1 ms above the bare reader. In the same run a second engine on the `smartsales-sse` preset and a bare SSE reader (one reqwest streaming GET, `data:` lines parsed, nothing else) read the same events from the demo's event stream: the SSE engine against the bare SSE reader (same target), and both SSE readers against the bare WebSocket reader (what the transport itself costs).
-2. **Burst ingest** — a fresh demo server stores and sends N notifications in one go; a child \
-process with an engine counts `Notification` events until all N arrived and checks the store holds \
+2. **Burst ingest** — a fresh demo server stores and sends N notifications in one go, once the \
+child's engine is live and the catch-up that follows its connection is done (sent earlier, the \
+burst would come through that catch-up's REST pages on some runs and over the socket on others); a \
+child process with an engine counts `Notification` events until all N arrived and checks the store holds \
 N; then the same with a child that only reads and parses the frames. Rate = N / (send start → last \
 event). Peak memory is each child's `VmHWM`.
 3. **Footprint** — `aviso-cli watch` connected and idle, and a bare reader process on the same \

@@ -152,7 +152,7 @@ fn measure(n: usize) -> Result<Timings> {
     let t = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
         let batch: Vec<_> = chunk.iter().map(|&i| sample(i)).collect();
-        store.ingest(&batch)?;
+        store.ingest(batch.as_slice())?;
     }
     let ingest_per_s = n as f64 / t.elapsed().as_secs_f64();
     let page = |unread_only| ListQuery {
@@ -213,7 +213,7 @@ fn measure_chips(n: usize) -> Result<[f64; 3]> {
                 ..varied(i)
             })
             .collect();
-        store.ingest(&batch)?;
+        store.ingest(batch.as_slice())?;
     }
     let (mut facets, mut kind, mut grouped) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..REPEATS {
@@ -278,7 +278,7 @@ fn measure_search(n: usize, newest_first: bool) -> Result<(Vec<f64>, f64)> {
     let t = Instant::now();
     for chunk in order.chunks(1_000) {
         let batch: Vec<_> = chunk.iter().map(|&i| varied(i)).collect();
-        store.ingest(&batch)?;
+        store.ingest(batch.as_slice())?;
     }
     let ingest_per_s = n as f64 / t.elapsed().as_secs_f64();
     let query = |text: &str, unread_only: bool| SearchQuery {

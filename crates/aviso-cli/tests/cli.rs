@@ -883,7 +883,7 @@ fn store_notifications(env: &Env, account: &str, n: usize) {
             data: serde_json::json!({"compra_id": i}),
         })
         .collect();
-    store.ingest(&items).unwrap();
+    store.ingest(items.as_slice()).unwrap();
 }
 
 /// `aviso-cli list --json | head -1`: a reader that goes away ends the command quietly, with
@@ -1334,14 +1334,14 @@ async fn search_finds_stored_notifications_as_documented_json_lines_and_text() {
     record_issued_tokens(&control);
 }
 
-/// Whether this run has the desktop session of `scripts/test` (D-Bus, gnome-keyring). There,
-/// the keyring tests are mandatory; a bare `cargo test` skips them with a notice.
-fn session() -> bool {
-    if std::env::var_os("AVISO_SESSION_TESTS").is_some() {
-        return true;
-    }
-    eprintln!("skipped: needs the desktop session of scripts/test (D-Bus + gnome-keyring)");
-    false
+/// The keyring and toast tests are `#[ignore]`d: a plain `cargo test` says "ignored", and the
+/// test command (`scripts/test`) runs them with `--include-ignored` inside its desktop session
+/// (D-Bus, gnome-keyring, dunst). Run outside it, they fail at once, saying why.
+fn require_session() {
+    assert!(
+        std::env::var_os("AVISO_SESSION_TESTS").is_some(),
+        "this test needs the desktop session of scripts/test (D-Bus + gnome-keyring): run it with scripts/test"
+    );
 }
 
 fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
@@ -1363,10 +1363,9 @@ fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
-    if !session() {
-        return;
-    }
+    require_session();
     let server = demo().await;
     let control = server.control();
     let url = server.http_url();
@@ -1475,10 +1474,9 @@ async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
 /// Linux: the Secret Service is a D-Bus service (Windows' Credential Manager is always there).
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn without_a_secret_service_login_says_what_to_install() {
-    if !session() {
-        return;
-    }
+    require_session();
     let server = demo().await;
     let url = server.http_url();
     let mut env = Env::new("cli-no-keyring");
@@ -1562,10 +1560,9 @@ fn wait_dunst_total(at_least: u64, secs: u64) -> u64 {
 /// Linux: dunst is the notification daemon here (Wine has no WinRT toasts).
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop session of scripts/test"]
 async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
-    if !session() {
-        return;
-    }
+    require_session();
     let server = demo().await;
     let control = server.control();
     let mut env = Env::new("cli-toasts");

@@ -115,7 +115,7 @@ impl CatchUp {
         };
         // A history lists an event under its wrapped twin's id; shown under the other.
         twins.settle(&mut items, std::time::Instant::now());
-        let ingest = store.ingest(&items)?;
+        let ingest = store.ingest(items)?;
         for c in page
             .items
             .iter()

@@ -64,12 +64,11 @@ pub struct Engine {
 }
 
 /// How often the store is asked whether another process wrote to it (`PRAGMA
-/// data_version`: one cheap read, no file system watch to set up on any OS).
-const MARKS_ELSEWHERE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// data_version`: one cheap read, no file system watch to set up on any OS; a watch would
+/// not do on Windows, where a file kept open is not reported as it grows). Once a second:
+/// the one timer an idle engine keeps besides the heartbeat.
+const MARKS_ELSEWHERE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Marks made by other processes on this machine (`aviso-cli mark-read` while the app or a
-/// `watch` runs, two front ends at once) reach the running links, which tell their embedder
-/// (`read` and `unread` events) within a fraction of a second.
 /// The health facts with the store's figures.
 fn health_now(shared: &Shared, account: Option<&str>) -> Vec<Health> {
     let store = &shared.store;
@@ -110,6 +109,9 @@ async fn publish_health(shared: Arc<Shared>, cancel: CancellationToken) {
     }
 }
 
+/// Marks made by other processes on this machine (`aviso-cli mark-read` while the app or a
+/// `watch` runs, two front ends at once) reach the running links, which tell their embedder
+/// (`read` and `unread` events) within about a second.
 async fn follow_marks_elsewhere(
     store: Arc<Store>,
     links: Arc<Mutex<HashMap<String, Running>>>,
@@ -125,17 +127,17 @@ async fn follow_marks_elsewhere(
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(MARKS_ELSEWHERE_EVERY) => {}
         }
-        let store = store.clone();
-        let checked = tokio::task::spawn_blocking(move || -> Option<(i64, i64, Vec<_>)> {
+        // Inline, not on a blocking thread: one short read under the store's lock, as
+        // every store call from a link is, and no second thread to wake each time.
+        let checked = || -> Option<(i64, i64, Vec<_>)> {
             let now = store.data_version().ok()?;
             if now == version {
                 return Some((now, seq, Vec::new()));
             }
             let (last, marks) = store.marks_since(seq).ok()?;
             Some((now, last, marks))
-        })
-        .await;
-        let Ok(Some((now, last, marks))) = checked else {
+        };
+        let Some((now, last, marks)) = checked() else {
             continue;
         };
         (version, seq) = (now, last);

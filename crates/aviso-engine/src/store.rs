@@ -731,10 +731,13 @@ impl Store {
     /// Stores a batch; returns the new ones and those the server reports read that were
     /// unread here. Existing notifications are never duplicated. When the batch cannot be
     /// written, its new notifications are held in memory (`unsaved` says why).
-    pub fn ingest(&self, items: &[Notification]) -> Result<Ingest> {
+    pub fn ingest(&self, items: impl Into<Vec<Notification>>) -> Result<Ingest> {
+        // Owned: the new ones are handed back as they came, not copied (a burst stores
+        // thousands a second, and a copy of each payload was a good part of the cost).
+        let items: Vec<Notification> = items.into();
         let mut held = self.held();
         let written = self.write(&mut held, |tx| {
-            let mut out = Ingest::default();
+            let mut fates = Vec::with_capacity(items.len());
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO notifications
                  (account, id, kind, title, body, url, created_at, created_us, read, data)
@@ -749,37 +752,50 @@ impl Store {
                 })?;
             let mut marked =
                 tx.prepare_cached("DELETE FROM pending_reads WHERE account = ?1 AND id = ?2")?;
-            for n in items {
+            let mut fresh = Vec::new();
+            for n in &items {
                 // Marked read here before it arrived: it arrives read.
-                let n = &if pending && !n.read && marked.execute(params![n.account, n.id])? == 1 {
-                    Notification {
-                        read: true,
-                        ..n.clone()
-                    }
-                } else {
-                    n.clone()
-                };
-                if insert_row(&mut insert, n)? == 1 {
-                    out.new.push(n.clone());
-                } else if n.read && read_elsewhere.execute(params![n.account, n.id])? == 1 {
-                    out.read_elsewhere.push(n.id.clone());
-                }
+                let arrives_read =
+                    pending && !n.read && marked.execute(params![n.account, n.id])? == 1;
+                fates.push(
+                    if insert_row(&mut insert, n, n.read || arrives_read)? == 1 {
+                        fresh.push((tx.last_insert_rowid(), n));
+                        Fate::New { arrives_read }
+                    } else if n.read && read_elsewhere.execute(params![n.account, n.id])? == 1 {
+                        Fate::ReadElsewhere
+                    } else {
+                        Fate::Known
+                    },
+                );
             }
-            if !out.new.is_empty() {
-                count_kinds(tx, &out.new)?;
-                search::catch_up(tx, self.search_batch)?;
+            if !fresh.is_empty() {
+                count_kinds(tx, fresh.iter().map(|&(_, n)| n))?;
+                search::catch_up_with(tx, self.search_batch, &fresh)?;
             }
-            Ok(out)
+            Ok(fates)
         });
         match written {
-            Ok(out) => Ok(out),
+            Ok(fates) => {
+                let mut out = Ingest::default();
+                for (mut n, fate) in items.into_iter().zip(fates) {
+                    match fate {
+                        Fate::New { arrives_read } => {
+                            n.read |= arrives_read;
+                            out.new.push(n);
+                        }
+                        Fate::ReadElsewhere => out.read_elsewhere.push(n.id),
+                        Fate::Known => {}
+                    }
+                }
+                Ok(out)
+            }
             Err(e) => {
                 // Reading still works on a full or read-only disk: hold what is new.
                 let conn = self.conn();
                 let mut known = conn
                     .prepare_cached("SELECT 1 FROM notifications WHERE account = ?1 AND id = ?2")?;
                 let mut out = Ingest::default();
-                for n in items {
+                for n in &items {
                     if held.holds(&n.account, &n.id) || known.exists(params![n.account, n.id])? {
                         continue;
                     }
@@ -1670,13 +1686,13 @@ fn write_held(tx: &Transaction<'_>, held: &Held, search_batch: usize) -> Result<
     )?;
     let mut written = Vec::new();
     for n in &held.items {
-        if insert_row(&mut insert, n)? == 1 {
-            written.push(n.clone());
+        if insert_row(&mut insert, n, n.read)? == 1 {
+            written.push(n);
         } else if n.read {
             keep_read.execute(params![n.account, n.id])?;
         }
     }
-    count_kinds(tx, &written)?;
+    count_kinds(tx, written)?;
     search::catch_up(tx, search_batch)?;
     for (account, (cursor, etag)) in &held.cursors {
         save_cursor(tx, account, cursor, etag.as_deref())?;
@@ -1686,7 +1702,21 @@ fn write_held(tx: &Transaction<'_>, held: &Held, search_batch: usize) -> Result<
 
 /// Adds notifications just inserted to `kind_counts`: one statement per store and kind of
 /// the batch, not per row.
-fn count_kinds(tx: &Transaction<'_>, inserted: &[Notification]) -> Result<()> {
+/// What storing did with one notification of a batch.
+enum Fate {
+    /// Stored; `arrives_read` when it was marked read here before it arrived.
+    New {
+        arrives_read: bool,
+    },
+    /// Known and unread here; the server says it is read.
+    ReadElsewhere,
+    Known,
+}
+
+fn count_kinds<'a>(
+    tx: &Transaction<'_>,
+    inserted: impl IntoIterator<Item = &'a Notification>,
+) -> Result<()> {
     let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     for n in inserted {
         *counts.entry((&n.account, &n.kind)).or_default() += 1;
@@ -1701,7 +1731,11 @@ fn count_kinds(tx: &Transaction<'_>, inserted: &[Notification]) -> Result<()> {
     Ok(())
 }
 
-fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, n: &Notification) -> Result<usize> {
+fn insert_row(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    n: &Notification,
+    read: bool,
+) -> Result<usize> {
     Ok(stmt.execute(params![
         n.account,
         n.id,
@@ -1711,7 +1745,7 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, n: &Notification) -> Res
         n.url,
         n.created_at,
         time_micros(&n.created_at),
-        n.read,
+        read,
         n.data.to_string(),
     ])?)
 }
@@ -2068,7 +2102,7 @@ mod tests {
                 )
             })
             .collect();
-        s.ingest(&items).unwrap();
+        s.ingest(items.as_slice()).unwrap();
         let page1 = s
             .list(&ListQuery {
                 limit: 4,

@@ -62,7 +62,7 @@ impl Link {
         // is killed right after (TerminateProcess on Windows runs no shutdown).
         let mut ingest = None;
         if !batch.is_empty() {
-            ingest = self.ingest(&batch).await;
+            ingest = self.ingest(batch).await;
             if ingest.is_none() {
                 // Not stored: keep the old position, so the server replays the batch.
                 position = None;
@@ -126,7 +126,7 @@ impl Link {
         let mut batch = Vec::new();
         self.on_frame_into(text, &mut batch).await;
         if !batch.is_empty() {
-            self.store_items(&batch).await;
+            self.store_items(batch).await;
         }
     }
 
@@ -188,7 +188,7 @@ impl Link {
         }
         if !batch.is_empty() {
             let items = std::mem::take(batch);
-            self.store_items(&items).await;
+            self.store_items(items).await;
         }
         match inbound {
             Frame::Notifications(_) | Frame::Event { .. } => unreachable!("handled above"),
@@ -257,18 +257,18 @@ impl Link {
             self.error(e.code, e.message).await;
         }
         if !raised.is_empty() {
-            self.store_items(&raised).await;
+            self.store_items(raised).await;
         }
     }
 
-    async fn store_items(&mut self, items: &[Notification]) {
+    async fn store_items(&mut self, items: Vec<Notification>) {
         if let Some(ingest) = self.ingest(items).await {
             self.ingested(ingest).await;
         }
     }
 
     /// Stores `items` without announcing them; a failure is reported and gives `None`.
-    async fn ingest(&mut self, items: &[Notification]) -> Option<Ingest> {
+    async fn ingest(&mut self, items: Vec<Notification>) -> Option<Ingest> {
         match self.shared.store.ingest(items) {
             Ok(ingest) => Some(ingest),
             Err(e) => {

@@ -315,7 +315,7 @@ mod tests {
                 )
             })
             .collect();
-        store.ingest(&items).unwrap();
+        store.ingest(items.as_slice()).unwrap();
         let rules = r#"
             [[rules]]
             name = "sin contador"

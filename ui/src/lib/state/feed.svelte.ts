@@ -186,9 +186,11 @@ export class FeedState {
     }
   }
 
+  /** Marks all read in the store the list shows (every store when it shows them all), as the button says. */
   async markAllRead(): Promise<void> {
-    if (await this.#act(() => this.#backend.markAllRead(null))) {
-      this.#setRead(() => true);
+    const account = this.scope.account;
+    if (await this.#act(() => this.#backend.markAllRead(account))) {
+      this.#setRead((n) => account === null || n.account === account);
     }
   }
 

@@ -90,6 +90,17 @@ describe("FeedState read marks", () => {
     expect(feed.items).toEqual([]);
   });
 
+  it("marks all of the store the list is filtered to, and only that store", async () => {
+    const backend = new FakeBackend();
+    backend.store = [notification(0, { account: "norte" }), notification(1, { account: "centro" })];
+    const feed = new FeedState(backend);
+    await feed.setScope({ account: "norte", kind: null, group: false });
+    await feed.markAllRead();
+    expect(backend.callsOf("markAllRead")).toEqual([["norte"]]);
+    await feed.setScope(WHOLE);
+    expect(feed.items.map((n) => n.account)).toEqual(["centro"]);
+  });
+
   it("opens with open_notification(account, id), like a toast click", async () => {
     const { backend, feed } = setup(2);
     await feed.loadMore();
