@@ -2,72 +2,16 @@
 
 use std::sync::Arc;
 
-use aviso_engine::auth::AuthError;
 use aviso_engine::policy::PolicyConfig;
 use aviso_engine::store::{Facets, ListQuery, SearchQuery, Segment, StorageProblem};
 use aviso_engine::{EngineError, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
-use crate::policy::PolicyProblem;
+use crate::ipc::IpcError;
+use crate::panel::FocusTarget;
 use crate::settings::Settings;
-use crate::shell::{AccountView, FocusTarget, Shell};
-
-/// A rejected command: the UI switches on `code` and shows a translated message.
-#[derive(Debug, Clone, Serialize)]
-pub struct IpcError {
-    pub code: &'static str,
-    pub message: String,
-    /// `bad_policy`: each problem of the policy, with the engine's code and sentences.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<PolicyProblem>,
-}
-
-impl IpcError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> IpcError {
-        IpcError {
-            code,
-            message: message.into(),
-            problems: Vec::new(),
-        }
-    }
-}
-
-impl From<EngineError> for IpcError {
-    fn from(e: EngineError) -> Self {
-        let code = match &e {
-            EngineError::UnknownAccount(_) => "unknown_account",
-            EngineError::Store(_) | EngineError::DataDir { .. } => "storage",
-            _ => "internal",
-        };
-        IpcError::new(code, e.to_string())
-    }
-}
-
-impl From<aviso_engine::accounts::RenameError> for IpcError {
-    fn from(e: aviso_engine::accounts::RenameError) -> Self {
-        let code = match e.code() {
-            "config" => "storage",
-            code @ ("invalid_name" | "unknown_account" | "name_taken" | "storage"
-            | "no_secret_service" | "keyring_locked") => code,
-            _ => "internal",
-        };
-        IpcError::new(code, e.to_string())
-    }
-}
-
-impl From<AuthError> for IpcError {
-    fn from(e: AuthError) -> Self {
-        let code = match e.code() {
-            "wrong_credentials" => "wrong_credentials",
-            "no_secret_service" => "no_secret_service",
-            "keyring_locked" => "keyring_locked",
-            "unreachable" | "server_error" => "unreachable",
-            _ => "internal",
-        };
-        IpcError::new(code, e.to_string())
-    }
-}
+use crate::shell::{AccountView, Shell};
 
 type Shared<'a> = State<'a, Arc<Shell>>;
 
@@ -112,11 +56,7 @@ pub fn list_notifications(
         group_by_account: group.unwrap_or(false),
         limit: limit.clamp(1, 500),
     };
-    shell
-        .engine
-        .store()
-        .list(&query)
-        .map_err(|e| IpcError::new("storage", e.to_string()))
+    shell.engine.store().list(&query).map_err(IpcError::storage)
 }
 
 /// A search hit as the panel renders it: the notification, and its title and body cut into
@@ -156,8 +96,8 @@ pub async fn search_notifications(
     };
     let hits = tauri::async_runtime::spawn_blocking(move || store.search(&query))
         .await
-        .map_err(|e| IpcError::new("internal", e.to_string()))?
-        .map_err(|e| IpcError::new("storage", e.to_string()))?;
+        .map_err(IpcError::internal)?
+        .map_err(IpcError::storage)?;
     Ok(hits
         .into_iter()
         .map(|hit| SearchHit {
@@ -336,8 +276,8 @@ pub async fn get_facets(shell: Shared<'_>, account: Option<String>) -> Result<Fa
     let store = shell.engine.store().clone();
     tauri::async_runtime::spawn_blocking(move || store.facets(account.as_deref()))
         .await
-        .map_err(|e| IpcError::new("internal", e.to_string()))?
-        .map_err(|e| IpcError::new("storage", e.to_string()))
+        .map_err(IpcError::internal)?
+        .map_err(IpcError::storage)
 }
 
 /// Renames a store: its history, marks and tokens go with it.

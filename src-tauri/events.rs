@@ -1,5 +1,5 @@
-//! Engine events onto the tray, the toasts and the UI. The event names are constants here
-//! and in `ui/src/lib/events.ts` (keep both in step; docs/ipc.md lists them).
+//! Engine events onto the tray, the toasts and the UI. The event names are constants in
+//! `ipc.rs` and `ui/src/lib/events.ts` (kept in step by a test; docs/ipc.md lists them).
 //!
 //! The pump works in rounds: whatever the engine has queued when a round starts goes into
 //! it, so a burst costs one emit per round rather than one per notification (each emit is a
@@ -15,23 +15,11 @@ use serde_json::json;
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::mpsc::Receiver;
 
+use crate::ipc::{
+    CONNECTION_STATE_CHANGED, NOTIFICATIONS_READ, NOTIFICATIONS_RECEIVED_BATCH,
+    NOTIFICATION_RECEIVED, STORAGE_CHANGED, STREAMS_UPDATED, UNREAD_CHANGED,
+};
 use crate::shell::Shell;
-
-pub const NOTIFICATION_RECEIVED: &str = "notifications://received";
-/// Several notifications of one round, in arrival order (`Notification[]`).
-pub const NOTIFICATIONS_RECEIVED_BATCH: &str = "notifications://received-batch";
-pub const NOTIFICATIONS_READ: &str = "notifications://read";
-pub const UNREAD_CHANGED: &str = "notifications://unread-changed";
-pub const CONNECTION_STATE_CHANGED: &str = "connection://state-changed";
-pub const PANEL_FOCUS_ITEM: &str = "panel://focus-item";
-pub const STREAMS_UPDATED: &str = "streams://updated";
-pub const SETTINGS_CHANGED: &str = "settings://changed";
-/// What is wrong with the local database now (`StorageProblem[]`; empty when nothing is).
-pub const STORAGE_CHANGED: &str = "storage://changed";
-/// A notification was snoozed (`{account, id, until}`): it leaves the unread list.
-pub const NOTIFICATION_SNOOZED: &str = "notifications://snoozed";
-/// A snoozed notification is due (`Notification`): back in the unread list.
-pub const NOTIFICATION_RELEASED: &str = "notifications://released";
 
 /// Most engine events taken into one round.
 const ROUND_MAX: usize = 2_000;

@@ -16,6 +16,7 @@ mod commands;
 mod events;
 pub mod i18n;
 pub mod icon;
+mod ipc;
 mod panel;
 mod policy;
 mod settings;
@@ -30,10 +31,10 @@ mod wintoast;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use aviso_engine::config::{AccountConfig, Config};
+use aviso_engine::config::Config;
 use aviso_engine::credentials::Credentials;
 use aviso_engine::dirs::Dirs;
-use aviso_engine::{Engine, EngineOptions, Secret};
+use aviso_engine::{Engine, EngineOptions};
 use tauri::{Manager, RunEvent};
 
 use crate::shell::Shell;
@@ -210,14 +211,19 @@ fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
             }
         }
     });
-    shell.set_tray(tray::Tray::build(&handle, shell.lang())?);
+    let tray_shell = shell.clone();
+    shell.set_tray(tray::Tray::build(
+        &handle,
+        shell.lang(),
+        move |app, action| tray_shell.on_tray_action(app, action),
+    )?);
     let (toast_shell, action_shell, action_app) = (shell.clone(), shell.clone(), handle.clone());
     shell.set_toaster(toasts::start(
         move || toast_shell.toast_context(),
         move |action| action_shell.on_toast_action(&action_app, action),
     ));
     tauri::async_runtime::spawn(events::pump(handle.clone(), shell.clone(), events));
-    tauri::async_runtime::spawn(policy::drive(handle.clone(), shell.clone()));
+    tauri::async_runtime::spawn(shell::drive_policy(handle.clone(), shell.clone()));
     tauri::async_runtime::spawn(events::follow_storage(
         handle.clone(),
         shell.engine.store().watch_problems(),
@@ -242,24 +248,10 @@ async fn start_demo() -> anyhow::Result<(Config, Credentials, aviso_demo::DemoSe
         aviso_demo::DemoConfig::default(),
     )
     .await?;
-    let account = AccountConfig {
-        name: "demo".into(),
-        server: demo.http_url(),
-        profile: "smartsales".into(),
-        username: Some("admin".into()),
-        params: Default::default(),
-    };
-    let spec = account.spec()?;
     let tls = aviso_engine::tls::client_config(None)?;
     let http = aviso_engine::engine::http_client(&tls)?;
-    let tokens = aviso_engine::auth::obtain(
-        &http,
-        &spec.server,
-        &spec.profile.auth,
-        "admin",
-        &Secret::new("admin"),
-    )
-    .await?;
+    let (account, _, tokens) =
+        aviso_engine::accounts::demo(&http, &demo.http_url(), "smartsales").await?;
     let config = Config {
         accounts: vec![account],
         ..Config::default()

@@ -1,10 +1,20 @@
-//! The panel window. It exists only while shown: closing it destroys its webview, so a
-//! tray-resident Aviso carries no WebKit processes (WebKitGTK costs ~200 MiB here).
+//! The panel window. It exists only while shown: closing it destroys its webview and its
+//! web process. WebKitGTK's network process, started with the first webview, stays until
+//! the app quits (Linux, measured: BENCHMARKS.md's "PSS after closing" row and the desktop
+//! test's list of WebKit processes after closing).
 
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
-use crate::events::PANEL_FOCUS_ITEM;
-use crate::shell::FocusTarget;
+use crate::ipc::PANEL_FOCUS_ITEM;
+
+/// A notification the panel is asked to show and highlight (a toast's click, `aviso
+/// --focus`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FocusTarget {
+    pub account: String,
+    pub id: String,
+}
 
 pub const LABEL: &str = "panel";
 

@@ -9,20 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aviso_engine::config::Config;
-use aviso_engine::dnd;
 use aviso_engine::policy::{Account, Clock, Feed, Policy, PolicyConfig, PolicyError};
 use aviso_engine::store::Store;
 use aviso_engine::Profile;
-use serde::Serialize;
-use tauri::{AppHandle, Runtime};
 
 use crate::i18n::{self, Lang};
-use crate::shell::Shell;
 
 /// The longest the policy sleeps: its time is the wall clock's, which can be set forward
 /// (or the machine wake) while it sleeps on the monotonic clock; a minute late is the most
 /// a quiet-hours digest or an alarm can then be.
-const MAX_SLEEP: Duration = Duration::from_secs(60);
+pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// The feed for the accounts and `[policy]` of `config`, in `lang`, and what in `[policy]`
 /// does not parse (left out; everything else works).
@@ -57,14 +53,7 @@ pub fn compile(
     Policy::new(policy, accounts, lang, clock.now())
 }
 
-/// A problem of `[policy]` as the panel shows it: the engine's code (`bad_schedule`, …)
-/// and its sentence naming the item and key, in both languages the panel speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PolicyProblem {
-    pub code: &'static str,
-    pub message_es: String,
-    pub message_en: String,
-}
+use crate::ipc::PolicyProblem;
 
 pub fn problems(errors: &[PolicyError]) -> Vec<PolicyProblem> {
     errors
@@ -75,27 +64,6 @@ pub fn problems(errors: &[PolicyError]) -> Vec<PolicyProblem> {
             message_en: e.message(aviso_engine::policy::Lang::En),
         })
         .collect()
-}
-
-/// Moves the policy's time and reads the desktop's do-not-disturb, for as long as the app
-/// runs. It sleeps until the policy's next deadline (`Feed::wait`), or until a
-/// notification, a snooze or new settings may have moved it.
-pub async fn drive<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
-    let mut dnd = dnd::Poll::connect().await;
-    loop {
-        let mut wait = shell.policy_wait(MAX_SLEEP);
-        if let Some(due) = dnd.due_in() {
-            wait = wait.min(due);
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shell.policy_changed() => continue,
-        }
-        if let Some(on) = dnd.poll().await {
-            shell.set_do_not_disturb(&app, on);
-        }
-        shell.policy_tick(&app);
-    }
 }
 
 #[cfg(test)]

@@ -11,30 +11,24 @@ use aviso_engine::config::{parse_server, AccountConfig, Config};
 use aviso_engine::credentials::Credentials;
 use aviso_engine::policy::{Clock, Decision, Feed, PolicyConfig, Timestamp, Toast};
 use aviso_engine::{ConnState, Engine, Notification, Secret, TransportKind};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use tauri::{AppHandle, Emitter, Runtime, Wry};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::commands::IpcError;
-use crate::events::{
-    NOTIFICATION_RELEASED, NOTIFICATION_SNOOZED, SETTINGS_CHANGED, UNREAD_CHANGED,
-};
 use crate::i18n::{self, Lang};
 use crate::icon::Look;
-use crate::panel;
+use crate::ipc::{
+    IpcCode, IpcError, NOTIFICATION_RELEASED, NOTIFICATION_SNOOZED, SETTINGS_CHANGED,
+    UNREAD_CHANGED,
+};
+use crate::panel::{self, FocusTarget};
 use crate::policy;
 use crate::settings::Settings;
 use crate::toasts::{self, Action};
-use crate::tray::Tray;
+use crate::tray::{Tray, TrayAction};
 use crate::urls;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FocusTarget {
-    pub account: String,
-    pub id: String,
-}
 
 /// An account as the UI shows it (docs/ipc.md `AccountView`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -268,13 +262,16 @@ impl Shell {
             let tz = feed.policy().time_zone(account).clone();
             let until = aviso_engine::policy::schedule::parse_when(when, feed.now(), &tz)
                 .ok_or_else(|| {
-                    IpcError::new("bad_when", format!("`{when}` is not a time in the future"))
+                    IpcError::new(
+                        IpcCode::BadWhen,
+                        format!("`{when}` is not a time in the future"),
+                    )
                 })?;
             feed.snooze(account, id, until)
-                .map_err(|e| IpcError::new("storage", e.to_string()))?
+                .map_err(IpcError::storage)?
                 .ok_or_else(|| {
                     IpcError::new(
-                        "not_found",
+                        IpcCode::NotFound,
                         format!("no unread notification {id} in {account}"),
                     )
                 })?
@@ -414,7 +411,7 @@ impl Shell {
                     .map(|e| e.message(i18n::policy_lang(lang)))
                     .collect::<Vec<_>>()
                     .join("\n");
-                let mut error = IpcError::new("bad_policy", message);
+                let mut error = IpcError::new(IpcCode::BadPolicy, message);
                 error.problems = policy::problems(&errors);
                 return Err(error);
             }
@@ -432,8 +429,7 @@ impl Shell {
         config: &mut Config,
         change: impl FnOnce(&mut Config),
     ) -> Result<(), IpcError> {
-        *config = Config::update(&self.config_path, change)
-            .map_err(|e| IpcError::new("storage", e.to_string()))?;
+        *config = Config::update(&self.config_path, change).map_err(IpcError::storage)?;
         Ok(())
     }
 
@@ -444,15 +440,16 @@ impl Shell {
     ) -> Result<Settings, IpcError> {
         settings
             .validate()
-            .map_err(|m| IpcError::new("internal", m))?;
-        crate::shortcut::parse(&settings.shortcut).map_err(|m| IpcError::new("bad_shortcut", m))?;
+            .map_err(|m| IpcError::new(IpcCode::Internal, m))?;
+        crate::shortcut::parse(&settings.shortcut)
+            .map_err(|m| IpcError::new(IpcCode::BadShortcut, m))?;
         let old_shortcut = self.settings().shortcut;
         if settings.shortcut.trim() != old_shortcut.trim() {
             // Taken before it is saved: a shortcut another program holds is refused and
             // the old one kept.
             if let Err(e) = crate::shortcut::apply(app, &settings.shortcut) {
                 let _ = crate::shortcut::apply(app, &old_shortcut);
-                return Err(IpcError::new("bad_shortcut", e));
+                return Err(IpcError::new(IpcCode::BadShortcut, e));
             }
         }
         let before = {
@@ -637,9 +634,12 @@ impl Shell {
             .engine
             .store()
             .get(account, id)
-            .map_err(|e| IpcError::new("storage", e.to_string()))?
+            .map_err(IpcError::storage)?
             .ok_or_else(|| {
-                IpcError::new("not_found", format!("no notification {id} in {account}"))
+                IpcError::new(
+                    IpcCode::NotFound,
+                    format!("no notification {id} in {account}"),
+                )
             })?;
         self.mark_read(account, vec![id.to_string()]).await?;
         let Some(raw) = item.url.filter(|u| !u.trim().is_empty()) else {
@@ -649,20 +649,49 @@ impl Shell {
             let config = lock(&self.config);
             let a = config
                 .account(account)
-                .map_err(|e| IpcError::new("unknown_account", e.to_string()))?;
-            parse_server(&a.server).map_err(|e| IpcError::new("invalid_url", e.to_string()))?
+                .map_err(|e| IpcError::new(IpcCode::UnknownAccount, e.to_string()))?;
+            parse_server(&a.server)
+                .map_err(|e| IpcError::new(IpcCode::InvalidUrl, e.to_string()))?
         };
         match urls::safe_target(&server, &raw) {
             Ok(url) => {
                 use tauri_plugin_opener::OpenerExt;
                 app.opener()
                     .open_url(url.as_str(), None::<&str>)
-                    .map_err(|e| IpcError::new("internal", format!("cannot open the browser: {e}")))
+                    .map_err(|e| {
+                        IpcError::new(IpcCode::Internal, format!("cannot open the browser: {e}"))
+                    })
             }
             Err(why) => {
                 // Logged, not opened; the item was still shown and marked read.
                 tracing::warn!(account, id, "refused to open a notification URL: {why}");
                 Ok(())
+            }
+        }
+    }
+
+    /// Does what a click on the tray asks for.
+    pub fn on_tray_action<R: Runtime>(self: &Arc<Self>, app: &AppHandle<R>, action: TrayAction) {
+        match action {
+            TrayAction::OpenPanel => {
+                if let Err(e) = panel::show(app) {
+                    tracing::warn!("cannot show the panel: {e}");
+                }
+            }
+            TrayAction::TogglePanel => {
+                if let Err(e) = panel::toggle(app) {
+                    tracing::warn!("cannot toggle the panel: {e}");
+                }
+            }
+            TrayAction::MarkAllRead => {
+                let shell = self.clone();
+                tauri::async_runtime::spawn(async move { shell.mark_all_read(None).await });
+            }
+            TrayAction::TogglePause => self.toggle_pause(app),
+            TrayAction::Quit => {
+                // `aviso-cli status` says at once that this Aviso stopped, with what it knew.
+                let _ = self.engine.store().retire_health();
+                app.exit(0)
             }
         }
     }
@@ -714,34 +743,19 @@ impl Shell {
         password: Secret,
         name: Option<String>,
     ) -> Result<AccountView, IpcError> {
-        let server_url =
-            parse_server(server).map_err(|e| IpcError::new("invalid_url", e.to_string()))?;
-        aviso_engine::Profile::load(profile)
-            .map_err(|e| IpcError::new("unknown_profile", e.to_string()))?;
-        let name =
-            name.filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| match server_url.port() {
-                    Some(p) => format!("{}:{p}", server_url.host_str().unwrap_or("server")),
-                    None => server_url.host_str().unwrap_or("server").to_string(),
-                });
-        let account = AccountConfig {
-            name: name.clone(),
-            server: server.trim().to_string(),
-            profile: profile.to_string(),
-            username: Some(username.to_string()),
-            params: BTreeMap::new(),
-        };
-        let spec = account
-            .spec()
-            .map_err(|e| IpcError::new("unknown_profile", e.to_string()))?;
+        let (account, spec) = aviso_engine::accounts::new_account(
+            server,
+            profile,
+            username,
+            name.as_deref(),
+            BTreeMap::new(),
+        )?;
+        let name = account.name.clone();
         self.engine
             .login(spec, username, password)
             .await
             .map_err(IpcError::from)?;
-        {
-            let mut config = lock(&self.config);
-            self.update_config(&mut config, |c| c.upsert(account.clone()))?;
-        }
+        *lock(&self.config) = aviso_engine::accounts::remember(&self.config_path, &account)?;
         let view = view_of(&account);
         lock(&self.views).insert(name, view.clone());
         // The policy knows accounts by their profiles (payload paths, words per kind).
@@ -805,21 +819,38 @@ impl Shell {
         account: &str,
     ) -> Result<(), IpcError> {
         self.engine.remove(account).await;
-        let name = account.to_string();
-        tokio::task::spawn_blocking(move || Credentials::keyring().delete(&name))
-            .await
-            .map_err(|e| IpcError::new("internal", e.to_string()))?
-            .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
-        self.engine
-            .store()
-            .forget_account(account)
-            .map_err(|e| IpcError::new("storage", e.to_string()))?;
-        {
-            let mut config = lock(&self.config);
-            self.update_config(&mut config, |c| c.accounts.retain(|a| a.name != account))?;
-        }
+        // The config's lock is held across the logout: the app's own writes never interleave.
+        let config = aviso_engine::accounts::logout(
+            &self.config_path,
+            self.engine.store(),
+            &Arc::new(Credentials::keyring()),
+            account,
+        )
+        .await?;
+        *lock(&self.config) = config;
         lock(&self.views).remove(account);
         self.rebuild_policy(app);
         Ok(())
+    }
+}
+
+/// Moves the policy's time and reads the desktop's do-not-disturb, for as long as the app
+/// runs. It sleeps until the policy's next deadline (`Feed::wait`), or until a
+/// notification, a snooze or new settings may have moved it.
+pub async fn drive_policy<R: Runtime>(app: AppHandle<R>, shell: Arc<Shell>) {
+    let mut dnd = aviso_engine::dnd::Poll::connect().await;
+    loop {
+        let mut wait = shell.policy_wait(policy::MAX_SLEEP);
+        if let Some(due) = dnd.due_in() {
+            wait = wait.min(due);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shell.policy_changed() => continue,
+        }
+        if let Some(on) = dnd.poll().await {
+            shell.set_do_not_disturb(&app, on);
+        }
+        shell.policy_tick(&app);
     }
 }

@@ -5,17 +5,15 @@
 //! Linux trays (StatusNotifierItem / AppIndicator) show neither tooltips nor click events:
 //! there the menu's first item opens the panel. Windows and macOS get a left-click toggle.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 
 use crate::i18n::{self, Lang};
 use crate::icon::{self, Look};
-use crate::panel;
-use crate::shell::Shell;
 
 /// Drawn at 64 px: trays scale it down, and HiDPI panels show it at 32–48 px.
 pub const ICON_SIZE: u32 = 64;
@@ -33,12 +31,45 @@ pub struct Tray<R: Runtime> {
     shown: Mutex<Option<(u64, Look, String, Lang)>>,
 }
 
+/// What a click on the tray asks for. The tray only reports it: whoever built the tray
+/// does it (the shell, as it does what a toast's button asks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayAction {
+    /// "Abrir panel", or a store's line (the panel has its card and rows).
+    OpenPanel,
+    /// A left click on the icon (Windows, macOS; Linux trays report none).
+    TogglePanel,
+    MarkAllRead,
+    TogglePause,
+    Quit,
+}
+
+impl TrayAction {
+    fn of_menu(id: &str) -> Option<TrayAction> {
+        Some(match id {
+            "open" => TrayAction::OpenPanel,
+            id if id.starts_with("store:") => TrayAction::OpenPanel,
+            "mark_all" => TrayAction::MarkAllRead,
+            "pause" => TrayAction::TogglePause,
+            "quit" => TrayAction::Quit,
+            _ => return None,
+        })
+    }
+}
+
 fn image(count: u64, look: Look) -> Image<'static> {
     Image::new_owned(icon::render(ICON_SIZE, count, look), ICON_SIZE, ICON_SIZE)
 }
 
 impl<R: Runtime> Tray<R> {
-    pub fn build(app: &AppHandle<R>, lang: Lang) -> tauri::Result<Tray<R>> {
+    /// The tray, its clicks reported to `on_action`.
+    pub fn build(
+        app: &AppHandle<R>,
+        lang: Lang,
+        on_action: impl Fn(&AppHandle<R>, TrayAction) + Send + Sync + 'static,
+    ) -> tauri::Result<Tray<R>> {
+        let on_action = Arc::new(on_action);
+        let on_click = on_action.clone();
         let t = i18n::texts(lang);
         let open = MenuItem::with_id(app, "open", t.open_panel, true, None::<&str>)?;
         let mark_all = MenuItem::with_id(app, "mark_all", t.mark_all_read, true, None::<&str>)?;
@@ -62,17 +93,19 @@ impl<R: Runtime> Tray<R> {
             .tooltip("Aviso")
             .menu(&menu)
             .show_menu_on_left_click(false)
-            .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
-            .on_tray_icon_event(|tray, event| {
+            .on_menu_event(move |app, event| {
+                if let Some(action) = TrayAction::of_menu(event.id().as_ref()) {
+                    on_action(app, action);
+                }
+            })
+            .on_tray_icon_event(move |tray, event| {
                 if let TrayIconEvent::Click {
                     button: MouseButton::Left,
                     button_state: MouseButtonState::Up,
                     ..
                 } = event
                 {
-                    if let Err(e) = panel::toggle(tray.app_handle()) {
-                        tracing::warn!("cannot toggle the panel: {e}");
-                    }
+                    on_click(tray.app_handle(), TrayAction::TogglePanel);
                 }
             })
             .build(app)?;
@@ -144,38 +177,5 @@ impl<R: Runtime> Tray<R> {
         }
         let _ = self.pause.set_checked(paused);
         *shown = Some((count, look, status, lang));
-    }
-}
-
-fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    let Some(shell) = app.try_state::<std::sync::Arc<Shell>>() else {
-        return;
-    };
-    let shell = shell.inner().clone();
-    match id {
-        "open" => {
-            if let Err(e) = panel::show(app) {
-                tracing::warn!("cannot show the panel: {e}");
-            }
-        }
-        "mark_all" => {
-            tauri::async_runtime::spawn(async move { shell.mark_all_read(None).await });
-        }
-        "pause" => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move { shell.toggle_pause(&app) });
-        }
-        // A store's line: the panel (where its card and rows are).
-        id if id.starts_with("store:") => {
-            if let Err(e) = panel::show(app) {
-                tracing::warn!("cannot show the panel: {e}");
-            }
-        }
-        "quit" => {
-            // `aviso-cli status` says at once that this Aviso stopped, with what it knew.
-            let _ = shell.engine.store().retire_health();
-            app.exit(0)
-        }
-        _ => {}
     }
 }

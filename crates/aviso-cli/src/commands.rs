@@ -45,13 +45,6 @@ fn parse_params(params: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-fn default_name(server: &url::Url) -> String {
-    match server.port() {
-        Some(port) => format!("{}:{port}", server.host_str().unwrap_or("server")),
-        None => server.host_str().unwrap_or("server").to_string(),
-    }
-}
-
 /// The accounts a command is about: the named one, an ad-hoc server, or every configured
 /// account (`all_if_none`) / the only one.
 fn resolve(target: &Target, config: &Config, all_if_none: bool) -> Result<Vec<AccountSpec>> {
@@ -80,7 +73,7 @@ pub(crate) fn resolve_accounts(
             name: target
                 .name
                 .clone()
-                .unwrap_or_else(|| default_name(&server_url)),
+                .unwrap_or_else(|| aviso_engine::accounts::default_name(&server_url)),
             server: server.clone(),
             profile: profile.to_string(),
             username: None,
@@ -317,20 +310,13 @@ pub async fn watch_demo(with_toasts: bool, interval: f64, profile: Option<String
     let demo = aviso_demo::DemoServer::start(([127, 0, 0, 1], 0).into(), config).await?;
     let text = Text::from_env();
     eprintln!("{}", text.demo_watching(&demo.http_url()));
-    let spec = AccountConfig {
-        name: "demo".into(),
-        server: demo.http_url(),
-        profile: profile.unwrap_or_else(|| "smartsales".into()),
-        username: Some("admin".into()),
-        params: BTreeMap::new(),
-    }
-    .spec()?;
     let tls = aviso_engine::tls::client_config(None)?;
-    let http = http_client(&tls)?;
-    let password = Secret::new("admin");
-    let tokens =
-        aviso_engine::auth::obtain(&http, &spec.server, &spec.profile.auth, "admin", &password)
-            .await?;
+    let (_, spec, tokens) = aviso_engine::accounts::demo(
+        &http_client(&tls)?,
+        &demo.http_url(),
+        profile.as_deref().unwrap_or("smartsales"),
+    )
+    .await?;
     // Each demo server starts its ids at 1: a store kept from an earlier demo would take
     // them for notifications already seen.
     let data_dir = Dirs::from_env().data.join("demo");
@@ -590,25 +576,21 @@ pub async fn login(
     name: Option<String>,
     params: Vec<String>,
 ) -> Result<()> {
-    let server_url = parse_server(&server)?;
-    let account = AccountConfig {
-        name: name.unwrap_or_else(|| default_name(&server_url)),
-        server: server.clone(),
-        profile,
-        username: Some(username.clone()),
-        params: parse_params(&params)?,
-    };
-    let spec = account.spec()?;
+    let (account, spec) = aviso_engine::accounts::new_account(
+        &server,
+        &profile,
+        &username,
+        name.as_deref(),
+        parse_params(&params)?,
+    )?;
     let password = read_password()?;
     let config = load_config()?;
     let tls = aviso_engine::tls::client_config(config.extra_ca.as_deref())?;
     let http = http_client(&tls)?;
     let creds = Arc::new(Credentials::keyring());
     aviso_engine::engine::login(&http, &creds, &spec, &username, &password).await?;
-    Config::update(&Dirs::from_env().config_file(), |c| {
-        c.upsert(account.clone())
-    })?;
-    let origin = server_url.origin().ascii_serialization();
+    aviso_engine::accounts::remember(&Dirs::from_env().config_file(), &account)?;
+    let origin = spec.server.origin().ascii_serialization();
     let line = Text::from_env().logged_in(&username, &origin, &account.name);
     say(&mut std::io::stdout(), &line)
 }
@@ -620,12 +602,13 @@ pub async fn logout(account: Option<String>) -> Result<()> {
         ..Target::default()
     };
     let spec = resolve(&target, &config, false)?.remove(0);
-    let name = spec.name.clone();
-    tokio::task::spawn_blocking(move || Credentials::keyring().delete(&name)).await??;
-    open_store()?.forget_account(&spec.name)?;
-    Config::update(&Dirs::from_env().config_file(), |c| {
-        c.accounts.retain(|a| a.name != spec.name)
-    })?;
+    aviso_engine::accounts::logout(
+        &Dirs::from_env().config_file(),
+        &open_store()?,
+        &Arc::new(Credentials::keyring()),
+        &spec.name,
+    )
+    .await?;
     say(
         &mut std::io::stdout(),
         &Text::from_env().logged_out(&spec.name),

@@ -1,14 +1,152 @@
-//! Account names and renaming: one implementation for the app's settings and `aviso-cli
-//! rename`. A rename keeps the store's history: the account's notifications, marks,
-//! cursors, queued mark-reads and snoozes, and its tokens in the keyring, move to the new
-//! name; `config.toml` is changed last.
+//! Accounts as both front ends add, name, rename and remove them: one implementation for
+//! the app (its login form and settings) and `aviso-cli` (`login`, `logout`, `rename`,
+//! `watch --demo`).
+//!
+//! - A login's account is checked before any request ([`new_account`]: the server URL, the
+//!   profile and the parameters it needs, the name, which defaults to the server's host
+//!   and port, [`default_name`]); once the server gave tokens, [`remember`] adds it to
+//!   `config.toml` as the file is then (what another process wrote meanwhile is kept).
+//! - [`logout`]: the tokens leave the keyring, the history the store, the entry the file.
+//! - A rename keeps the store's history: the account's notifications, marks, cursors,
+//!   queued mark-reads and snoozes, and its tokens in the keyring, move to the new name;
+//!   `config.toml` is changed last.
+//! - [`demo`]: the account `--demo` runs, logged in to the embedded demo backend.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::{AccountConfig, Config, ConfigError};
-use crate::credentials::{CredentialError, Credentials};
+use crate::account_spec::AccountSpec;
+use crate::auth::AuthError;
+use crate::config::{parse_server, AccountConfig, Config, ConfigError};
+use crate::credentials::{CredentialError, Credentials, Tokens};
+use crate::secret::Secret;
 use crate::store::{Store, StoreError};
+
+/// The account `--demo` runs (the app's and `aviso-cli watch --demo`).
+pub const DEMO_ACCOUNT: &str = "demo";
+/// The embedded demo backend's administrator (aviso-demo's `auth::USERS`).
+const DEMO_USER: &str = "admin";
+const DEMO_PASSWORD: &str = "admin";
+
+/// Why an account could not be added or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Name(#[from] RenameError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the local database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+}
+
+impl AccountError {
+    /// The code the panel and the CLI's JSON carry.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AccountError::Config(ConfigError::BadServer(_)) => "invalid_url",
+            AccountError::Config(ConfigError::Profile(_)) => "unknown_profile",
+            AccountError::Config(ConfigError::UnknownAccount(_)) => "unknown_account",
+            AccountError::Config(_) => "storage",
+            AccountError::Name(e) => e.code(),
+            AccountError::Auth(e) => e.code(),
+            AccountError::Store(_) => "storage",
+            AccountError::Credentials(e) => e.code(),
+        }
+    }
+}
+
+/// The name an account gets when a login gives none: the server's host, and its port when
+/// the URL has one (`127.0.0.1:8000`, `tienda.example.com`).
+pub fn default_name(server: &url::Url) -> String {
+    let host = server.host_str().unwrap_or("server");
+    match server.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// A login's account, checked before anything is sent: the server URL, the profile and
+/// the parameters it needs, and the name (trimmed; the server's host when empty or not
+/// given). Returns the entry for `config.toml` and the account as the engine runs it.
+pub fn new_account(
+    server: &str,
+    profile: &str,
+    username: &str,
+    name: Option<&str>,
+    params: BTreeMap<String, String>,
+) -> Result<(AccountConfig, AccountSpec), AccountError> {
+    let server_url = parse_server(server)?;
+    let name = match name.filter(|n| !n.trim().is_empty()) {
+        Some(n) => check_name(n)?,
+        None => default_name(&server_url),
+    };
+    let account = AccountConfig {
+        name,
+        server: server.trim().to_string(),
+        profile: profile.to_string(),
+        username: Some(username.to_string()),
+        params,
+    };
+    let spec = account.spec()?;
+    Ok((account, spec))
+}
+
+/// Adds (or replaces, by name) a logged-in account in `config.toml`, read again first so an
+/// account another process added meanwhile is kept. Returns the file as written.
+pub fn remember(config_path: &Path, account: &AccountConfig) -> Result<Config, AccountError> {
+    Ok(Config::update(config_path, |c| c.upsert(account.clone()))?)
+}
+
+/// Logs an account out (one that is not running): its tokens leave the keyring, its
+/// notifications and marks the store, then its entry `config.toml`. Returns the file as
+/// written.
+pub async fn logout(
+    config_path: &Path,
+    store: &Store,
+    creds: &Arc<Credentials>,
+    name: &str,
+) -> Result<Config, AccountError> {
+    let (creds, owned) = (creds.clone(), name.to_string());
+    tokio::task::spawn_blocking(move || creds.delete(&owned))
+        .await
+        .map_err(|e| CredentialError::Other(e.to_string()))??;
+    store.forget_account(name)?;
+    Ok(Config::update(config_path, |c| {
+        c.accounts.retain(|a| a.name != name)
+    })?)
+}
+
+/// The demo account on the embedded demo backend at `server` (its `http_url`), logged in as
+/// the demo's administrator: its entry, as the engine runs it, and its tokens (kept in
+/// memory by the caller; nothing of the demo reaches the keyring). `profile`: `smartsales`
+/// or `smartsales-sse`.
+pub async fn demo(
+    http: &reqwest::Client,
+    server: &str,
+    profile: &str,
+) -> Result<(AccountConfig, AccountSpec, Tokens), AccountError> {
+    let (account, spec) = new_account(
+        server,
+        profile,
+        DEMO_USER,
+        Some(DEMO_ACCOUNT),
+        BTreeMap::new(),
+    )?;
+    let tokens = crate::auth::obtain(
+        http,
+        &spec.server,
+        &spec.profile.auth,
+        DEMO_USER,
+        &Secret::new(DEMO_PASSWORD),
+    )
+    .await?;
+    Ok((account, spec, tokens))
+}
 
 /// The longest account name (it is shown on a tray menu line).
 pub const MAX_NAME_CHARS: usize = 64;
@@ -150,6 +288,74 @@ mod tests {
             username: Some("admin".into()),
             params: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_new_account_is_checked_and_named_after_its_server() {
+        let (a, spec) = new_account(
+            " http://127.0.0.1:8000 ",
+            "smartsales",
+            "admin",
+            None,
+            BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(a.name, "127.0.0.1:8000");
+        assert_eq!(a.server, "http://127.0.0.1:8000");
+        assert_eq!(spec.name, a.name);
+        let (a, _) = new_account(
+            "https://tienda.example.com",
+            "smartsales",
+            "admin",
+            Some("   "),
+            BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(a.name, "tienda.example.com");
+        let (a, _) = new_account(
+            "https://tienda.example.com",
+            "smartsales",
+            "admin",
+            Some(" Centro "),
+            BTreeMap::new(),
+        )
+        .unwrap();
+        assert_eq!(a.name, "Centro");
+        let code = |server: &str, profile: &str, name: Option<&str>| {
+            new_account(server, profile, "admin", name, BTreeMap::new())
+                .unwrap_err()
+                .code()
+        };
+        assert_eq!(code("ftp://x", "smartsales", None), "invalid_url");
+        assert_eq!(code("http://x", "no-such-profile", None), "unknown_profile");
+        assert_eq!(code("http://x", "smartsales", Some("a\nb")), "invalid_name");
+    }
+
+    #[tokio::test]
+    async fn a_logout_removes_the_tokens_the_history_and_the_entry_only_of_that_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mut config = Config::default();
+        config.upsert(account("centro"));
+        config.upsert(account("norte"));
+        config.save(&path).unwrap();
+        let store = Store::open(&dir.path().join("aviso.db")).unwrap();
+        store
+            .ingest(&[note("centro", "1"), note("norte", "2")])
+            .unwrap();
+        // In memory: the tokens leaving the keyring is proven through gnome-keyring by the
+        // CLI's `login_keeps_tokens_in_the_keyring_only_and_logout_removes_them`.
+        let creds = Arc::new(Credentials::in_memory(Tokens {
+            access: Secret::new("tok"),
+            refresh: None,
+        }));
+
+        let left = logout(&path, &store, &creds, "centro").await.unwrap();
+        let names: Vec<_> = left.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["norte"]);
+        assert_eq!(Config::load(&path).unwrap().accounts, left.accounts);
+        assert_eq!(store.total_count(Some("centro")).unwrap(), 0);
+        assert_eq!(store.total_count(Some("norte")).unwrap(), 1);
     }
 
     #[test]
