@@ -63,8 +63,11 @@ impl Args {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    for cap in aviso_engine::LOG_CAPS {
+        filter = filter.add_directive(cap.parse().expect("LOG_CAPS are valid directives"));
+    }
     // Plain text when stderr is a file or a pipe (Windows starts a GUI app with none).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -5,43 +5,6 @@
 
 use super::*;
 
-/// A tmpfs of `size` mounted on `dir` (root: `scripts/test` runs as root), unmounted on drop.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(dir: &Path, size: &str) -> Tmpfs {
-        std::fs::create_dir_all(dir).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "cannot mount a tmpfs on {} (root is needed)",
-            dir.display()
-        );
-        Tmpfs(dir.to_path_buf())
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
-/// Fills the file system holding `dir` until it refuses another byte.
-fn fill(dir: &Path) -> PathBuf {
-    use std::io::Write;
-    let path = dir.join("filler");
-    let mut f = std::fs::File::create(&path).unwrap();
-    let chunk = vec![0u8; 4096];
-    while f.write_all(&chunk).is_ok() {}
-    while f.write_all(&[0]).is_ok() {}
-    path
-}
-
 /// `aviso-cli` beside the app, on the test's config, data and home; its stdout.
 pub fn cli(root: &Path, args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(Path::new(APP).with_file_name("aviso-cli"))
@@ -124,7 +87,7 @@ pub async fn two_stores_in_one_panel() {
     let root = dir.path().to_path_buf();
     let data = root.join("data");
     // The data directory on a small disk of its own, to be filled later.
-    let _disk = Tmpfs::mount(&data, "8m");
+    let disk = aviso_demo::testkit::Tmpfs::mount(&data, "8m");
     let (centro, norte) = (quiet_demo().await, quiet_demo().await);
     for (name, server) in [("centro", &centro), ("norte", &norte)] {
         let url = server.http_url();
@@ -322,7 +285,7 @@ pub async fn two_stores_in_one_panel() {
 
     // The disk fills up: a banner says so and what to do, and goes by itself once space
     // is back (nothing clicked, no new notification).
-    let filler = fill(&data);
+    let filler = disk.fill();
     let big = EmitSpec {
         mensaje: Some("Pedido grande: ".to_string() + &"x".repeat(20_000)),
         ..Default::default()

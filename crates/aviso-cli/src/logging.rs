@@ -7,8 +7,11 @@ use std::io::IsTerminal;
 /// `default`: the filter without `AVISO_LOG` (`warn`; `probe` says every frame's problem in
 /// its report, so there only errors are logged).
 pub fn init(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("AVISO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    for cap in aviso_engine::LOG_CAPS {
+        filter = filter.add_directive(cap.parse().expect("LOG_CAPS are valid directives"));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour(

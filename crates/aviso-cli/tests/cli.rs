@@ -23,6 +23,9 @@ struct Env {
     runs: usize,
     /// `LANG` for the commands (LC_ALL and LC_MESSAGES unset); inherited when `None`.
     lang: Option<&'static str>,
+    /// `AVISO_LOG` for the commands: `debug`, or `trace` for the passes that show the token
+    /// leak scan everything every crate logs.
+    log: &'static str,
 }
 
 impl Env {
@@ -34,6 +37,7 @@ impl Env {
             tokens: None,
             runs: 0,
             lang: None,
+            log: "debug",
         }
     }
 
@@ -47,8 +51,8 @@ impl Env {
         cmd.args(args)
             .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
             .env("AVISO_DATA_DIR", self.dir.path().join("data"))
-            // Debug logs, kept in the artifacts: the leak scan reads them.
-            .env("AVISO_LOG", "debug")
+            // Logs kept in the artifacts: the leak scan reads them.
+            .env("AVISO_LOG", self.log)
             .env_remove("AVISO_TOKEN")
             .env_remove("AVISO_REFRESH_TOKEN")
             .stderr(
@@ -263,6 +267,9 @@ async fn watch_prints_each_notification_once_as_documented_json_lines() {
     let server = demo().await;
     let control = server.control();
     let mut env = Env::new("cli-watch");
+    // Every crate's every log line (the WebSocket handshake carries the token in its URL):
+    // the token leak scan reads them.
+    env.log = "trace";
     env.tokens = Some(login_tokens(&server.http_url()).await);
     let url = server.http_url();
     let profile = env.profile();
@@ -1370,6 +1377,8 @@ async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
     let control = server.control();
     let url = server.http_url();
     let mut env = Env::new("cli-keyring");
+    // The password and the tokens pass through every crate here: all their logs are kept.
+    env.log = "trace";
 
     let (ok, _) = env.run(
         &[

@@ -91,3 +91,10 @@ pub use account_spec::AccountSpec;
 pub use model::{ConnState, EngineEvent, Notification, StreamChannel, StreamState, TransportKind};
 pub use profile::Profile;
 pub use secret::Secret;
+
+/// Log filter directives every front end adds after `AVISO_LOG`'s, whatever it asks for:
+/// libraries whose logs would carry a token at some level are held below it. tungstenite
+/// logs the whole handshake request at `trace`, and profiles put the token in its URL
+/// (`?token=`); its `debug` lines carry none. (The suite's token scan reads a CLI pass at
+/// `AVISO_LOG=trace`.)
+pub const LOG_CAPS: &[&str] = &["tungstenite::handshake::client=debug"];

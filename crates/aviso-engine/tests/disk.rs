@@ -80,65 +80,32 @@ async fn a_corrupt_database_is_moved_aside_and_refilled_from_the_server() {
 #[cfg(target_os = "linux")]
 mod tmpfs {
     use std::path::PathBuf;
-    use std::process::Command;
     use std::time::Duration;
+
+    use aviso_demo::testkit::Tmpfs;
 
     use aviso_engine::EngineEvent;
     use tokio::time::Instant;
 
     use super::*;
 
-    /// A tmpfs of `size` mounted on a fresh directory, unmounted on drop.
-    struct Tmpfs {
+    /// A tmpfs of `size` mounted on a fresh directory of the test's artifacts.
+    struct Disk {
+        fs: Tmpfs,
         dir: PathBuf,
         _parent: ArtifactDir,
     }
 
-    impl Tmpfs {
-        fn mount(size: &str) -> Tmpfs {
+    impl Disk {
+        fn mount(size: &str) -> Disk {
             let parent = ArtifactDir::new("disk");
             let dir = parent.path().join("data");
-            std::fs::create_dir_all(&dir).unwrap();
-            let ok = Command::new("mount")
-                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-                .arg(&dir)
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                ok,
-                "cannot mount a tmpfs (root is needed): run the disk tests with scripts/test"
-            );
-            Tmpfs {
+            Disk {
+                fs: Tmpfs::mount(&dir, size),
                 dir,
                 _parent: parent,
             }
         }
-
-        fn remount(&self, mode: &str) {
-            let status = Command::new("mount")
-                .args(["-o", &format!("remount,{mode}")])
-                .arg(&self.dir)
-                .status()
-                .unwrap();
-            assert!(status.success(), "remount {mode}");
-        }
-    }
-
-    impl Drop for Tmpfs {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-        }
-    }
-
-    /// Fills the file system holding `dir` until it refuses another byte.
-    fn fill(dir: &Path) -> PathBuf {
-        use std::io::Write;
-        let path = dir.join("filler");
-        let mut f = std::fs::File::create(&path).unwrap();
-        let chunk = vec![0u8; 4096];
-        while f.write_all(&chunk).is_ok() {}
-        while f.write_all(&[0]).is_ok() {}
-        path
     }
 
     fn big() -> EmitSpec {
@@ -151,14 +118,14 @@ mod tmpfs {
     #[tokio::test]
     #[ignore = "mounts a tmpfs: needs root, as scripts/test has"]
     async fn a_full_disk_keeps_notifications_in_memory_and_saves_them_when_space_returns() {
-        let fs = Tmpfs::mount("4m");
+        let fs = Disk::mount("4m");
         let demo = quiet_demo().await;
         let mut run = Run::start(&demo, &fs.dir).await;
         run.live().await;
         let before = demo.control().emit(3, &EmitSpec::default());
         run.announced(&before).await;
 
-        let filler = fill(&fs.dir);
+        let filler = fs.fs.fill();
         // Space SQLite already holds (its WAL is rewritten in place) takes a few more; keep
         // sending until a write needs a page the disk no longer has.
         let mut during = Vec::new();
@@ -202,7 +169,7 @@ mod tmpfs {
     #[tokio::test]
     #[ignore = "mounts a tmpfs: needs root, as scripts/test has"]
     async fn a_read_only_data_dir_keeps_notifications_in_memory_until_it_is_writable() {
-        let fs = Tmpfs::mount("16m");
+        let fs = Disk::mount("16m");
         let demo = quiet_demo().await;
         let before = demo.control().emit(2, &EmitSpec::default());
         {
@@ -212,7 +179,7 @@ mod tmpfs {
             run.engine.shutdown().await;
         }
         // E.g. a home on a file system remounted read-only after an error.
-        fs.remount("ro");
+        fs.fs.remount("ro");
         let mut run = Run::start(&demo, &fs.dir).await;
         run.live().await;
         let during = demo.control().emit(5, &EmitSpec::default());
@@ -244,7 +211,7 @@ mod tmpfs {
         )
         .await;
 
-        fs.remount("rw");
+        fs.fs.remount("rw");
         // Without any new notification: the periodic retry writes them (every ~10 s).
         let deadline = Instant::now() + Duration::from_secs(25);
         while store.held_count() > 0 {
