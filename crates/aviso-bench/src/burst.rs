@@ -37,7 +37,7 @@ pub async fn child(role: &str, server: &str, n: usize) -> Result<()> {
     // The time a side gets; what arrived by then is what is reported.
     let limit = Duration::from_secs(LIMIT_SECS);
     let (received, stored, last_ns, hwm_before) = if role == "engine" {
-        let dir = tempfile::tempdir()?;
+        let dir = harness::scratch("bench-burst");
         let tokens = aviso_engine::credentials::Tokens {
             access: aviso_engine::Secret::new(token),
             refresh: None,

@@ -182,7 +182,7 @@ pub async fn run(
         )]);
     }
     let app = app.context("checked")?;
-    let root = tempfile::tempdir()?;
+    let root = harness::scratch("bench-desktop");
     let registered = root.path().join("sni-items.log");
     let mut watcher = Command::new("/usr/bin/python3")
         .arg(watcher_script())

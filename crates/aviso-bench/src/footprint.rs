@@ -41,7 +41,7 @@ pub async fn run(window: Duration, cli: Option<&Path>) -> Result<Vec<Row>> {
     let demo = harness::demo().await?;
     let url = demo.http_url();
     let token = harness::tokens(&url).await?.access.expose().to_owned();
-    let dir = tempfile::tempdir()?;
+    let dir = harness::scratch("bench-footprint");
     let (mut aviso, _lines) = crate::latency::spawn_cli(cli, &url, &token, dir.path()).await?;
     let mut bare = Command::new(std::env::current_exe()?)
         .args(["--role", "bare-idle", "--server", &url])

@@ -27,19 +27,30 @@ pub async fn demo() -> Result<DemoServer> {
     Ok(DemoServer::start("127.0.0.1:0".parse()?, quiet()).await?)
 }
 
-/// Logs in as the demo's `admin` (the password is the user name).
+/// A benchmark's folder: under the suite's artifacts when the test command runs the bench
+/// smoke (its files are in the token scan), else a temporary one, removed when dropped.
+pub fn scratch(name: &str) -> aviso_demo::testkit::ArtifactDir {
+    aviso_demo::testkit::ArtifactDir::new(name)
+}
+
+/// Logs in as the demo's `admin` (the password is the user name). The tokens go in the
+/// suite's ledger when it keeps one.
 pub async fn tokens(http_url: &str) -> Result<Tokens> {
     let profile = Profile::load("smartsales")?;
     let tls = aviso_engine::tls::client_config(None)?;
     let server = url::Url::parse(http_url)?;
-    Ok(aviso_engine::auth::obtain(
+    let tokens = aviso_engine::auth::obtain(
         &http_client(&tls)?,
         &server,
         &profile.auth,
         "admin",
         &Secret::new("admin"),
     )
-    .await?)
+    .await?;
+    aviso_demo::testkit::record_tokens(
+        std::iter::once(tokens.access.expose()).chain(tokens.refresh.as_ref().map(|r| r.expose())),
+    );
+    Ok(tokens)
 }
 
 /// An engine on `data_dir` with `accounts` accounts (`a0`, `a1`, …) on `server`, all

@@ -43,7 +43,7 @@ pub async fn run(sessions: usize) -> Result<Vec<Row>> {
     let addr = demo.addr();
     let url = demo.http_url();
     let tokens = harness::tokens(&url).await?;
-    let dir = tempfile::tempdir()?;
+    let dir = harness::scratch("bench-herd");
     let (engine, mut events) = harness::engine(dir.path(), &url, tokens, &profile(), sessions)?;
 
     // All live, then stable (so the failure count is back to 0 and the first retry uses the

@@ -195,11 +195,11 @@ pub async fn run(n: usize, rate: f64, cli: Option<&Path>) -> Result<Vec<Row>> {
     let url = demo.http_url();
     let tokens = harness::tokens(&url).await?;
     let token = tokens.access.expose().to_owned();
-    let dir = tempfile::tempdir()?;
+    let dir = harness::scratch("bench-latency");
     let (engine, mut events) =
         harness::engine(dir.path(), &url, tokens.clone(), harness::SMARTSALES, 1)?;
     harness::wait_ready(&engine, &mut events, 20).await?;
-    let sse_dir = tempfile::tempdir()?;
+    let sse_dir = harness::scratch("bench-latency");
     let (sse_engine, mut sse_events) =
         harness::engine(sse_dir.path(), &url, tokens, harness::SMARTSALES_SSE, 1)?;
     harness::wait_ready(&sse_engine, &mut sse_events, 20).await?;

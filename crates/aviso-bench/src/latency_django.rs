@@ -50,7 +50,7 @@ pub async fn run(n: usize, rate: f64) -> Result<Vec<Row>> {
     let url = django.url();
     let tokens = harness::tokens(&url).await?;
     let token = tokens.access.expose().to_owned();
-    let dir = tempfile::tempdir()?;
+    let dir = harness::scratch("bench-latency_django");
     // Both sockets are served one after the other by the one daphne process, in the order
     // they joined the group: the bare reader joins first, so any edge that order gives goes
     // to the baseline, not to Aviso.

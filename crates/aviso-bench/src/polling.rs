@@ -79,7 +79,7 @@ pub async fn run(cycles: usize) -> Result<Vec<Row>> {
 
     // Aviso: its own proxy, so the baseline's bytes are not mixed in.
     let (aviso_url, aviso_bytes) = proxy(demo.addr()).await?;
-    let dir = tempfile::tempdir()?;
+    let dir = harness::scratch("bench-polling");
     let profile = format!(
         "extends = \"smartsales\"\ntransport = \"polling\"\n[polling]\ninterval_secs = {INTERVAL_S}\n"
     );

@@ -21,7 +21,7 @@ pub async fn run(repeats: usize, cli: Option<&Path>) -> Result<Vec<Row>> {
     let token = tokens.access.expose().to_owned();
     let (mut engine_ms, mut cli_ms, mut bare_ms) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..repeats {
-        let dir = tempfile::tempdir()?;
+        let dir = harness::scratch("bench-startup");
         let t = Instant::now();
         let (engine, mut events) =
             harness::engine(dir.path(), &url, tokens.clone(), harness::SMARTSALES, 1)?;
@@ -35,7 +35,7 @@ pub async fn run(repeats: usize, cli: Option<&Path>) -> Result<Vec<Row>> {
         drop(socket);
 
         if let Some(cli) = cli {
-            let dir = tempfile::tempdir()?;
+            let dir = harness::scratch("bench-startup");
             let t = Instant::now();
             let (mut child, _lines) =
                 crate::latency::spawn_cli(cli, &url, &token, dir.path()).await?;

@@ -147,7 +147,7 @@ fn time_ms(f: impl FnOnce()) -> f64 {
 }
 
 fn measure(n: usize) -> Result<Timings> {
-    let dir = tempfile::tempdir()?;
+    let dir = crate::harness::scratch("bench-store_scale");
     let store = Store::open(&dir.path().join("aviso.db"))?;
     let t = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
@@ -203,7 +203,7 @@ fn measure(n: usize) -> Result<Timings> {
 /// stores (two thirds one, a third the other): the chips' counts (every store, every
 /// kind), the first page of one kind, and the first page grouped by store; medians in ms.
 fn measure_chips(n: usize) -> Result<[f64; 3]> {
-    let dir = tempfile::tempdir()?;
+    let dir = crate::harness::scratch("bench-store_scale");
     let store = Store::open(&dir.path().join("aviso.db"))?;
     for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
         let batch: Vec<_> = chunk
@@ -268,7 +268,7 @@ fn query_text(q: &str, n: usize) -> String {
 /// (and of the first one, unread only), and the ingest rate of that store. `newest_first`:
 /// stored in reverse time order (a catch-up whose pages come newest first).
 fn measure_search(n: usize, newest_first: bool) -> Result<(Vec<f64>, f64)> {
-    let dir = tempfile::tempdir()?;
+    let dir = crate::harness::scratch("bench-store_scale");
     let store = Store::open(&dir.path().join("aviso.db"))?;
     let order: Vec<usize> = if newest_first {
         (0..n).rev().collect()

@@ -100,7 +100,7 @@ pub async fn run(repeats: usize, build: Option<&Build>) -> Result<Vec<Row>> {
         anyhow::ensure!(out.status.success(), "Wine's hostname.exe failed");
         floor_ms.push(ms(t.elapsed()));
 
-        let dir = tempfile::tempdir()?;
+        let dir = harness::scratch("bench-windows");
         let t = Instant::now();
         let (mut child, _lines) =
             crate::latency::spawn_cli_via(Some(&build.runner), &cli, &url, &token, dir.path())

@@ -101,10 +101,15 @@ impl ArtifactDir {
 
 /// Appends every token this demo issued to the ledger (when the suite keeps one).
 pub fn record_issued_tokens(control: &DemoControl) {
+    record_tokens(control.stats().tokens_issued);
+}
+
+/// Appends `tokens` to the ledger (when the suite keeps one): the final scan looks for them
+/// in every file the suite wrote.
+pub fn record_tokens<T: std::fmt::Display>(tokens: impl IntoIterator<Item = T>) {
     let Some(ledger) = std::env::var_os("AVISO_TOKEN_LEDGER") else {
         return;
     };
-    let tokens = control.stats().tokens_issued;
     let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
