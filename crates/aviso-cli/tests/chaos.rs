@@ -133,6 +133,9 @@ struct WatchLog {
     transport: String,
     /// Entries into each state.
     entered: BTreeMap<String, u64>,
+    /// Each state line's reason (`dead_peer`, `server_closed`, …), counted when it changes.
+    details: BTreeMap<String, u64>,
+    detail: String,
     errors: BTreeMap<String, u64>,
     lines: u64,
     eof: bool,
@@ -163,6 +166,11 @@ impl WatchLog {
                 }
                 self.state = state;
                 self.transport = v["transport"].as_str().unwrap_or("").to_string();
+                let detail = v["detail"].as_str().unwrap_or("").to_string();
+                if detail != self.detail && !detail.is_empty() {
+                    *self.details.entry(detail.clone()).or_default() += 1;
+                }
+                self.detail = detail;
             }
             Some("error") => {
                 let code = v["code"].as_str().unwrap_or("?").to_string();
@@ -607,6 +615,13 @@ async fn server_faults(ch: Arc<Chaos>, mut rng: StdRng) {
                 }
                 ch.note("expire_tokens");
                 ch.control.expire_tokens();
+                // The next expiry waits as if this one had been refused now: the client may
+                // not have met this one yet (a stalled path), and expiring the token it will
+                // refresh to before its first use is what no real server does (seen: two
+                // expiries 0.8 s apart ended a run in `needs_login`).
+                let mut seen = lock(&ch.refusals);
+                seen.1 = Instant::now();
+                seen.2 = accepted(&ch.control.stats());
             }
             "drop_pushes" => {
                 let hold = ms(&mut rng, 1_000..3_000);
@@ -1072,7 +1087,41 @@ async fn chaos(preset: &str, transport: &str) {
     let ps = ch.proxy.stats();
     assert!(ps.connections_cut > 0 && ps.connections_reset > 0, "{ps:?}");
     assert!(ps.refused > 0, "no connection was refused: {ps:?}");
+    // Each fault did what it is for, seen where it acts, not only that it was called.
+    assert!(
+        ps.chunks_delayed > 0 && ps.chunks_throttled > 0,
+        "delays and throttles slowed no chunk: {ps:?}"
+    );
+    assert!(
+        log.details.get("dead_peer").copied().unwrap_or(0) > 0,
+        "no stall was noticed as a dead peer: {:?}",
+        log.details
+    );
     let stats = control.stats();
+    assert!(
+        stats.pushes_dropped > 0,
+        "the server dropped no push in its drop_pushes windows"
+    );
+    let refused_404 = if transport == "sse" {
+        stats.sse_refused
+    } else {
+        stats.ws_refused
+    };
+    assert!(
+        refused_404 > 0,
+        "no handshake was refused in the 404 windows"
+    );
+    assert!(
+        stats.rest.unauthorized > 0,
+        "no request met an expired token (401) to refresh it"
+    );
+    for (what, set) in [
+        ("here", &read_here),
+        ("elsewhere", &read_elsewhere),
+        ("elsewhere later", &read_elsewhere_later),
+    ] {
+        assert!(!set.is_empty(), "nothing was marked read {what}");
+    }
     let lives = log.entered.get("live").copied().unwrap_or(0);
     let pollings = log.entered.get("polling").copied().unwrap_or(0);
     assert!(lives > 1, "the client never reconnected");

@@ -67,6 +67,10 @@ pub struct DemoStats {
     pub rest: RestCounts,
     /// Frames written to sockets (notifications and raw frames; not pings).
     pub frames_pushed: u64,
+    /// Notifications stored but not pushed to the sockets open then (`drop_pushes` mode):
+    /// only a catch-up brings them.
+    #[serde(default)]
+    pub pushes_dropped: u64,
     /// Every id marked read, in order, with the call that did it.
     pub marked_read: Vec<MarkedRead>,
     /// Every access and refresh token issued, in order: tests scan files and logs for them.

@@ -107,6 +107,10 @@ pub struct ProxyStats {
     /// Bytes forwarded client → upstream and upstream → client.
     pub bytes_up: u64,
     pub bytes_down: u64,
+    /// Chunks held back by a delay, and paced by a throttle: what those faults did to the
+    /// traffic (their calls are `delays` and `throttles`).
+    pub chunks_delayed: u64,
+    pub chunks_throttled: u64,
 }
 
 /// The lasting faults every pump looks at before each chunk.
@@ -139,6 +143,8 @@ struct Counters {
     connections_reset: AtomicU64,
     bytes_up: AtomicU64,
     bytes_down: AtomicU64,
+    chunks_delayed: AtomicU64,
+    chunks_throttled: AtomicU64,
 }
 
 struct Inner {
@@ -319,6 +325,8 @@ impl ProxyHandle {
             connections_reset: get(&c.connections_reset),
             bytes_up: get(&c.bytes_up),
             bytes_down: get(&c.bytes_down),
+            chunks_delayed: get(&c.chunks_delayed),
+            chunks_throttled: get(&c.chunks_throttled),
         }
     }
 }
@@ -429,12 +437,14 @@ async fn connection(
             server_tx,
             inner.shaping.subscribe(),
             &inner.counters.bytes_up,
+            &inner.counters,
         );
         let down = pump(
             server_rx,
             client_tx,
             inner.shaping.subscribe(),
             &inner.counters.bytes_down,
+            &inner.counters,
         );
         tokio::select! {
             k = &mut kill => match k {
@@ -492,6 +502,7 @@ async fn pump<R, W>(
     mut to: W,
     mut shaping: watch::Receiver<Shaping>,
     bytes: &AtomicU64,
+    counters: &Counters,
 ) -> std::io::Result<()>
 where
     R: AsyncRead + Unpin,
@@ -514,8 +525,12 @@ where
         }
         let now = *shaping.borrow();
         let mut wait = now.delay;
+        if !now.delay.is_zero() {
+            bump(&counters.chunks_delayed);
+        }
         if now.throttle > 0 {
             wait += Duration::from_secs_f64(n as f64 / now.throttle as f64);
+            bump(&counters.chunks_throttled);
         }
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;

@@ -229,7 +229,13 @@ impl DemoState {
                     ..template.clone()
                 };
                 ids.push(notification.id);
-                if !data.modes.drop_pushes {
+                if data.modes.drop_pushes {
+                    data.stats.pushes_dropped += data
+                        .sockets
+                        .values()
+                        .filter(|s| s.user_id == user.id)
+                        .count() as u64;
+                } else {
                     let json = serde_json::to_string(&notification).expect("plain JSON values");
                     for socket in data.sockets.values().filter(|s| s.user_id == user.id) {
                         let out = if socket.sse {
