@@ -346,7 +346,7 @@ fn one(
     }
     let wrapped = route.as_ref().is_some_and(|r| r.wrapped);
     let twin = TwinKey {
-        content: crate::twins::content_key(&n),
+        content: content_key(&n),
         route: fnv1a(
             serde_json::json!([route.as_ref().map(|r| r.own_kind), wrapped])
                 .to_string()
@@ -575,6 +575,11 @@ pub fn stable_id(value: &Value) -> String {
 /// 64-bit FNV-1a: tiny, stable by definition (unlike `std`'s `DefaultHasher`, whose output
 /// may change between Rust releases), and plenty against accidental collisions at the
 /// scale of one account's notifications.
+/// What twins share: the kind and the payload (`data`), as [`TwinKey::content`].
+pub fn content_key(n: &Notification) -> u64 {
+    fnv1a(serde_json::json!([n.kind, n.data]).to_string().as_bytes())
+}
+
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::frame::TwinKey;
+use crate::frame::{content_key, TwinKey};
 use crate::model::Notification;
 
 /// Twins arrive together (one server call emits both); this is generous.
@@ -155,11 +155,6 @@ impl Twins {
             }
         }
     }
-}
-
-/// What twins share: the kind and the payload (`data`), as [`TwinKey::content`].
-pub fn content_key(n: &Notification) -> u64 {
-    crate::frame::fnv1a(serde_json::json!([n.kind, n.data]).to_string().as_bytes())
 }
 
 fn unix_millis() -> u128 {
