@@ -438,9 +438,7 @@ impl Shell {
         app: &AppHandle<R>,
         settings: Settings,
     ) -> Result<Settings, IpcError> {
-        settings
-            .validate()
-            .map_err(|m| IpcError::new(IpcCode::Internal, m))?;
+        settings.validate().map_err(IpcError::internal)?;
         crate::shortcut::parse(&settings.shortcut)
             .map_err(|m| IpcError::new(IpcCode::BadShortcut, m))?;
         let old_shortcut = self.settings().shortcut;
@@ -687,7 +685,11 @@ impl Shell {
                 let shell = self.clone();
                 tauri::async_runtime::spawn(async move { shell.mark_all_read(None).await });
             }
-            TrayAction::TogglePause => self.toggle_pause(app),
+            TrayAction::TogglePause => {
+                // Off the menu's event handler: the pause redraws this very menu.
+                let (shell, app) = (self.clone(), app.clone());
+                tauri::async_runtime::spawn(async move { shell.toggle_pause(&app) });
+            }
             TrayAction::Quit => {
                 // `aviso-cli status` says at once that this Aviso stopped, with what it knew.
                 let _ = self.engine.store().retire_health();
@@ -755,7 +757,10 @@ impl Shell {
             .login(spec, username, password)
             .await
             .map_err(IpcError::from)?;
-        *lock(&self.config) = aviso_engine::accounts::remember(&self.config_path, &account)?;
+        {
+            let mut config = lock(&self.config);
+            self.update_config(&mut config, |c| c.upsert(account.clone()))?;
+        }
         let view = view_of(&account);
         lock(&self.views).insert(name, view.clone());
         // The policy knows accounts by their profiles (payload paths, words per kind).
@@ -819,15 +824,17 @@ impl Shell {
         account: &str,
     ) -> Result<(), IpcError> {
         self.engine.remove(account).await;
-        // The config's lock is held across the logout: the app's own writes never interleave.
-        let config = aviso_engine::accounts::logout(
-            &self.config_path,
+        aviso_engine::accounts::forget(
             self.engine.store(),
             &Arc::new(Credentials::keyring()),
             account,
         )
         .await?;
-        *lock(&self.config) = config;
+        {
+            // Under the config's lock, as every write of the app's: none interleave.
+            let mut config = lock(&self.config);
+            self.update_config(&mut config, |c| c.remove(account))?;
+        }
         lock(&self.views).remove(account);
         self.rebuild_policy(app);
         Ok(())

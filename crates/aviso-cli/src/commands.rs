@@ -589,7 +589,9 @@ pub async fn login(
     let http = http_client(&tls)?;
     let creds = Arc::new(Credentials::keyring());
     aviso_engine::engine::login(&http, &creds, &spec, &username, &password).await?;
-    aviso_engine::accounts::remember(&Dirs::from_env().config_file(), &account)?;
+    Config::update(&Dirs::from_env().config_file(), |c| {
+        c.upsert(account.clone())
+    })?;
     let origin = spec.server.origin().ascii_serialization();
     let line = Text::from_env().logged_in(&username, &origin, &account.name);
     say(&mut std::io::stdout(), &line)

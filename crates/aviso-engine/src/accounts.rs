@@ -4,9 +4,10 @@
 //!
 //! - A login's account is checked before any request ([`new_account`]: the server URL, the
 //!   profile and the parameters it needs, the name, which defaults to the server's host
-//!   and port, [`default_name`]); once the server gave tokens, [`remember`] adds it to
-//!   `config.toml` as the file is then (what another process wrote meanwhile is kept).
-//! - [`logout`]: the tokens leave the keyring, the history the store, the entry the file.
+//!   and port, [`default_name`]); once the server gave tokens, it goes into `config.toml`
+//!   (`Config::update`: the file as it is then, what another process wrote meanwhile kept).
+//! - [`logout`]: the tokens leave the keyring, the history the store ([`forget`]), the
+//!   entry the file.
 //! - A rename keeps the store's history: the account's notifications, marks, cursors,
 //!   queued mark-reads and snoozes, and its tokens in the keyring, move to the new name;
 //!   `config.toml` is changed last.
@@ -48,10 +49,7 @@ impl AccountError {
     /// The code the panel and the CLI's JSON carry.
     pub fn code(&self) -> &'static str {
         match self {
-            AccountError::Config(ConfigError::BadServer(_)) => "invalid_url",
-            AccountError::Config(ConfigError::Profile(_)) => "unknown_profile",
-            AccountError::Config(ConfigError::UnknownAccount(_)) => "unknown_account",
-            AccountError::Config(_) => "storage",
+            AccountError::Config(e) => e.code(),
             AccountError::Name(e) => e.code(),
             AccountError::Auth(e) => e.code(),
             AccountError::Store(_) => "storage",
@@ -96,29 +94,33 @@ pub fn new_account(
     Ok((account, spec))
 }
 
-/// Adds (or replaces, by name) a logged-in account in `config.toml`, read again first so an
-/// account another process added meanwhile is kept. Returns the file as written.
-pub fn remember(config_path: &Path, account: &AccountConfig) -> Result<Config, AccountError> {
-    Ok(Config::update(config_path, |c| c.upsert(account.clone()))?)
-}
-
-/// Logs an account out (one that is not running): its tokens leave the keyring, its
-/// notifications and marks the store, then its entry `config.toml`. Returns the file as
-/// written.
+/// Logs an account out (one that is not running): [`forget`], then its entry leaves
+/// `config.toml` (read again first, so what another process wrote meanwhile is kept).
+/// Returns the file as written.
 pub async fn logout(
     config_path: &Path,
     store: &Store,
     creds: &Arc<Credentials>,
     name: &str,
 ) -> Result<Config, AccountError> {
+    forget(store, creds, name).await?;
+    Ok(Config::update(config_path, |c| c.remove(name))?)
+}
+
+/// What a logout takes away besides the account's entry: its tokens leave the keyring, its
+/// notifications and marks the store. (The app then removes the entry under its own lock
+/// on the config, as it makes every config write.)
+pub async fn forget(
+    store: &Store,
+    creds: &Arc<Credentials>,
+    name: &str,
+) -> Result<(), AccountError> {
     let (creds, owned) = (creds.clone(), name.to_string());
     tokio::task::spawn_blocking(move || creds.delete(&owned))
         .await
         .map_err(|e| CredentialError::Other(e.to_string()))??;
     store.forget_account(name)?;
-    Ok(Config::update(config_path, |c| {
-        c.accounts.retain(|a| a.name != name)
-    })?)
+    Ok(())
 }
 
 /// The demo account on the embedded demo backend at `server` (its `http_url`), logged in as
@@ -174,7 +176,7 @@ impl RenameError {
             RenameError::InvalidName(..) => "invalid_name",
             RenameError::UnknownAccount(_) => "unknown_account",
             RenameError::NameTaken(_) => "name_taken",
-            RenameError::Config(_) => "config",
+            RenameError::Config(e) => e.code(),
             RenameError::Store(_) => "storage",
             RenameError::Credentials(e) => e.code(),
         }

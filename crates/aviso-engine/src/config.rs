@@ -107,6 +107,11 @@ impl Config {
             .ok_or_else(|| ConfigError::UnknownAccount(name.to_string()))
     }
 
+    /// Removes the account named `name`, if there is one.
+    pub fn remove(&mut self, name: &str) {
+        self.accounts.retain(|a| a.name != name);
+    }
+
     /// Adds or replaces an account (by name).
     pub fn upsert(&mut self, account: AccountConfig) {
         match self.accounts.iter_mut().find(|a| a.name == account.name) {
@@ -132,6 +137,19 @@ pub fn parse_server(server: &str) -> Result<Url, ConfigError> {
         return Err(ConfigError::BadServer(server.to_string()));
     }
     Ok(url)
+}
+
+impl ConfigError {
+    /// The code the panel and the CLI's JSON carry: `config` when the file itself cannot be
+    /// read or written.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::Read { .. } | ConfigError::Write { .. } => "config",
+            ConfigError::BadServer(_) => "invalid_url",
+            ConfigError::UnknownAccount(_) => "unknown_account",
+            ConfigError::Profile(_) => "unknown_profile",
+        }
+    }
 }
 
 impl AccountConfig {
