@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aviso_engine::policy::PolicyConfig;
 use aviso_engine::store::{Facets, ListQuery, SearchQuery, Segment, StorageProblem};
-use aviso_engine::{EngineError, Notification, Profile, Secret, StreamChannel};
+use aviso_engine::{EngineError, ErrorCode, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
@@ -299,6 +299,6 @@ pub fn get_storage(shell: Shared<'_>) -> Vec<StorageProblem> {
 
 /// The person read the `moved_aside` notice.
 #[tauri::command(rename_all = "snake_case")]
-pub fn dismiss_storage(shell: Shared<'_>, code: String) {
-    shell.engine.store().dismiss_problem(&code);
+pub fn dismiss_storage(shell: Shared<'_>, code: ErrorCode) {
+    shell.engine.store().dismiss_problem(code);
 }

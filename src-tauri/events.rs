@@ -115,7 +115,7 @@ impl Round {
             } => {
                 tracing::warn!(account = %account, code = %code, "{message}");
                 // One that loses notifications is also a toast (the policy decides which).
-                shell.engine_problem(app, &account, &code);
+                shell.engine_problem(app, &account, code);
             }
         }
     }

@@ -6,7 +6,7 @@
 
 use aviso_engine::accounts::{AccountError, RenameError};
 use aviso_engine::auth::AuthError;
-use aviso_engine::EngineError;
+use aviso_engine::{EngineError, ErrorCode};
 use serde::Serialize;
 
 pub const NOTIFICATION_RECEIVED: &str = "notifications://received";
@@ -69,20 +69,39 @@ impl IpcCode {
     ];
 
     /// The engine's code (`AuthError::code`, `CredentialError::code`, …) as the panel knows
-    /// it; anything the panel has no words for is `internal`.
-    pub fn of_engine(code: &str) -> IpcCode {
+    /// it; what the panel has no words of its own for is `internal` (its message is shown).
+    /// Exhaustive: a new engine code must be placed here.
+    pub fn of_engine(code: ErrorCode) -> IpcCode {
+        use ErrorCode as E;
         match code {
-            "wrong_credentials" => IpcCode::WrongCredentials,
-            "unreachable" | "server_error" => IpcCode::Unreachable,
-            "no_secret_service" => IpcCode::NoSecretService,
-            "keyring_locked" => IpcCode::KeyringLocked,
-            "invalid_url" => IpcCode::InvalidUrl,
-            "unknown_profile" => IpcCode::UnknownProfile,
-            "unknown_account" => IpcCode::UnknownAccount,
-            "storage" | "config" => IpcCode::Storage,
-            "name_taken" => IpcCode::NameTaken,
-            "invalid_name" => IpcCode::InvalidName,
-            _ => IpcCode::Internal,
+            E::WrongCredentials => IpcCode::WrongCredentials,
+            E::Unreachable | E::ServerError => IpcCode::Unreachable,
+            E::NoSecretService => IpcCode::NoSecretService,
+            E::KeyringLocked => IpcCode::KeyringLocked,
+            E::InvalidUrl => IpcCode::InvalidUrl,
+            E::UnknownProfile => IpcCode::UnknownProfile,
+            E::UnknownAccount => IpcCode::UnknownAccount,
+            E::Storage | E::Config => IpcCode::Storage,
+            E::NameTaken => IpcCode::NameTaken,
+            E::InvalidName => IpcCode::InvalidName,
+            // The disk's state has its own banner (`storage://changed`); a policy's
+            // problems come with `IpcError::policy`.
+            E::DiskFull
+            | E::ReadOnly
+            | E::CorruptDatabase
+            | E::MovedAside
+            | E::BadPolicy
+            | E::BadFrame
+            | E::FrameTooLarge
+            | E::BadNotification
+            | E::BadProfile
+            | E::CatchUpFailed
+            | E::Forbidden
+            | E::Tls
+            | E::Protocol
+            | E::NeedsLogin
+            | E::AuthRequired
+            | E::Keyring => IpcCode::Internal,
         }
     }
 }
@@ -243,9 +262,22 @@ mod tests {
 
     #[test]
     fn engine_codes_reach_the_panel_as_its_own() {
-        assert_eq!(IpcCode::of_engine("server_error"), IpcCode::Unreachable);
-        assert_eq!(IpcCode::of_engine("config"), IpcCode::Storage);
-        assert_eq!(IpcCode::of_engine("token_expired"), IpcCode::Internal);
+        assert_eq!(
+            IpcCode::of_engine(ErrorCode::ServerError),
+            IpcCode::Unreachable
+        );
+        assert_eq!(IpcCode::of_engine(ErrorCode::Config), IpcCode::Storage);
+        assert_eq!(IpcCode::of_engine(ErrorCode::Tls), IpcCode::Internal);
+        // Each engine code the panel has words for keeps its name on the wire.
+        for &code in ErrorCode::ALL {
+            let ipc = IpcCode::of_engine(code);
+            if ipc != IpcCode::Internal && ipc != IpcCode::Unreachable && ipc != IpcCode::Storage {
+                assert_eq!(
+                    serde_json::to_value(ipc).unwrap(),
+                    serde_json::to_value(code).unwrap()
+                );
+            }
+        }
         let e = IpcError::from(RenameError::NameTaken("norte".into()));
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "name_taken");

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use aviso_engine::config::{parse_server, AccountConfig, Config};
 use aviso_engine::credentials::Credentials;
 use aviso_engine::policy::{Clock, Decision, Feed, PolicyConfig, Timestamp, Toast};
-use aviso_engine::{ConnState, Engine, Notification, Secret, TransportKind};
+use aviso_engine::{
+    ConnState, Engine, ErrorCode, Notification, Secret, StateDetail, TransportKind,
+};
 use serde::Serialize;
 use serde_json::json;
 use tauri::{AppHandle, Emitter, Runtime, Wry};
@@ -38,7 +40,7 @@ pub struct AccountView {
     pub profile: String,
     pub state: ConnState,
     pub transport: Option<TransportKind>,
-    pub detail: String,
+    pub detail: StateDetail,
     pub last_event_at: Option<String>,
     pub next_retry_at: Option<String>,
     pub unread: u64,
@@ -102,7 +104,7 @@ fn view_of(account: &AccountConfig) -> AccountView {
         profile: account.profile.clone(),
         state: ConnState::Connecting,
         transport: None,
-        detail: String::new(),
+        detail: StateDetail::None,
         last_event_at: None,
         next_retry_at: None,
         unread: 0,
@@ -193,7 +195,7 @@ impl Shell {
     }
 
     /// An engine error: a toast if it means notifications are being lost.
-    pub fn engine_problem<R: Runtime>(&self, app: &AppHandle<R>, account: &str, code: &str) {
+    pub fn engine_problem<R: Runtime>(&self, app: &AppHandle<R>, account: &str, code: ErrorCode) {
         let decisions = lock(&self.feed).problem(account, code);
         self.apply(app, decisions);
     }
@@ -517,7 +519,7 @@ impl Shell {
         account: &str,
         state: ConnState,
         transport: Option<TransportKind>,
-        detail: String,
+        detail: StateDetail,
         next_retry_at: Option<String>,
     ) -> Option<AccountView> {
         let mut views = lock(&self.views);
@@ -572,7 +574,8 @@ impl Shell {
         let problem = {
             let views = lock(&self.views);
             views.values().find_map(|v| {
-                aviso_engine::policy::problem_words(i18n::policy_lang(lang), &v.name, &v.detail)
+                let code = v.detail.problem()?;
+                aviso_engine::policy::problem_words(i18n::policy_lang(lang), &v.name, code)
             })
         };
         let status = {

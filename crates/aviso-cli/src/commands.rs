@@ -352,7 +352,7 @@ fn policy_for(
         .into_iter()
         .map(|e| EngineEvent::Error {
             account: String::new(),
-            code: "bad_policy".into(),
+            code: aviso_engine::ErrorCode::BadPolicy,
             message: e.message(lang),
         })
         .collect();
@@ -429,7 +429,7 @@ async fn run_watch(
                             EngineEvent::Error { account, code, .. } => {
                                 let _ = toast_tx.try_send(toasts::Input::Problem {
                                     account: account.clone(),
-                                    code: code.clone(),
+                                    code: *code,
                                 });
                             }
                             _ => {}
@@ -851,8 +851,8 @@ pub fn status(account: Option<&str>, json: bool) -> Result<()> {
                 s.push_str(&format!(", {} {}", l.since, when(since)));
             }
             row(&mut out, l.state, s)?;
-            if !h.detail.is_empty() {
-                row(&mut out, l.reason, h.detail.clone())?;
+            if !h.detail.is_none() {
+                row(&mut out, l.reason, h.detail.to_string())?;
             }
             row(
                 &mut out,

@@ -365,7 +365,7 @@ impl Text {
         channel: Option<&str>,
         state: ConnState,
         transport: Option<TransportKind>,
-        detail: &str,
+        detail: aviso_engine::StateDetail,
         next_retry_at: Option<&str>,
     ) -> String {
         let state = self.state_word(state);
@@ -378,7 +378,7 @@ impl Text {
         if let Some(t) = transport {
             line.push_str(&format!(" ({})", transport_name(t)));
         }
-        if !detail.is_empty() {
+        if !detail.is_none() {
             line.push_str(&say!(self, es: " — motivo: {detail}"; en: " — reason: {detail}"));
         }
         if let Some(at) = next_retry_at {

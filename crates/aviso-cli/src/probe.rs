@@ -17,7 +17,7 @@ use aviso_engine::credentials::Credentials;
 use aviso_engine::frame::{Became, Tapped};
 use aviso_engine::profile::FrameAction;
 use aviso_engine::secret::redact_url;
-use aviso_engine::{ConnState, Engine, EngineEvent, Profile};
+use aviso_engine::{ConnState, Engine, EngineEvent, ErrorCode, Profile};
 use tokio::sync::mpsc;
 
 use crate::commands::{self, one_line, say};
@@ -32,7 +32,11 @@ const FRAME_CHARS: usize = 200;
 
 /// Frame errors the tap reports beside their frame; the engine also emits each as an
 /// `error` event, which would say it twice.
-const FRAME_ERRORS: &[&str] = &["bad_frame", "bad_notification", "frame_too_large"];
+const FRAME_ERRORS: &[ErrorCode] = &[
+    ErrorCode::BadFrame,
+    ErrorCode::BadNotification,
+    ErrorCode::FrameTooLarge,
+];
 
 pub struct Options {
     pub seconds: u64,
@@ -185,16 +189,19 @@ impl Probe {
                     channel.as_deref(),
                     *state,
                     *transport,
-                    detail,
+                    *detail,
                     next_retry_at.as_deref(),
                 );
                 say(out, &line)
             }
-            EngineEvent::Error { code, message, .. } if !FRAME_ERRORS.contains(&code.as_str()) => {
+            EngineEvent::Error { code, message, .. } if !FRAME_ERRORS.contains(code) => {
                 if self.json {
                     return say(out, &serde_json::to_string(event)?);
                 }
-                say(out, &self.text.probe_error(code, &one_line(message)))
+                say(
+                    out,
+                    &self.text.probe_error(code.as_str(), &one_line(message)),
+                )
             }
             _ => Ok(()),
         }
@@ -365,7 +372,7 @@ fn readable(b: &Became) -> Became {
             message: t(message),
         },
         Became::Error { code, message } => Became::Error {
-            code: t(code),
+            code: *code,
             message: t(message),
         },
         Became::Pong => Became::Pong,

@@ -27,7 +27,7 @@ pub enum Input {
     /// An `error` line: a toast if it means notifications are being lost.
     Problem {
         account: String,
-        code: String,
+        code: aviso_engine::ErrorCode,
     },
 }
 
@@ -64,7 +64,7 @@ pub async fn run(
                         Input::Notification(n) => out.extend(feed.notification(&n)),
                         Input::Unread(account) => badges.changed(account),
                         Input::Problem { account, code } => {
-                            out.extend(feed.problem(&account, &code))
+                            out.extend(feed.problem(&account, code))
                         }
                     }
                 }

@@ -47,12 +47,12 @@ pub enum AccountError {
 
 impl AccountError {
     /// The code the panel and the CLI's JSON carry.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
             AccountError::Config(e) => e.code(),
             AccountError::Name(e) => e.code(),
             AccountError::Auth(e) => e.code(),
-            AccountError::Store(_) => "storage",
+            AccountError::Store(_) => crate::ErrorCode::Storage,
             AccountError::Credentials(e) => e.code(),
         }
     }
@@ -171,13 +171,13 @@ pub enum RenameError {
 
 impl RenameError {
     /// The code the panel and the CLI's JSON carry.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            RenameError::InvalidName(..) => "invalid_name",
-            RenameError::UnknownAccount(_) => "unknown_account",
-            RenameError::NameTaken(_) => "name_taken",
+            RenameError::InvalidName(..) => crate::ErrorCode::InvalidName,
+            RenameError::UnknownAccount(_) => crate::ErrorCode::UnknownAccount,
+            RenameError::NameTaken(_) => crate::ErrorCode::NameTaken,
             RenameError::Config(e) => e.code(),
-            RenameError::Store(_) => "storage",
+            RenameError::Store(_) => crate::ErrorCode::Storage,
             RenameError::Credentials(e) => e.code(),
         }
     }
@@ -327,6 +327,7 @@ mod tests {
             new_account(server, profile, "admin", name, BTreeMap::new())
                 .unwrap_err()
                 .code()
+                .as_str()
         };
         assert_eq!(code("ftp://x", "smartsales", None), "invalid_url");
         assert_eq!(code("http://x", "no-such-profile", None), "unknown_profile");
@@ -365,7 +366,7 @@ mod tests {
         assert_eq!(check_name("  Tienda Centro ").unwrap(), "Tienda Centro");
         for bad in ["", "   ", "a\nb", &"x".repeat(65)] {
             let e = check_name(bad).unwrap_err();
-            assert_eq!(e.code(), "invalid_name", "{bad:?}");
+            assert_eq!(e.code(), crate::ErrorCode::InvalidName, "{bad:?}");
         }
     }
 
@@ -391,9 +392,9 @@ mod tests {
 
         // Taken and unknown names are refused and change nothing.
         let e = rename(&path, &store, &creds, "centro", "norte").unwrap_err();
-        assert_eq!(e.code(), "name_taken");
+        assert_eq!(e.code(), crate::ErrorCode::NameTaken);
         let e = rename(&path, &store, &creds, "sur", "oeste").unwrap_err();
-        assert_eq!(e.code(), "unknown_account");
+        assert_eq!(e.code(), crate::ErrorCode::UnknownAccount);
         assert_eq!(store.total_count(Some("centro")).unwrap(), 2);
 
         let renamed = rename(&path, &store, &creds, "centro", " Tienda Centro ").unwrap();

@@ -86,7 +86,7 @@ impl Alerts {
                 (Ok(a), Ok(b)) => (a, b),
                 (Err(message), _) | (_, Err(message)) => {
                     errors.push(FrameError {
-                        code: "bad_profile",
+                        code: crate::ErrorCode::BadProfile,
                         message,
                     });
                     continue;
@@ -127,7 +127,7 @@ fn alert(
     });
     let render = |t: &str| {
         template::render(t, &context).map_err(|e| FrameError {
-            code: "bad_profile",
+            code: crate::ErrorCode::BadProfile,
             message: e.to_string(),
         })
     };
@@ -223,6 +223,6 @@ mod tests {
             &json!({"actual": 200}),
         );
         assert!(raised.is_empty());
-        assert_eq!(errors[0].code, "bad_profile");
+        assert_eq!(errors[0].code, crate::ErrorCode::BadProfile);
     }
 }

@@ -37,14 +37,16 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            AuthError::WrongCredentials => "wrong_credentials",
-            AuthError::Rejected | AuthError::NoToken | AuthError::NoRefreshToken => "needs_login",
-            AuthError::Unreachable { .. } => "unreachable",
-            AuthError::Server { .. } | AuthError::BadAnswer(_) => "server_error",
+            AuthError::WrongCredentials => crate::ErrorCode::WrongCredentials,
+            AuthError::Rejected | AuthError::NoToken | AuthError::NoRefreshToken => {
+                crate::ErrorCode::NeedsLogin
+            }
+            AuthError::Unreachable { .. } => crate::ErrorCode::Unreachable,
+            AuthError::Server { .. } | AuthError::BadAnswer(_) => crate::ErrorCode::ServerError,
             AuthError::Credentials(e) => e.code(),
-            AuthError::NotSent => "auth_required",
+            AuthError::NotSent => crate::ErrorCode::AuthRequired,
         }
     }
 

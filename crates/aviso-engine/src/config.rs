@@ -142,12 +142,12 @@ pub fn parse_server(server: &str) -> Result<Url, ConfigError> {
 impl ConfigError {
     /// The code the panel and the CLI's JSON carry: `config` when the file itself cannot be
     /// read or written.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            ConfigError::Read { .. } | ConfigError::Write { .. } => "config",
-            ConfigError::BadServer(_) => "invalid_url",
-            ConfigError::UnknownAccount(_) => "unknown_account",
-            ConfigError::Profile(_) => "unknown_profile",
+            ConfigError::Read { .. } | ConfigError::Write { .. } => crate::ErrorCode::Config,
+            ConfigError::BadServer(_) => crate::ErrorCode::InvalidUrl,
+            ConfigError::UnknownAccount(_) => crate::ErrorCode::UnknownAccount,
+            ConfigError::Profile(_) => crate::ErrorCode::UnknownProfile,
         }
     }
 }

@@ -39,11 +39,13 @@ pub enum CredentialError {
 }
 
 impl CredentialError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            CredentialError::NoSessionBus | CredentialError::NoSecretService => "no_secret_service",
-            CredentialError::Locked => "keyring_locked",
-            CredentialError::Other(_) => "keyring",
+            CredentialError::NoSessionBus | CredentialError::NoSecretService => {
+                crate::ErrorCode::NoSecretService
+            }
+            CredentialError::Locked => crate::ErrorCode::KeyringLocked,
+            CredentialError::Other(_) => crate::ErrorCode::Keyring,
         }
     }
 }

@@ -95,7 +95,7 @@ pub enum Became {
     Ignored,
     /// Unusable: the reason.
     Error {
-        code: String,
+        code: crate::ErrorCode,
         message: String,
     },
 }
@@ -142,7 +142,7 @@ impl Inbound {
 impl From<&FrameError> for Became {
     fn from(e: &FrameError) -> Became {
         Became::Error {
-            code: e.code.into(),
+            code: e.code,
             message: e.message.clone(),
         }
     }
@@ -164,11 +164,11 @@ impl Became {
 #[error("{message}")]
 pub struct FrameError {
     /// `bad_frame`, `frame_too_large`, `bad_notification`.
-    pub code: &'static str,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 
-fn bad(code: &'static str, message: impl Into<String>) -> FrameError {
+fn bad(code: crate::ErrorCode, message: impl Into<String>) -> FrameError {
     FrameError {
         code,
         message: message.into(),
@@ -184,7 +184,7 @@ pub fn parse_frame(
 ) -> Result<(Inbound, Vec<FrameError>), FrameError> {
     if text.len() > profile.websocket.max_frame_bytes {
         return Err(bad(
-            "frame_too_large",
+            crate::ErrorCode::FrameTooLarge,
             format!(
                 "frame of {} bytes exceeds the limit of {} bytes; skipped",
                 text.len(),
@@ -194,19 +194,23 @@ pub fn parse_frame(
     }
     let value: Value = serde_json::from_str(text).map_err(|e| {
         bad(
-            "bad_frame",
+            crate::ErrorCode::BadFrame,
             format!("frame is not valid JSON ({e}); skipped"),
         )
     })?;
     let frames = &profile.frames;
     if frames.type_field.is_empty() {
-        let item = lookup(&value, &frames.path)
-            .ok_or_else(|| bad("bad_frame", format!("no `{}` in frame", frames.path)))?;
+        let item = lookup(&value, &frames.path).ok_or_else(|| {
+            bad(
+                crate::ErrorCode::BadFrame,
+                format!("no `{}` in frame", frames.path),
+            )
+        })?;
         return Ok((one(&profile.fields, account, item, None)?, Vec::new()));
     }
     let Some(own_kind) = lookup(&value, &frames.type_field).and_then(Value::as_str) else {
         return Err(bad(
-            "bad_frame",
+            crate::ErrorCode::BadFrame,
             format!("frame has no `{}` field", frames.type_field),
         ));
     };
@@ -230,8 +234,12 @@ pub fn parse_frame(
         Rule::Nothing => return Ok((Inbound::Ignored, Vec::new())),
     };
     let at = |path: &str| {
-        lookup(value, path)
-            .ok_or_else(|| bad("bad_frame", format!("`{kind}` frame has no `{path}`")))
+        lookup(value, path).ok_or_else(|| {
+            bad(
+                crate::ErrorCode::BadFrame,
+                format!("`{kind}` frame has no `{path}`"),
+            )
+        })
     };
     let fields = if rule.fields.is_empty() {
         std::borrow::Cow::Borrowed(&profile.fields)
@@ -245,9 +253,12 @@ pub fn parse_frame(
             (one(&fields, account, item, route)?, Vec::new())
         }
         FrameAction::Notifications => {
-            let items = at(&rule.path)?
-                .as_array()
-                .ok_or_else(|| bad("bad_frame", format!("`{}` is not a list", rule.path)))?;
+            let items = at(&rule.path)?.as_array().ok_or_else(|| {
+                bad(
+                    crate::ErrorCode::BadFrame,
+                    format!("`{}` is not a list", rule.path),
+                )
+            })?;
             to_notifications(&fields, account, items)
         }
         FrameAction::Stream => (
@@ -462,7 +473,7 @@ pub fn to_notification(
 ) -> Result<Notification, FrameError> {
     if !item.is_object() {
         return Err(bad(
-            "bad_notification",
+            crate::ErrorCode::BadNotification,
             "notification is not a JSON object; skipped",
         ));
     }
@@ -473,8 +484,8 @@ pub fn to_notification(
             return Ok(None);
         }
         if is_template(spec) {
-            let text =
-                template::render(spec, item).map_err(|e| bad("bad_notification", e.to_string()))?;
+            let text = template::render(spec, item)
+                .map_err(|e| bad(crate::ErrorCode::BadNotification, e.to_string()))?;
             return Ok(Some(text).filter(|t| !t.is_empty()));
         }
         Ok(lookup(item, spec).map(to_text).filter(|t| !t.is_empty()))
@@ -486,7 +497,7 @@ pub fn to_notification(
         }
         let text = if is_template(spec) {
             template::render_complete(spec, item, readable::text)
-                .map_err(|e| bad("bad_notification", e.to_string()))?
+                .map_err(|e| bad(crate::ErrorCode::BadNotification, e.to_string()))?
         } else {
             lookup(item, spec).map(readable::text)
         };
@@ -507,13 +518,13 @@ pub fn to_notification(
         Some(id) if id.len() <= 200 => id,
         Some(_) => {
             return Err(bad(
-                "bad_notification",
+                crate::ErrorCode::BadNotification,
                 "notification id is longer than 200 bytes",
             ))
         }
         None => {
             return Err(bad(
-                "bad_notification",
+                crate::ErrorCode::BadNotification,
                 format!("notification has no `{}`", fields.id),
             ))
         }
@@ -662,12 +673,12 @@ mod tests {
             ("\"str\"", "bad_notification"),
         ] {
             let err = parse_frame(&p, "a", text).unwrap_err();
-            assert_eq!(err.code, code, "{text}: {err}");
+            assert_eq!(err.code.as_str(), code, "{text}: {err}");
         }
         let big = format!("{{\"id\": 1, \"titulo\": \"{}\"}}", "x".repeat(2 << 20));
         assert_eq!(
             parse_frame(&p, "a", &big).unwrap_err().code,
-            "frame_too_large"
+            crate::ErrorCode::FrameTooLarge
         );
     }
 

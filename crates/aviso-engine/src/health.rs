@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::rfc3339;
-use crate::model::{ConnState, EngineEvent, TransportKind};
+use crate::model::{ConnState, EngineEvent, StateDetail, TransportKind};
 
 /// A running engine rewrites its rows at least this often.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
@@ -36,7 +36,7 @@ pub struct Health {
     pub state: ConnState,
     pub transport: Option<TransportKind>,
     /// The state's reason code (`dead_peer`, `catch_up_failed`, …), as on the state line.
-    pub detail: String,
+    pub detail: StateDetail,
     /// Since when the account is live; `None` while it is not.
     pub connected_since: Option<String>,
     pub last_event: Option<LastEvent>,
@@ -45,7 +45,7 @@ pub struct Health {
     pub rtt_ms: Option<u64>,
     /// Live connections lost today (local time), and the reasons they were lost with.
     pub reconnects_today: u32,
-    pub reconnect_reasons: BTreeMap<String, u32>,
+    pub reconnect_reasons: BTreeMap<StateDetail, u32>,
     /// When the next connection attempt is due, while one is scheduled.
     pub next_retry_at: Option<String>,
     pub last_catch_up: Option<CatchUp>,
@@ -88,14 +88,14 @@ struct Facts {
     server: String,
     state: ConnState,
     transport: Option<TransportKind>,
-    detail: String,
+    detail: StateDetail,
     next_retry_at: Option<String>,
     connected_since: Option<SystemTime>,
     last_event: Option<LastEvent>,
     ping_sent: Option<Instant>,
     rtt: Option<Duration>,
     /// When each live connection was lost, and why (kept for today and yesterday).
-    lost: Vec<(SystemTime, String)>,
+    lost: Vec<(SystemTime, StateDetail)>,
     last_catch_up: Option<CatchUp>,
     token_expires_at: Option<u64>,
 }
@@ -106,7 +106,7 @@ impl Facts {
             server,
             state: ConnState::Connecting,
             transport: None,
-            detail: String::new(),
+            detail: StateDetail::None,
             next_retry_at: None,
             connected_since: None,
             last_event: None,
@@ -151,7 +151,7 @@ impl HealthBook {
                         f.connected_since = Some(SystemTime::now());
                     }
                     if was_live && !live && *state != ConnState::Stopped {
-                        f.lost.push((SystemTime::now(), detail.clone()));
+                        f.lost.push((SystemTime::now(), *detail));
                         f.ping_sent = None;
                     }
                     if !live {
@@ -159,7 +159,7 @@ impl HealthBook {
                     }
                     f.state = *state;
                     f.transport = *transport;
-                    f.detail = detail.clone();
+                    f.detail = *detail;
                     f.next_retry_at = next_retry_at.clone();
                 },
                 false,
@@ -232,7 +232,7 @@ impl HealthBook {
                 for (at, why) in &f.lost {
                     if local_day(*at) == today {
                         reconnects += 1;
-                        *reasons.entry(why.clone()).or_insert(0) += 1;
+                        *reasons.entry(*why).or_insert(0) += 1;
                     }
                 }
                 Health {
@@ -240,7 +240,7 @@ impl HealthBook {
                     server: f.server.clone(),
                     state: f.state,
                     transport: f.transport,
-                    detail: f.detail.clone(),
+                    detail: f.detail,
                     connected_since: f.connected_since.map(rfc3339),
                     last_event: f.last_event.clone(),
                     rtt_ms: f.rtt.map(|d| d.as_millis() as u64),
@@ -317,7 +317,7 @@ pub fn diagnostic(healths: &[Health], app: &str) -> String {
             ("state", format!("{}{transport}", h.state.as_str())),
             (
                 "detail",
-                or_none(Some(h.detail.clone()).filter(|d| !d.is_empty())),
+                or_none(Some(h.detail.to_string()).filter(|d| !d.is_empty())),
             ),
             ("connected_since", or_none(h.connected_since.clone())),
             (
@@ -372,13 +372,13 @@ fn local_day(t: SystemTime) -> Option<jiff::civil::Date> {
 mod tests {
     use super::*;
 
-    fn state(state: ConnState, detail: &str) -> EngineEvent {
+    fn state(state: ConnState, detail: StateDetail) -> EngineEvent {
         EngineEvent::State {
             account: "tienda".into(),
             channel: None,
             state,
             transport: Some(TransportKind::Websocket),
-            detail: detail.into(),
+            detail,
             next_retry_at: None,
         }
     }
@@ -392,29 +392,29 @@ mod tests {
     #[test]
     fn live_since_and_losses_counted_with_their_reasons() {
         let book = book();
-        book.observe(&state(ConnState::Connecting, ""));
+        book.observe(&state(ConnState::Connecting, StateDetail::None));
         assert_eq!(book.report(None)[0].connected_since, None);
-        book.observe(&state(ConnState::Live, ""));
+        book.observe(&state(ConnState::Live, StateDetail::None));
         let live = &book.report(None)[0];
         assert!(live.connected_since.is_some());
         assert_eq!(live.reconnects_today, 0);
-        book.observe(&state(ConnState::Backoff, "dead_peer"));
-        book.observe(&state(ConnState::Live, ""));
-        book.observe(&state(ConnState::Backoff, "server_error"));
-        book.observe(&state(ConnState::Connecting, ""));
-        book.observe(&state(ConnState::Live, ""));
-        book.observe(&state(ConnState::Backoff, "dead_peer"));
+        book.observe(&state(ConnState::Backoff, StateDetail::DeadPeer));
+        book.observe(&state(ConnState::Live, StateDetail::None));
+        book.observe(&state(ConnState::Backoff, StateDetail::ServerError));
+        book.observe(&state(ConnState::Connecting, StateDetail::None));
+        book.observe(&state(ConnState::Live, StateDetail::None));
+        book.observe(&state(ConnState::Backoff, StateDetail::DeadPeer));
         let h = &book.report(Some("tienda"))[0];
         assert_eq!(h.reconnects_today, 3);
         assert_eq!(
             h.reconnect_reasons,
-            BTreeMap::from([("dead_peer".into(), 2), ("server_error".into(), 1)])
+            BTreeMap::from([(StateDetail::DeadPeer, 2), (StateDetail::ServerError, 1)])
         );
         assert_eq!(h.connected_since, None, "not live now");
-        assert_eq!(h.detail, "dead_peer");
+        assert_eq!(h.detail, StateDetail::DeadPeer);
         // A stop is not a loss.
-        book.observe(&state(ConnState::Live, ""));
-        book.observe(&state(ConnState::Stopped, ""));
+        book.observe(&state(ConnState::Live, StateDetail::None));
+        book.observe(&state(ConnState::Stopped, StateDetail::None));
         assert_eq!(book.report(None)[0].reconnects_today, 3);
     }
 
@@ -426,7 +426,7 @@ mod tests {
             channel: Some("heart_rate".into()),
             state: ConnState::Live,
             transport: None,
-            detail: String::new(),
+            detail: StateDetail::None,
             next_retry_at: None,
         });
         book.observe(&EngineEvent::State {
@@ -434,7 +434,7 @@ mod tests {
             channel: None,
             state: ConnState::Live,
             transport: None,
-            detail: String::new(),
+            detail: StateDetail::None,
             next_retry_at: None,
         });
         let all = book.report(None);
@@ -491,8 +491,8 @@ mod tests {
     #[test]
     fn the_diagnostic_says_each_fact_on_a_line() {
         let book = book();
-        book.observe(&state(ConnState::Live, ""));
-        book.observe(&state(ConnState::Backoff, "dead_peer"));
+        book.observe(&state(ConnState::Live, StateDetail::None));
+        book.observe(&state(ConnState::Backoff, StateDetail::DeadPeer));
         book.caught_up("tienda", 3, false);
         let text = diagnostic(&book.report(None), "Aviso 0.1.0");
         assert!(text.starts_with("Aviso 0.1.0 on "), "{text}");

@@ -42,6 +42,7 @@ pub mod auth;
 pub mod backoff;
 pub mod catchup;
 pub mod clock;
+pub mod code;
 pub mod config;
 pub mod credentials;
 pub mod dirs;
@@ -88,7 +89,10 @@ pub(crate) fn error_chain(head: String, e: &dyn std::error::Error) -> String {
     text
 }
 pub use account_spec::AccountSpec;
-pub use model::{ConnState, EngineEvent, Notification, StreamChannel, StreamState, TransportKind};
+pub use code::ErrorCode;
+pub use model::{
+    ConnState, EngineEvent, Notification, StateDetail, StreamChannel, StreamState, TransportKind,
+};
 pub use profile::Profile;
 pub use secret::Secret;
 

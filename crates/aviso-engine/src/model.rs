@@ -43,6 +43,116 @@ impl ConnState {
     }
 }
 
+/// Why a session is in its state, as its state line says it (`detail`): on the wire the
+/// snake_case name, or `""` for [`StateDetail::None`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum StateDetail {
+    /// Nothing to say (a healthy live or polling session, a first connect).
+    #[default]
+    None,
+    /// Reconnecting because the computer woke up (or the network came back).
+    Resumed,
+    /// The token was refused: a refresh is under way.
+    RefreshingToken,
+    /// The server has no streaming endpoint (404 on the handshake): polling.
+    NoWebsocket,
+    /// The server refuses this user even with a fresh token.
+    Forbidden,
+    /// The server wants credentials the profile never sends.
+    AuthRequired,
+    /// The session is gone (refresh refused, or no token): sign in again.
+    AuthFailed,
+    // Why a connection failed or ended (the session's `Detail`).
+    Unreachable,
+    Timeout,
+    DeadPeer,
+    ServerClosed,
+    ServerError,
+    Tls,
+    Protocol,
+    CatchUpFailed,
+    NoCatchUp,
+}
+
+impl StateDetail {
+    pub const ALL: [StateDetail; 16] = [
+        StateDetail::None,
+        StateDetail::Resumed,
+        StateDetail::RefreshingToken,
+        StateDetail::NoWebsocket,
+        StateDetail::Forbidden,
+        StateDetail::AuthRequired,
+        StateDetail::AuthFailed,
+        StateDetail::Unreachable,
+        StateDetail::Timeout,
+        StateDetail::DeadPeer,
+        StateDetail::ServerClosed,
+        StateDetail::ServerError,
+        StateDetail::Tls,
+        StateDetail::Protocol,
+        StateDetail::CatchUpFailed,
+        StateDetail::NoCatchUp,
+    ];
+
+    /// The wire name; `""` for [`StateDetail::None`].
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StateDetail::None => "",
+            StateDetail::Resumed => "resumed",
+            StateDetail::RefreshingToken => "refreshing_token",
+            StateDetail::NoWebsocket => "no_websocket",
+            StateDetail::Forbidden => "forbidden",
+            StateDetail::AuthRequired => "auth_required",
+            StateDetail::AuthFailed => "auth_failed",
+            StateDetail::Unreachable => "unreachable",
+            StateDetail::Timeout => "timeout",
+            StateDetail::DeadPeer => "dead_peer",
+            StateDetail::ServerClosed => "server_closed",
+            StateDetail::ServerError => "server_error",
+            StateDetail::Tls => "tls",
+            StateDetail::Protocol => "protocol",
+            StateDetail::CatchUpFailed => "catch_up_failed",
+            StateDetail::NoCatchUp => "no_catch_up",
+        }
+    }
+
+    pub fn is_none(self) -> bool {
+        self == StateDetail::None
+    }
+
+    /// The problem this state means for as long as it lasts, if it loses notifications
+    /// (said as a toast and on the tray's status line: see `policy::problem_words`).
+    pub fn problem(self) -> Option<crate::ErrorCode> {
+        match self {
+            StateDetail::CatchUpFailed => Some(crate::ErrorCode::CatchUpFailed),
+            StateDetail::Forbidden => Some(crate::ErrorCode::Forbidden),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for StateDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for StateDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StateDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        StateDetail::ALL
+            .into_iter()
+            .find(|d| d.as_str() == text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown state detail {text:?}")))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportKind {
@@ -80,7 +190,7 @@ pub enum EngineEvent {
         state: ConnState,
         transport: Option<TransportKind>,
         /// A short machine-readable reason (`auth_failed`, `no_websocket`, `dead_peer`, …).
-        detail: String,
+        detail: StateDetail,
         /// When the next connection attempt is due (backoff), RFC 3339.
         #[serde(skip_serializing_if = "Option::is_none")]
         next_retry_at: Option<String>,
@@ -100,7 +210,7 @@ pub enum EngineEvent {
     },
     Error {
         account: String,
-        code: String,
+        code: crate::ErrorCode,
         message: String,
     },
     /// A live value of a stream channel (seed 002's channels, seed 003's `dashboard:update`,

@@ -109,11 +109,11 @@ pub enum FlushError {
 }
 
 impl FlushError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
             FlushError::Auth(e) => e.code(),
             FlushError::Store(e) => e.code(),
-            FlushError::FreshTokenRefused => "needs_login",
+            FlushError::FreshTokenRefused => crate::ErrorCode::NeedsLogin,
         }
     }
 
@@ -238,10 +238,10 @@ pub enum SocketFlushError {
 }
 
 impl SocketFlushError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
             SocketFlushError::Store(e) => e.code(),
-            SocketFlushError::BadProfile(_) => "bad_profile",
+            SocketFlushError::BadProfile(_) => crate::ErrorCode::BadProfile,
         }
     }
 }
@@ -501,6 +501,6 @@ mod tests {
         let e = Courier::new(Instant::now())
             .send_over_socket(&store, "w", &bad, |_| true)
             .unwrap_err();
-        assert_eq!(e.code(), "bad_profile");
+        assert_eq!(e.code(), crate::ErrorCode::BadProfile);
     }
 }

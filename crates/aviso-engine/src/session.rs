@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::backoff::{Backoff, BackoffPolicy};
-use crate::model::{ConnState, TransportKind};
+use crate::model::{ConnState, StateDetail, TransportKind};
 use crate::profile::{secs, HeartbeatMode, Profile, TransportChoice};
 
 /// Timing rules, taken from a profile.
@@ -118,18 +118,18 @@ pub enum Detail {
     NoCatchUp,
 }
 
-impl Detail {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Detail::Unreachable => "unreachable",
-            Detail::Timeout => "timeout",
-            Detail::DeadPeer => "dead_peer",
-            Detail::ServerClosed => "server_closed",
-            Detail::ServerError => "server_error",
-            Detail::Tls => "tls",
-            Detail::Protocol => "protocol",
-            Detail::CatchUpFailed => "catch_up_failed",
-            Detail::NoCatchUp => "no_catch_up",
+impl From<Detail> for StateDetail {
+    fn from(d: Detail) -> StateDetail {
+        match d {
+            Detail::Unreachable => StateDetail::Unreachable,
+            Detail::Timeout => StateDetail::Timeout,
+            Detail::DeadPeer => StateDetail::DeadPeer,
+            Detail::ServerClosed => StateDetail::ServerClosed,
+            Detail::ServerError => StateDetail::ServerError,
+            Detail::Tls => StateDetail::Tls,
+            Detail::Protocol => StateDetail::Protocol,
+            Detail::CatchUpFailed => StateDetail::CatchUpFailed,
+            Detail::NoCatchUp => StateDetail::NoCatchUp,
         }
     }
 }
@@ -194,7 +194,7 @@ enum Resume {
 pub struct Snapshot {
     pub state: ConnState,
     pub transport: Option<TransportKind>,
-    pub detail: &'static str,
+    pub detail: StateDetail,
     pub retry_at: Option<Instant>,
 }
 
@@ -219,7 +219,7 @@ pub struct Session {
     catch_up_failed: bool,
     /// The last catch-up found no list ([`Detail::NoCatchUp`]).
     no_catch_up: bool,
-    detail: &'static str,
+    detail: StateDetail,
     last_rx: Instant,
     next_ping: Option<Instant>,
     next_fetch: Option<Instant>,
@@ -241,7 +241,7 @@ impl Session {
             fetch_again: false,
             catch_up_failed: false,
             no_catch_up: false,
-            detail: "",
+            detail: StateDetail::None,
             last_rx: now,
             next_ping: None,
             next_fetch: None,
@@ -275,9 +275,9 @@ impl Session {
         // A catch-up that cannot work is said while live or polling: it means loss.
         let detail = match self.phase {
             Phase::Live { .. } | Phase::Polling if self.catch_up_failed => {
-                Detail::CatchUpFailed.as_str()
+                StateDetail::CatchUpFailed
             }
-            Phase::Live { .. } | Phase::Polling if self.no_catch_up => Detail::NoCatchUp.as_str(),
+            Phase::Live { .. } | Phase::Polling if self.no_catch_up => StateDetail::NoCatchUp,
             _ => self.detail,
         };
         Snapshot {
@@ -318,19 +318,19 @@ impl Session {
             Input::Start | Input::Resume => {
                 self.refreshed = false;
                 self.failures = 0;
-                self.detail = "";
+                self.detail = StateDetail::None;
                 self.connect_or_poll(now, &mut out);
             }
             Input::Stop => {
                 self.phase = Phase::Stopped;
-                self.detail = "";
+                self.detail = StateDetail::None;
                 out.push(Action::Disconnect);
             }
             Input::Connected => {
                 if let Phase::Connecting { .. } = self.phase {
                     self.phase = Phase::Live { since: now };
                     self.refreshed = false;
-                    self.detail = "";
+                    self.detail = StateDetail::None;
                     self.last_rx = now;
                     self.next_ping = self.policy.ping_every.map(|d| now + d);
                     self.next_probe = None;
@@ -366,7 +366,7 @@ impl Session {
             Input::Wake => match self.phase {
                 Phase::Live { .. } => {
                     out.push(Action::Disconnect);
-                    self.detail = "resumed";
+                    self.detail = StateDetail::Resumed;
                     self.phase = Phase::Connecting { probe: false };
                     out.push(Action::Connect);
                 }
@@ -430,7 +430,7 @@ impl Session {
         }
         match failure {
             Failure::Auth if !self.refreshed => {
-                self.detail = "refreshing_token";
+                self.detail = StateDetail::RefreshingToken;
                 self.phase = Phase::Connecting { probe };
                 self.begin_refresh(Resume::Connect { probe }, out);
             }
@@ -441,14 +441,14 @@ impl Session {
             Failure::NoAuth => self.auth_required(out),
             Failure::NoWebSocket if self.policy.can_poll => {
                 self.refreshed = false;
-                self.detail = "no_websocket";
+                self.detail = StateDetail::NoWebsocket;
                 self.enter_polling(now, out);
             }
             Failure::NoWebSocket | Failure::Transient(_) => {
                 self.refreshed = false;
                 self.detail = match failure {
-                    Failure::Transient(detail) => detail.as_str(),
-                    _ => "no_websocket",
+                    Failure::Transient(detail) => detail.into(),
+                    _ => StateDetail::NoWebsocket,
                 };
                 if probe {
                     // Still no WebSocket: keep polling and probe again later.
@@ -477,13 +477,13 @@ impl Session {
     /// retried (another login, as a user allowed in, is what helps).
     fn forbidden(&mut self, out: &mut Vec<Action>) {
         self.needs_login(out);
-        self.detail = "forbidden";
+        self.detail = StateDetail::Forbidden;
     }
 
     /// The server wants credentials the profile never sends: nothing to retry.
     fn auth_required(&mut self, out: &mut Vec<Action>) {
         self.needs_login(out);
-        self.detail = "auth_required";
+        self.detail = StateDetail::AuthRequired;
     }
 
     fn needs_login(&mut self, out: &mut Vec<Action>) {
@@ -492,7 +492,7 @@ impl Session {
         }
         self.phase = Phase::NeedsLogin;
         self.after_push = None;
-        self.detail = "auth_failed";
+        self.detail = StateDetail::AuthFailed;
         self.refreshing = None;
         self.fetching = false;
         self.fetch_again = false;
@@ -548,8 +548,8 @@ impl Session {
             // (the link asks for the list again after the next connect).
             Ok(()) | Err(Failure::Transient(Detail::NoCatchUp)) => {
                 self.refreshed = false;
-                if polling && self.detail != "no_websocket" {
-                    self.detail = "";
+                if polling && self.detail != StateDetail::NoWebsocket {
+                    self.detail = StateDetail::None;
                 }
                 let every = if polling {
                     self.policy.poll_every
@@ -571,8 +571,8 @@ impl Session {
                 if polling && failure != Failure::Transient(Detail::CatchUpFailed) {
                     // Say why (a TLS refusal is not a dead server).
                     self.detail = match failure {
-                        Failure::Transient(d) => d.as_str(),
-                        _ => "unreachable",
+                        Failure::Transient(d) => d.into(),
+                        _ => StateDetail::Unreachable,
                     };
                 }
                 // Retry at the poll pace, even while live (a failed catch-up must not wait
@@ -725,7 +725,7 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(
             (snap.state, snap.detail),
-            (ConnState::Live, "catch_up_failed")
+            (ConnState::Live, crate::StateDetail::CatchUpFailed)
         );
         // Retried at the poll pace, not the safety poll's.
         assert_eq!(s.deadline(), Some(at + S(15)));
@@ -738,9 +738,9 @@ mod tests {
         let again = retry_at(&s);
         assert_eq!(s.handle(Input::Tick, again), vec![Action::Connect]);
         assert_eq!(s.handle(Input::Connected, again), vec![Action::Fetch]);
-        assert_eq!(s.snapshot().detail, "catch_up_failed");
+        assert_eq!(s.snapshot().detail, crate::StateDetail::CatchUpFailed);
         assert_eq!(s.handle(Input::FetchDone(Ok(())), again), vec![]);
-        assert_eq!(s.snapshot().detail, "");
+        assert_eq!(s.snapshot().detail, crate::StateDetail::None);
         // Also while polling (no WebSocket).
         let mut p = Session::new(policy(), 7, t0);
         p.handle(Input::Start, t0);
@@ -751,11 +751,11 @@ mod tests {
         p.handle(Input::FetchDone(Err(failed)), t0);
         assert_eq!(
             (p.snapshot().state, p.snapshot().detail),
-            (ConnState::Polling, "catch_up_failed")
+            (ConnState::Polling, crate::StateDetail::CatchUpFailed)
         );
         p.handle(Input::Tick, t0 + S(15));
         p.handle(Input::FetchDone(Ok(())), t0 + S(15));
-        assert_eq!(p.snapshot().detail, "no_websocket");
+        assert_eq!(p.snapshot().detail, crate::StateDetail::NoWebsocket);
     }
 
     #[test]
@@ -831,7 +831,10 @@ mod tests {
         assert_eq!(s.handle(Input::Tick, t0 + S(74)), vec![]);
         assert_eq!(s.handle(Input::Tick, t0 + S(75)), vec![Action::Disconnect]);
         let snap = s.snapshot();
-        assert_eq!((snap.state, snap.detail), (ConnState::Backoff, "dead_peer"));
+        assert_eq!(
+            (snap.state, snap.detail),
+            (ConnState::Backoff, crate::StateDetail::DeadPeer)
+        );
     }
 
     #[test]
@@ -918,7 +921,7 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(
             (snap.state, snap.detail),
-            (ConnState::Polling, "no_websocket")
+            (ConnState::Polling, crate::StateDetail::NoWebsocket)
         );
     }
 
@@ -941,7 +944,7 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(
             (snap.state, snap.detail),
-            (ConnState::NeedsLogin, "forbidden")
+            (ConnState::NeedsLogin, crate::StateDetail::Forbidden)
         );
         assert_eq!(s.deadline(), None);
         assert_eq!(s.handle(Input::Tick, t0 + S(3600)), vec![]);
@@ -968,7 +971,7 @@ mod tests {
         let snap = none.snapshot();
         assert_eq!(
             (snap.state, snap.detail),
-            (ConnState::NeedsLogin, "auth_required")
+            (ConnState::NeedsLogin, crate::StateDetail::AuthRequired)
         );
         // The refresh itself refused: the login is what is wrong.
         s.handle(Input::ConnectFailed(Failure::Auth), t0 + S(3600));
@@ -979,7 +982,7 @@ mod tests {
         let snap = s.snapshot();
         assert_eq!(
             (snap.state, snap.detail),
-            (ConnState::NeedsLogin, "auth_failed")
+            (ConnState::NeedsLogin, crate::StateDetail::AuthFailed)
         );
     }
 

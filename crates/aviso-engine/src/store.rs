@@ -230,12 +230,12 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 impl StoreError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            StoreError::DiskFull(_) => "disk_full",
-            StoreError::ReadOnly(_) => "read_only",
-            StoreError::Corrupt(_) => "corrupt_database",
-            StoreError::Other(_) => "storage",
+            StoreError::DiskFull(_) => crate::ErrorCode::DiskFull,
+            StoreError::ReadOnly(_) => crate::ErrorCode::ReadOnly,
+            StoreError::Corrupt(_) => crate::ErrorCode::CorruptDatabase,
+            StoreError::Other(_) => crate::ErrorCode::Storage,
         }
     }
 }
@@ -333,7 +333,7 @@ pub struct Store {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StorageProblem {
     /// `disk_full`, `read_only` or `moved_aside`.
-    pub code: String,
+    pub code: crate::ErrorCode,
     /// When it started (RFC 3339).
     pub since: String,
     /// `moved_aside`: where the damaged file is now.
@@ -390,14 +390,14 @@ impl Store {
                     "the local database was corrupt ({why}); moved to {} and starting a new one",
                     aside.display()
                 );
-                problems.push(problem("moved_aside", Some(&aside)));
+                problems.push(problem(crate::ErrorCode::MovedAside, Some(&aside)));
                 (open_file(path)?, true)
             }
             Err(StoreError::ReadOnly(why)) => {
                 tracing::warn!(
                     "the data directory cannot be written ({why}); notifications are kept in memory until it can"
                 );
-                problems.push(problem("read_only", None));
+                problems.push(problem(crate::ErrorCode::ReadOnly, None));
                 (open_read_only(path)?, false)
             }
             Err(e) => return Err(e),
@@ -426,8 +426,8 @@ impl Store {
 
     /// Forgets the `moved_aside` notice (the person has read it). The others clear
     /// themselves; `false` when there was no such notice.
-    pub fn dismiss_problem(&self, code: &str) -> bool {
-        code == "moved_aside"
+    pub fn dismiss_problem(&self, code: crate::ErrorCode) -> bool {
+        code == crate::ErrorCode::MovedAside
             && self.problems.send_if_modified(|p| {
                 let before = p.len();
                 p.retain(|x| x.code != code);
@@ -438,14 +438,14 @@ impl Store {
     /// Records what a write did: a full or read-only disk is a problem until a write works.
     fn note_write<T>(&self, result: &Result<T>) {
         let failing = match result {
-            Err(StoreError::DiskFull(_)) => Some("disk_full"),
-            Err(StoreError::ReadOnly(_)) => Some("read_only"),
+            Err(StoreError::DiskFull(_)) => Some(crate::ErrorCode::DiskFull),
+            Err(StoreError::ReadOnly(_)) => Some(crate::ErrorCode::ReadOnly),
             Err(_) => return,
             Ok(_) => None,
         };
         self.problems.send_if_modified(|p| {
             let before = p.clone();
-            p.retain(|x| x.code == "moved_aside" || Some(x.code.as_str()) == failing);
+            p.retain(|x| x.code == crate::ErrorCode::MovedAside || Some(x.code) == failing);
             if let Some(code) = failing {
                 if !p.iter().any(|x| x.code == code) {
                     p.push(problem(code, None));
@@ -463,7 +463,7 @@ impl Store {
             .problems
             .borrow()
             .iter()
-            .any(|p| p.code != "moved_aside");
+            .any(|p| p.code != crate::ErrorCode::MovedAside);
         let mut held = self.held();
         if held.is_empty() && !failing {
             return Ok(0);
@@ -721,8 +721,8 @@ impl Store {
             aside.display()
         );
         self.problems.send_modify(|p| {
-            p.retain(|x| x.code != "moved_aside");
-            p.push(problem("moved_aside", Some(&aside)));
+            p.retain(|x| x.code != crate::ErrorCode::MovedAside);
+            p.push(problem(crate::ErrorCode::MovedAside, Some(&aside)));
         });
         *conn = open_file(path)?;
         Ok(())
@@ -1566,9 +1566,9 @@ const ACCOUNT_TABLES: [&str; 10] = [
     "pending_reads",
 ];
 
-fn problem(code: &str, path: Option<&Path>) -> StorageProblem {
+fn problem(code: crate::ErrorCode, path: Option<&Path>) -> StorageProblem {
     StorageProblem {
-        code: code.to_string(),
+        code,
         since: jiff::Timestamp::now().to_string(),
         path: path.map(|p| p.display().to_string()),
     }
@@ -2192,12 +2192,12 @@ mod tests {
         // Said until the person dismisses it: writes working do not clear it.
         let problems = s.problems();
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].code, "moved_aside");
+        assert_eq!(problems[0].code, crate::ErrorCode::MovedAside);
         let where_ = problems[0].path.as_deref().unwrap();
         assert!(where_.ends_with(&aside[0]), "{where_}");
         s.ingest(&[n("2", "2025-01-01T00:00:01Z", false)]).unwrap();
         assert_eq!(s.problems().len(), 1);
-        assert!(s.dismiss_problem("moved_aside"));
+        assert!(s.dismiss_problem(crate::ErrorCode::MovedAside));
         assert!(s.problems().is_empty());
     }
 
@@ -2397,12 +2397,12 @@ mod tests {
         assert_eq!(first.new.len(), 1, "1 was stored before");
         assert_eq!(
             first.unsaved.as_ref().map(StoreError::code),
-            Some("disk_full")
+            Some(crate::ErrorCode::DiskFull)
         );
         // The banner's source: known at once, told to whoever follows it.
         assert!(told.has_changed().unwrap());
         let codes = |s: &Store| s.problems().into_iter().map(|p| p.code).collect::<Vec<_>>();
-        assert_eq!(codes(&s), ["disk_full"]);
+        assert_eq!(codes(&s), [crate::ErrorCode::DiskFull]);
         assert_eq!(told.borrow_and_update().len(), 1);
         let again = s
             .ingest(&[
@@ -2434,13 +2434,17 @@ mod tests {
         let refused = s.mark_read("a", &["3".into()], false).unwrap_err();
         assert_eq!(
             refused.code(),
-            "disk_full",
+            crate::ErrorCode::DiskFull,
             "a mark that cannot be saved says so"
         );
         assert!(s.retry_held().is_err(), "still full");
-        assert_eq!(codes(&s), ["disk_full"], "said once, still there");
+        assert_eq!(
+            codes(&s),
+            [crate::ErrorCode::DiskFull],
+            "said once, still there"
+        );
         assert!(
-            !s.dismiss_problem("disk_full"),
+            !s.dismiss_problem(crate::ErrorCode::DiskFull),
             "it clears itself, never by a click"
         );
         unlimit(&s);

@@ -232,7 +232,7 @@ async fn http_404_falls_back_to_polling_and_returns_to_websocket() {
     h.control.drop_sockets();
     let polling = h.wait_state(5.0, ConnState::Polling).await;
     assert!(
-        matches!(&polling, EngineEvent::State { detail, .. } if detail == "no_websocket"),
+        matches!(&polling, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::NoWebsocket),
         "{polling:?}"
     );
     // Delivered by polling within one interval.
@@ -263,7 +263,7 @@ async fn a_stalled_server_is_detected_within_the_timeout() {
         .wait_for(
             6.0,
             "dead peer",
-            |e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer"),
+            |e| matches!(e, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::DeadPeer),
         )
         .await;
     let took = started.elapsed();
@@ -310,7 +310,9 @@ async fn a_revoked_token_needs_login_after_at_most_one_refresh() {
     h.control.revoke_tokens();
     h.control.drop_sockets();
     let ev = h.wait_state(5.0, ConnState::NeedsLogin).await;
-    assert!(matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"));
+    assert!(
+        matches!(&ev, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::AuthFailed)
+    );
     let at_login = h.control.stats();
     assert!(
         at_login.refresh_ok + at_login.refresh_failed <= 1,
@@ -330,7 +332,7 @@ async fn a_revoked_token_needs_login_after_at_most_one_refresh() {
     assert!(h
         .seen
         .iter()
-        .any(|e| matches!(e, EngineEvent::Error { code, .. } if code == "needs_login")));
+        .any(|e| matches!(e, EngineEvent::Error { code, .. } if *code == aviso_engine::ErrorCode::NeedsLogin)));
 }
 
 #[tokio::test]
@@ -453,11 +455,11 @@ async fn bad_frames_give_errors_and_the_session_goes_on() {
         h.control.raw_frame(f);
     }
     h.wait_ids(5.0, &ids([900])).await;
-    let codes: Vec<String> = h
+    let codes: Vec<&str> = h
         .seen
         .iter()
         .filter_map(|e| match e {
-            EngineEvent::Error { code, .. } => Some(code.clone()),
+            EngineEvent::Error { code, .. } => Some(code.as_str()),
             _ => None,
         })
         .collect();
@@ -487,7 +489,7 @@ async fn bad_frames_give_errors_and_the_session_goes_on() {
         })
         .await;
     assert!(
-        matches!(&error, EngineEvent::Error { code, message, .. } if code == "bad_frame" && message.contains("invalid data")),
+        matches!(&error, EngineEvent::Error { code, message, .. } if *code == aviso_engine::ErrorCode::BadFrame && message.contains("invalid data")),
         "{error:?}"
     );
     let after = h.emit(1);

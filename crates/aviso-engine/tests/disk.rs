@@ -129,7 +129,7 @@ mod tmpfs {
         // Space SQLite already holds (its WAL is rewritten in place) takes a few more; keep
         // sending until a write needs a page the disk no longer has.
         let mut during = Vec::new();
-        while run.errors("disk_full").is_empty() {
+        while run.errors(aviso_engine::ErrorCode::DiskFull).is_empty() {
             assert!(during.len() < 400, "the disk never filled up");
             let ids = demo.control().emit(20, &big());
             run.announced(&ids).await;
@@ -138,7 +138,7 @@ mod tmpfs {
         let more = demo.control().emit(20, &big());
         run.announced(&more).await;
         during.extend(more);
-        let told = run.errors("disk_full");
+        let told = run.errors(aviso_engine::ErrorCode::DiskFull);
         assert_eq!(told.len(), 1, "said once, not per batch: {told:?}");
         assert!(told[0].contains("kept in memory"), "{}", told[0]);
         // Delivered, listed and counted while they cannot be written.
@@ -196,7 +196,7 @@ mod tmpfs {
                 _ => None,
             })
             .collect();
-        assert_eq!(told, ["read_only"], "{:#?}", run.seen);
+        assert_eq!(told, [aviso_engine::ErrorCode::ReadOnly], "{:#?}", run.seen);
         let unread = store.unread_count(Some("tienda")).unwrap();
         assert!(unread >= 5, "held notifications are counted: {unread}");
         // Marking read cannot be saved either: a clear error, nothing lost.
@@ -207,7 +207,7 @@ mod tmpfs {
         run.wait_for(
             10.0,
             "the mark-read error",
-            |e| matches!(e, EngineEvent::Error { code, .. } if code == "read_only"),
+            |e| matches!(e, EngineEvent::Error { code, .. } if *code == aviso_engine::ErrorCode::ReadOnly),
         )
         .await;
 

@@ -75,7 +75,7 @@ struct Flooded {
     /// flood) was served.
     read_all_at: u64,
     clicked_at: u64,
-    errors: Vec<String>,
+    errors: Vec<aviso_engine::ErrorCode>,
     /// Peak resident memory after the flood (KiB).
     peak_kib: u64,
 }
@@ -209,7 +209,7 @@ async fn a_flooding_server_is_absorbed_in_bounded_memory_and_commands_are_served
             f.read_all_at
         );
         assert_eq!(
-            f.errors,
+            f.errors.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
             ["bad_frame", "bad_frame", "frame_too_large", "bad_frame"],
             "each hostile frame reported, the session went on"
         );

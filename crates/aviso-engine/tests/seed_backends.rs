@@ -192,7 +192,9 @@ impl Watch {
         self.seen
             .iter()
             .filter_map(|e| match e {
-                EngineEvent::Error { code, message, .. } => Some((code.clone(), message.clone())),
+                EngineEvent::Error { code, message, .. } => {
+                    Some((code.to_string(), message.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -296,7 +298,7 @@ async fn seed_000_on_real_django_login_pushes_catch_up_mark_read_and_auth() {
     dj.post("/__test/ws/drop/", json!({})).await;
     let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
     assert!(
-        matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"),
+        matches!(&ev, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::AuthFailed),
         "{ev:?}"
     );
     let at_login = dj.stats().await;
@@ -426,7 +428,7 @@ async fn seed_000_a_user_without_permission_is_told_so_not_to_log_in_again() {
     let mut w = Watch::start(&dj.url(), &fast("smartsales"), Some(tokens), &[]).await;
     let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
     assert!(
-        matches!(&ev, EngineEvent::State { detail, .. } if detail == "forbidden"),
+        matches!(&ev, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::Forbidden),
         "{ev:?}"
     );
     w.drain(2.0).await;
@@ -460,7 +462,7 @@ async fn seed_000_a_profile_without_auth_is_told_the_server_wants_a_login() {
     let mut w = Watch::start(&dj.url(), &profile, None, &[]).await;
     let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
     assert!(
-        matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_required"),
+        matches!(&ev, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::AuthRequired),
         "{ev:?}"
     );
     w.drain(1.0).await;
@@ -523,7 +525,7 @@ async fn seed_000_on_real_django_404_fallback_and_restart() {
     dj.post("/__test/ws/drop/", json!({})).await;
     let polling = w.wait_state(10.0, ConnState::Polling).await;
     assert!(
-        matches!(&polling, EngineEvent::State { detail, transport: Some(TransportKind::Polling), .. } if detail == "no_websocket"),
+        matches!(&polling, EngineEvent::State { detail, transport: Some(TransportKind::Polling), .. } if *detail == aviso_engine::StateDetail::NoWebsocket),
         "{polling:?}"
     );
     let polled = id_set(
@@ -697,7 +699,7 @@ async fn seed_000_sse_on_real_django_live_resume_restarts_and_stall() {
     w.wait_for(
         8.0,
         "dead peer",
-        |e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer"),
+        |e| matches!(e, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::DeadPeer),
     )
     .await;
     let took = started.elapsed();
@@ -725,7 +727,7 @@ async fn seed_000_sse_on_real_django_auth_and_404_fallback() {
     dj.post("/__test/sse/drop/", json!({})).await;
     let polling = w.wait_state(10.0, ConnState::Polling).await;
     assert!(
-        matches!(&polling, EngineEvent::State { detail, transport: Some(TransportKind::Polling), .. } if detail == "no_websocket"),
+        matches!(&polling, EngineEvent::State { detail, transport: Some(TransportKind::Polling), .. } if *detail == aviso_engine::StateDetail::NoWebsocket),
         "{polling:?}"
     );
     let polled = push(&dj, 2).await;
@@ -758,7 +760,7 @@ async fn seed_000_sse_on_real_django_auth_and_404_fallback() {
     dj.post("/__test/sse/drop/", json!({})).await;
     let ev = w.wait_state(15.0, ConnState::NeedsLogin).await;
     assert!(
-        matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"),
+        matches!(&ev, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::AuthFailed),
         "{ev:?}"
     );
     let at_login = dj.stats().await;
@@ -798,7 +800,7 @@ async fn seed_001_without_a_rest_list_says_no_catch_up() {
     );
     let mut w = Watch::start(&dj.url(), &profile, None, &[("consumidor_id", "22")]).await;
     w.wait_for(15.0, "live, no catch-up", |e| {
-        matches!(e, EngineEvent::State { state: ConnState::Live, channel: None, detail, .. } if detail == "no_catch_up")
+        matches!(e, EngineEvent::State { state: ConnState::Live, channel: None, detail, .. } if *detail == aviso_engine::StateDetail::NoCatchUp)
     })
     .await;
     w.wait_ids(10.0, &first).await;
@@ -909,7 +911,7 @@ async fn seed_001_wearable_dialect_on_real_django() {
     assert!(!w
         .seen
         .iter()
-        .any(|e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer")));
+        .any(|e| matches!(e, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::DeadPeer)));
     assert_eq!(dj.stats().await["handshakes"]["accepted"], accepted);
 
     // Mark-read over the socket, confirmed by marked_read, visible in Django.
@@ -951,7 +953,7 @@ async fn seed_001_wearable_dialect_on_real_django() {
         })
         .await;
     assert!(
-        matches!(&err, EngineEvent::Error { code, message, .. } if code == "server_error" && message.contains("999")),
+        matches!(&err, EngineEvent::Error { code, message, .. } if *code == aviso_engine::ErrorCode::ServerError && message.contains("999")),
         "{err:?}"
     );
     eventually(5, "the refused op dropped", || async {
@@ -1979,7 +1981,7 @@ async fn seed_003_second_reading_twins_greetings_and_history_once_each() {
     assert!(
         !w.seen
             .iter()
-            .any(|e| matches!(e, EngineEvent::State { detail, .. } if detail == "no_catch_up")),
+            .any(|e| matches!(e, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::NoCatchUp)),
         "this reading has a history"
     );
 }
@@ -1998,7 +2000,7 @@ async fn seed_003_without_a_history_says_no_catch_up_quietly() {
     )
     .await;
     w.wait_for(15.0, "live, no catch-up", |e| {
-        matches!(e, EngineEvent::State { state: ConnState::Live, channel: None, detail, .. } if detail == "no_catch_up")
+        matches!(e, EngineEvent::State { state: ConnState::Live, channel: None, detail, .. } if *detail == aviso_engine::StateDetail::NoCatchUp)
     })
     .await;
     // Safety polls every 2 s (FAST): the history is not asked again while connected.
@@ -2128,7 +2130,7 @@ async fn a_typo_a_closed_port_or_another_protocol_is_said_once_in_words() {
             .wait_for(
                 20.0,
                 code,
-                |e| matches!(e, EngineEvent::Error { code: c, .. } if c == code),
+                |e| matches!(e, EngineEvent::Error { code: c, .. } if c.as_str() == code),
             )
             .await;
         assert!(

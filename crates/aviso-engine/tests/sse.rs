@@ -296,7 +296,7 @@ async fn a_stalled_stream_is_a_dead_peer_within_the_timeout() {
         .wait_for(
             6.0,
             "dead peer",
-            |e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer"),
+            |e| matches!(e, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::DeadPeer),
         )
         .await;
     let took = started.elapsed();
@@ -323,7 +323,7 @@ async fn keep_alives_keep_an_idle_stream_alive() {
     assert!(
         !h.seen
             .iter()
-            .any(|e| matches!(e, EngineEvent::State { detail, .. } if detail == "dead_peer")),
+            .any(|e| matches!(e, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::DeadPeer)),
         "{:#?}",
         h.seen
     );
@@ -364,7 +364,9 @@ async fn a_revoked_token_needs_login_after_one_refresh() {
     h.control.revoke_tokens();
     h.control.drop_sockets();
     let ev = h.wait_state(5.0, ConnState::NeedsLogin).await;
-    assert!(matches!(&ev, EngineEvent::State { detail, .. } if detail == "auth_failed"));
+    assert!(
+        matches!(&ev, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::AuthFailed)
+    );
     let at_login = h.control.stats();
     assert_eq!(
         at_login.refresh_ok + at_login.refresh_failed,
@@ -380,7 +382,7 @@ async fn a_revoked_token_needs_login_after_one_refresh() {
     assert!(h
         .seen
         .iter()
-        .any(|e| matches!(e, EngineEvent::Error { code, .. } if code == "needs_login")));
+        .any(|e| matches!(e, EngineEvent::Error { code, .. } if *code == aviso_engine::ErrorCode::NeedsLogin)));
 }
 
 #[tokio::test]
@@ -393,7 +395,7 @@ async fn http_404_falls_back_to_polling_and_returns_to_the_stream() {
     h.control.drop_sockets();
     let polling = h.wait_state(5.0, ConnState::Polling).await;
     assert!(
-        matches!(&polling, EngineEvent::State { detail, .. } if detail == "no_websocket"),
+        matches!(&polling, EngineEvent::State { detail, .. } if *detail == aviso_engine::StateDetail::NoWebsocket),
         "{polling:?}"
     );
     let polled = h.emit(2);
@@ -445,11 +447,11 @@ async fn bad_events_give_errors_the_stream_goes_on_and_nothing_wrong_is_stored()
         h.control.raw_frame(f);
     }
     h.wait_ids(5.0, &to_ids([900])).await;
-    let codes: Vec<String> = h
+    let codes: Vec<&str> = h
         .seen
         .iter()
         .filter_map(|e| match e {
-            EngineEvent::Error { code, .. } => Some(code.clone()),
+            EngineEvent::Error { code, .. } => Some(code.as_str()),
             _ => None,
         })
         .collect();

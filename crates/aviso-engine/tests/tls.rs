@@ -304,7 +304,7 @@ impl Watch {
             .wait_for(
                 15.0,
                 "a tls error",
-                |e| matches!(e, EngineEvent::Error { code, .. } if code == "tls"),
+                |e| matches!(e, EngineEvent::Error { code, .. } if *code == aviso_engine::ErrorCode::Tls),
             )
             .await
         {
@@ -319,7 +319,7 @@ impl Watch {
             .filter(|e| {
                 matches!(e, EngineEvent::State {
                     state: ConnState::Backoff, detail, next_retry_at: Some(_), ..
-                } if detail == "tls")
+                } if *detail == aviso_engine::StateDetail::Tls)
             })
             .count()
     }
@@ -328,7 +328,7 @@ impl Watch {
     async fn wait_tls_backoffs(&mut self, n: usize) {
         while self.tls_backoffs() < n {
             self.wait_for(15.0, &format!("{n} backoff states (tls)"), |e| {
-                matches!(e, EngineEvent::State { state: ConnState::Backoff, detail, .. } if detail == "tls")
+                matches!(e, EngineEvent::State { state: ConnState::Backoff, detail, .. } if *detail == aviso_engine::StateDetail::Tls)
             })
             .await;
         }
@@ -454,7 +454,7 @@ async fn refused_websocket(site: &Site, extra_ca: Option<&Path>) -> String {
         .filter(|e| {
             matches!(e, EngineEvent::State {
                 state: ConnState::Backoff, detail, next_retry_at: Some(_), ..
-            } if detail == "tls")
+            } if *detail == aviso_engine::StateDetail::Tls)
         })
         .count();
     // Every attempt was answered by a backoff before the next one (the last attempt may
@@ -481,7 +481,11 @@ async fn refused_websocket(site: &Site, extra_ca: Option<&Path>) -> String {
     assert_eq!((stats.ws_accepted, stats.rest.list), (0, 0));
     for e in &seen {
         if let EngineEvent::Error { code, message, .. } = e {
-            assert_eq!(code, "tls", "unexpected error line: {message}");
+            assert_eq!(
+                *code,
+                aviso_engine::ErrorCode::Tls,
+                "unexpected error line: {message}"
+            );
             assert!(!message.contains(&token), "an error line carries the token");
             assert!(!message.contains("https://"), "an error line carries a URL");
         }
@@ -549,7 +553,7 @@ async fn with_the_local_ca_configured_login_live_catch_up_and_mark_read_work_ove
     assert!(
         !seen
             .iter()
-            .any(|e| matches!(e, EngineEvent::Error { code, .. } if code == "tls")),
+            .any(|e| matches!(e, EngineEvent::Error { code, .. } if *code == aviso_engine::ErrorCode::Tls)),
         "{seen:#?}"
     );
 }

@@ -139,7 +139,7 @@ mod tests {
         ConnState::Stopped,
     ];
 
-    fn snap(state: ConnState, detail: &'static str) -> Snapshot {
+    fn snap(state: ConnState, detail: crate::StateDetail) -> Snapshot {
         Snapshot {
             state,
             transport: Some(TransportKind::Websocket),
@@ -188,23 +188,23 @@ mod tests {
         let snaps = [
             Snapshot {
                 retry_at: at(1),
-                ..snap(ConnState::Connecting, "")
+                ..snap(ConnState::Connecting, crate::StateDetail::None)
             },
             Snapshot {
                 retry_at: at(30),
-                ..snap(ConnState::Backoff, "server_closed")
+                ..snap(ConnState::Backoff, crate::StateDetail::ServerClosed)
             },
             Snapshot {
                 transport: None,
                 retry_at: at(10),
-                ..snap(ConnState::Backoff, "dead_peer")
+                ..snap(ConnState::Backoff, crate::StateDetail::DeadPeer)
             },
         ];
         let folded = Board::fold(&snaps).unwrap();
         // The first backoff gives detail and transport; the earliest retry among the
         // backoffs (not the connecting channel's) is the account's.
         assert_eq!(folded.state, ConnState::Backoff);
-        assert_eq!(folded.detail, "server_closed");
+        assert_eq!(folded.detail, crate::StateDetail::ServerClosed);
         assert_eq!(folded.transport, Some(TransportKind::Websocket));
         assert_eq!(folded.retry_at, at(10));
         assert_eq!(Board::fold(&[]), None);
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_state_line_is_printed_only_when_it_says_something_new() {
-        let backoff = snap(ConnState::Backoff, "server_closed");
+        let backoff = snap(ConnState::Backoff, crate::StateDetail::ServerClosed);
         let later = Snapshot {
             retry_at: Some(Instant::now() + Duration::from_secs(5)),
             ..backoff
@@ -221,14 +221,23 @@ mod tests {
         assert!(!worth_a_line(backoff, later));
         assert!(!worth_a_line(backoff, backoff));
         // Each retry's `connecting` between two backoffs: no line.
-        assert!(!worth_a_line(backoff, snap(ConnState::Connecting, "")));
-        // A new state, reason or transport: a line.
-        assert!(worth_a_line(snap(ConnState::Connecting, ""), backoff));
-        assert!(worth_a_line(
-            snap(ConnState::Connecting, ""),
-            snap(ConnState::Live, "")
+        assert!(!worth_a_line(
+            backoff,
+            snap(ConnState::Connecting, crate::StateDetail::None)
         ));
-        assert!(worth_a_line(backoff, snap(ConnState::Backoff, "dead_peer")));
+        // A new state, reason or transport: a line.
+        assert!(worth_a_line(
+            snap(ConnState::Connecting, crate::StateDetail::None),
+            backoff
+        ));
+        assert!(worth_a_line(
+            snap(ConnState::Connecting, crate::StateDetail::None),
+            snap(ConnState::Live, crate::StateDetail::None)
+        ));
+        assert!(worth_a_line(
+            backoff,
+            snap(ConnState::Backoff, crate::StateDetail::DeadPeer)
+        ));
         let polling_transport = Snapshot {
             transport: Some(TransportKind::Polling),
             ..backoff
@@ -240,7 +249,7 @@ mod tests {
     fn a_retry_time_is_said_as_a_wall_clock_time() {
         let in_a_minute = Snapshot {
             retry_at: Some(Instant::now() + Duration::from_secs(60)),
-            ..snap(ConnState::Backoff, "dead_peer")
+            ..snap(ConnState::Backoff, crate::StateDetail::DeadPeer)
         };
         let EngineEvent::State {
             account,
@@ -275,7 +284,7 @@ mod tests {
     async fn said(
         board: &Board,
         reports: &[(usize, Snapshot)],
-    ) -> Vec<Option<(ConnState, String)>> {
+    ) -> Vec<Option<(ConnState, crate::StateDetail)>> {
         let (tx, mut rx) = mpsc::channel(16);
         let health = HealthBook::default();
         let mut lines = Vec::new();
@@ -297,9 +306,9 @@ mod tests {
     #[tokio::test]
     async fn the_board_says_the_account_line_once_every_channel_reported_and_when_it_changes() {
         let board = Board::new("tienda", 2);
-        let connecting = snap(ConnState::Connecting, "");
-        let live = snap(ConnState::Live, "");
-        let backoff = snap(ConnState::Backoff, "server_closed");
+        let connecting = snap(ConnState::Connecting, crate::StateDetail::None);
+        let live = snap(ConnState::Live, crate::StateDetail::None);
+        let backoff = snap(ConnState::Backoff, crate::StateDetail::ServerClosed);
         let later = Snapshot {
             retry_at: Some(Instant::now() + Duration::from_secs(3)),
             ..backoff
@@ -321,18 +330,18 @@ mod tests {
             ],
         )
         .await;
-        let line = |s: ConnState, d: &str| Some((s, d.to_string()));
+        let line = |s: ConnState, d: crate::StateDetail| Some((s, d));
         assert_eq!(
             lines,
             [
                 None,
-                line(ConnState::Connecting, ""),
+                line(ConnState::Connecting, crate::StateDetail::None),
                 None,
-                line(ConnState::Live, ""),
-                line(ConnState::Backoff, "server_closed"),
+                line(ConnState::Live, crate::StateDetail::None),
+                line(ConnState::Backoff, crate::StateDetail::ServerClosed),
                 None,
                 None,
-                line(ConnState::Live, ""),
+                line(ConnState::Live, crate::StateDetail::None),
             ]
         );
     }

@@ -10,6 +10,7 @@ use crate::profile::{Profile, TransportChoice};
 use crate::secret::Secret;
 use crate::session::{Detail, Failure, Input};
 use crate::transport::{socketio, sse, websocket, Connection};
+use crate::ErrorCode;
 
 /// What failed connects have said in this run (see [`ConnectProblems::failed`]).
 #[derive(Debug, Default)]
@@ -41,7 +42,7 @@ impl ConnectProblems {
         message: &str,
         server: &Url,
         profile: &Profile,
-    ) -> Option<(&'static str, String)> {
+    ) -> Option<(ErrorCode, String)> {
         if self.ever_live {
             return None;
         }
@@ -64,7 +65,7 @@ impl ConnectProblems {
                 .any(|p| lower.contains(p));
                 if no_name {
                     Some((
-                        "unreachable",
+                        ErrorCode::Unreachable,
                         format!(
                             "the server name in {host} does not resolve ({message}): check the \
                              address for a typo"
@@ -72,7 +73,7 @@ impl ConnectProblems {
                     ))
                 } else if self.streak >= 3 && !profile.reconnect.quiet_unreachable {
                     Some((
-                        "unreachable",
+                        ErrorCode::Unreachable,
                         format!(
                             "cannot reach {host} ({message}): check that the server runs and the \
                              address and port are right; Aviso keeps trying"
@@ -83,7 +84,7 @@ impl ConnectProblems {
                 }
             }
             Failure::Transient(Detail::Protocol) if self.streak >= 3 => Some((
-                "protocol",
+                ErrorCode::Protocol,
                 format!(
                     "the server at {host} does not answer as this profile expects ({message}): \
                      check the address and the profile (`{}`, transport {:?})",
@@ -148,7 +149,7 @@ impl Link {
         let url = match self.endpoint().websocket_url(token) {
             Ok(u) => u,
             Err(message) => {
-                self.error("bad_profile", message).await;
+                self.error(ErrorCode::BadProfile, message).await;
                 return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
@@ -170,7 +171,7 @@ impl Link {
         {
             Ok(t) => t,
             Err(message) => {
-                self.error("bad_profile", message).await;
+                self.error(ErrorCode::BadProfile, message).await;
                 return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
@@ -186,7 +187,7 @@ impl Link {
         let url = match self.endpoint().sse_url(token) {
             Ok(u) => u,
             Err(message) => {
-                self.error("bad_profile", message).await;
+                self.error(ErrorCode::BadProfile, message).await;
                 return Err(Input::ConnectFailed(Failure::NoWebSocket));
             }
         };
@@ -205,7 +206,7 @@ impl Link {
     async fn connect_failed(&mut self, failure: Failure, message: String) -> Input {
         tracing::info!(account = %self.account(), channel = ?self.channel, "connect failed: {message}");
         if failure == Failure::Transient(Detail::Tls) {
-            self.error("tls", message).await;
+            self.error(ErrorCode::Tls, message).await;
         } else {
             self.say_connect_problem(failure, &message).await;
         }
@@ -228,7 +229,7 @@ mod tests {
             .failed(failure, message, &server, profile)
             .map(|(code, text)| {
                 assert!(text.contains("https://h.example:8443"), "{text}");
-                code
+                code.as_str()
             })
     }
 

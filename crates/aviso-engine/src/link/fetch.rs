@@ -12,6 +12,7 @@ use crate::rest::RestError;
 use crate::session::{Detail, Failure};
 use crate::template;
 use crate::transport::Outbound;
+use crate::ErrorCode;
 
 impl Link {
     fn polling(&self) -> bool {
@@ -208,7 +209,7 @@ impl Link {
                 Err(catchup::CatchUpError::Rest(e)) if e.is_persistent() => {
                     if !std::mem::replace(&mut self.catch_up_failing, true) {
                         let message = catchup::failed_message(&self.spec.profile, &e);
-                        self.error("catch_up_failed", message).await;
+                        self.error(ErrorCode::CatchUpFailed, message).await;
                     } else {
                         tracing::info!(account = %self.account(), "catch-up failed again: {e}");
                     }

@@ -12,6 +12,7 @@ use crate::model::{EngineEvent, Notification, StreamState};
 use crate::session::{Detail, Failure, Input};
 use crate::store::Ingest;
 use crate::transport::Inbound;
+use crate::ErrorCode;
 
 /// At most this many waiting frames are handled (and their notifications stored) at once.
 const BATCH_FRAMES: usize = 512;
@@ -113,7 +114,7 @@ impl Link {
                     // E.g. invalid UTF-8 in a text frame: the WebSocket protocol forbids it,
                     // so the connection is lost; say why before reconnecting.
                     let text = format!("the server sent invalid data ({message}); reconnecting");
-                    self.error("bad_frame", text).await;
+                    self.error(ErrorCode::BadFrame, text).await;
                 }
                 self.conn = None;
                 self.courier.connection_lost();

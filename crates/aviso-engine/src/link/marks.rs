@@ -10,6 +10,7 @@ use super::Link;
 use crate::model::{ConnState, EngineEvent};
 use crate::outbox;
 use crate::transport::Outbound;
+use crate::ErrorCode;
 
 /// Rows folded per step when settling a mark-all-read watermark.
 const SETTLE_STEP: usize = 2_000;
@@ -42,13 +43,13 @@ impl Link {
     pub(super) async fn on_server_error(&mut self, message: String) {
         let store = self.shared.store.clone();
         let Some((id, dropped)) = self.courier.refused(&store, &self.spec.name) else {
-            return self.error("server_error", message).await;
+            return self.error(ErrorCode::ServerError, message).await;
         };
         if let Err(e) = dropped {
             self.error(e.code(), e.to_string()).await;
         }
         self.error(
-            "server_error",
+            ErrorCode::ServerError,
             format!("the server refused to mark {id} read: {message}"),
         )
         .await;
@@ -125,7 +126,7 @@ impl Link {
         let pending = match result {
             Ok(flushed) => {
                 if let Some(message) = flushed.forbidden_message() {
-                    self.error("forbidden", message).await;
+                    self.error(ErrorCode::Forbidden, message).await;
                 }
                 if flushed.read_all {
                     self.emit(EngineEvent::Read {

@@ -35,7 +35,7 @@ use crate::catchup;
 pub use crate::clock::{now_rfc3339, slept};
 use crate::credentials::{Credentials, Tokens};
 use crate::frame;
-use crate::model::{ConnState, EngineEvent, StreamState};
+use crate::model::{ConnState, EngineEvent, StateDetail, StreamState};
 use crate::outbox;
 use crate::profile::HeartbeatMode;
 use crate::rest::Rest;
@@ -44,6 +44,7 @@ use crate::session::{Action, Failure, Input, Policy, Session, Snapshot};
 use crate::store::Store;
 use crate::stream::Streams;
 use crate::transport::{Connection, Inbound, Outbound};
+use crate::ErrorCode;
 
 pub mod board;
 mod connect;
@@ -387,7 +388,12 @@ impl Link {
         let (last_wall, last_mono) = std::mem::replace(&mut self.clocks, (wall, mono));
         let wall_elapsed = wall.duration_since(last_wall).map_err(|e| e.duration());
         let store = &self.shared.store;
-        if store.held_count() > 0 || store.problems().iter().any(|p| p.code != "moved_aside") {
+        if store.held_count() > 0
+            || store
+                .problems()
+                .iter()
+                .any(|p| p.code != ErrorCode::MovedAside)
+        {
             match store.retry_writes() {
                 Ok(n) => {
                     tracing::info!(account = %self.account(), "{n} notification(s) held in memory are saved now");
@@ -410,12 +416,12 @@ impl Link {
         let _ = self.shared.events.send(event).await;
     }
 
-    async fn error(&self, code: &str, message: impl Into<String>) {
+    async fn error(&self, code: ErrorCode, message: impl Into<String>) {
         let message = message.into();
-        tracing::warn!(account = %self.account(), code, "{message}");
+        tracing::warn!(account = %self.account(), code = code.as_str(), "{message}");
         self.emit(EngineEvent::Error {
             account: self.account().into(),
-            code: code.into(),
+            code,
             message,
         })
         .await;
@@ -443,7 +449,7 @@ impl Link {
             return;
         }
         self.published = Some(snap);
-        tracing::info!(account = %self.account(), channel = ?self.channel, state = snap.state.as_str(), detail = snap.detail, "session state");
+        tracing::info!(account = %self.account(), channel = ?self.channel, state = snap.state.as_str(), detail = snap.detail.as_str(), "session state");
         // The live view is updated before anything is told, so an embedder that reads
         // `Engine::streams()` on this state line already sees the new channel states.
         let state = StreamState::of(snap.state);
@@ -462,9 +468,12 @@ impl Link {
             self.emit(state_event(self.account(), self.channel.clone(), snap))
                 .await;
         }
-        if snap.state == ConnState::NeedsLogin && snap.detail == "forbidden" && self.primary() {
+        if snap.state == ConnState::NeedsLogin
+            && snap.detail == StateDetail::Forbidden
+            && self.primary()
+        {
             self.error(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "the server refuses this user even with a token renewed a moment ago: the user \
                  lacks permission for these notifications (seed 000's are for staff only); log \
                  in as a user who has it",

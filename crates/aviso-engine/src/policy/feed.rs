@@ -148,7 +148,7 @@ impl Feed {
 
     /// An engine error: a toast if it means notifications are being lost
     /// ([`Policy::problem`]).
-    pub fn problem(&mut self, account: &str, code: &str) -> Vec<Decision> {
+    pub fn problem(&mut self, account: &str, code: crate::ErrorCode) -> Vec<Decision> {
         self.policy.problem(account, code)
     }
 

@@ -1068,7 +1068,7 @@ impl Policy {
     /// server refuses this user's valid session). Shown whatever holds toasts (quiet
     /// hours, a pause), like a silence alarm: it needs someone to act. The engine tells
     /// each episode once, so this is one toast per episode. Other codes: nothing.
-    pub fn problem(&mut self, account: &str, code: &str) -> Vec<Decision> {
+    pub fn problem(&mut self, account: &str, code: crate::ErrorCode) -> Vec<Decision> {
         let Some((title, body)) = problem_words(self.lang, account, code) else {
             return Vec::new();
         };
@@ -1143,30 +1143,35 @@ pub fn badge_total<'a>(
 /// A problem's words (`catch_up_failed`, `forbidden`): the title and what to do, in `lang`;
 /// `None` for other codes. The problem toast says them, and the tray's status line says the
 /// title while the problem lasts (the account's `detail`), so both say the same.
-pub fn problem_words(lang: Lang, account: &str, code: &str) -> Option<(String, String)> {
+pub fn problem_words(
+    lang: Lang,
+    account: &str,
+    code: crate::ErrorCode,
+) -> Option<(String, String)> {
+    use crate::ErrorCode::{CatchUpFailed, Forbidden};
     let words = match (code, lang) {
-        ("catch_up_failed", Lang::Es) => (
+        (CatchUpFailed, Lang::Es) => (
             format!("{account}: se pueden perder notificaciones"),
             "El servidor no deja leer su lista de notificaciones: lo que la conexión no \
              entregue (sin conexión, o descartado por el servidor) no se podrá recuperar. \
              Revisa `rest.list` en el perfil de la cuenta."
                 .to_string(),
         ),
-        ("catch_up_failed", Lang::En) => (
+        (CatchUpFailed, Lang::En) => (
             format!("{account}: notifications may be lost"),
             "The server does not let Aviso read its notification list: what the connection \
              does not deliver (while offline, or dropped by the server) cannot be recovered. \
              Check `rest.list` in the account's profile."
                 .to_string(),
         ),
-        ("forbidden", Lang::Es) => (
+        (Forbidden, Lang::Es) => (
             format!("{account}: este usuario no tiene permiso"),
             "El servidor rechaza a este usuario aunque su sesión es válida, así que no \
              llegan notificaciones. Inicia sesión con un usuario que tenga permiso (en \
              SmartSales365, un administrador)."
                 .to_string(),
         ),
-        ("forbidden", Lang::En) => (
+        (Forbidden, Lang::En) => (
             format!("{account}: this user has no permission"),
             "The server refuses this user although its session is valid, so no \
              notifications arrive. Log in as a user who has permission (in SmartSales365, \

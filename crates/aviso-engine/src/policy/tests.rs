@@ -1,6 +1,7 @@
 //! The policy's fold, with time passed in: a store's day, one situation at a time.
 
 use super::*;
+use crate::ErrorCode;
 use serde_json::json;
 
 const TZ: &str = "America/La_Paz";
@@ -843,7 +844,7 @@ fn a_catch_up_that_cannot_work_is_one_toast_in_the_users_language_even_in_quiet_
     let night = t("2026-12-07T23:10:00");
     let mut es = policy_at(QUIET, Lang::Es, night);
     assert_eq!(es.held_by("tienda", night), Some(Reason::QuietHours));
-    let out = es.problem("tienda", "catch_up_failed");
+    let out = es.problem("tienda", ErrorCode::CatchUpFailed);
     let shown = toasts(&out);
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].kind, ToastKind::Problem);
@@ -851,17 +852,17 @@ fn a_catch_up_that_cannot_work_is_one_toast_in_the_users_language_even_in_quiet_
     assert!(shown[0].body.contains("rest.list"), "{}", shown[0].body);
     assert!(shown[0].items.is_empty(), "a click opens the panel");
     let mut en = policy_at("", Lang::En, night);
-    let out = en.problem("tienda", "catch_up_failed");
+    let out = en.problem("tienda", ErrorCode::CatchUpFailed);
     assert_eq!(titles(&out), ["tienda: notifications may be lost"]);
     // Errors that lose nothing (a bad frame is skipped and said) are not toasts.
-    assert!(en.problem("tienda", "bad_frame").is_empty());
+    assert!(en.problem("tienda", ErrorCode::BadFrame).is_empty());
     // A user the server refuses: said once, in the user's language.
     assert_eq!(
-        titles(&es.problem("tienda", "forbidden")),
+        titles(&es.problem("tienda", ErrorCode::Forbidden)),
         ["tienda: este usuario no tiene permiso"]
     );
     assert_eq!(
-        titles(&en.problem("tienda", "forbidden")),
+        titles(&en.problem("tienda", ErrorCode::Forbidden)),
         ["tienda: this user has no permission"]
     );
 }

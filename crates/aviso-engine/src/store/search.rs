@@ -1229,7 +1229,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             held.unsaved.as_ref().map(StoreError::code),
-            Some("disk_full")
+            Some(crate::ErrorCode::DiskFull)
         );
         let hits = s
             .search(&SearchQuery {

@@ -24,7 +24,7 @@ pub enum Inbound {
     Text(String),
     /// A frame that cannot be used (binary that is not UTF-8, …): reported, then skipped.
     Garbage {
-        code: &'static str,
+        code: crate::ErrorCode,
         message: String,
     },
     /// Any sign of life that carries no data (a pong, an SSE comment).

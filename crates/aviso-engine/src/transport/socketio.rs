@@ -240,7 +240,7 @@ async fn drive(
                 let inbound = match payload {
                     Payload::Text(args, _) => Inbound::Text(event_frame(event.as_str(), &args)),
                     _ => Inbound::Garbage {
-                        code: "bad_frame",
+                        code: crate::ErrorCode::BadFrame,
                         message: format!(
                             "binary Socket.IO event `{}`: not supported; skipped",
                             event.as_str()

@@ -50,7 +50,10 @@ pub enum Item {
     /// A comment line (`: keep-alive`): a sign of life.
     Comment,
     /// An event that cannot be used, skipped: `code` is an `error` line code.
-    Bad { code: &'static str, message: String },
+    Bad {
+        code: crate::ErrorCode,
+        message: String,
+    },
 }
 
 /// The WHATWG event-stream parser, fed bytes as they come, with every buffer bounded by
@@ -73,7 +76,7 @@ pub struct Parser {
     /// The id the current block set (to report an id-only block).
     id_changed: bool,
     /// What is wrong with the current block, if anything: it is skipped at its end.
-    poisoned: Option<(&'static str, String)>,
+    poisoned: Option<(crate::ErrorCode, String)>,
 }
 
 impl Parser {
@@ -167,7 +170,7 @@ impl Parser {
                 "an event larger than {} bytes (the profile's websocket.max_frame_bytes); skipped",
                 self.max_data
             );
-            self.poisoned = Some(("frame_too_large", message));
+            self.poisoned = Some((crate::ErrorCode::FrameTooLarge, message));
         }
     }
 
@@ -186,7 +189,7 @@ impl Parser {
             Ok(l) => l,
             Err(_) => {
                 self.poisoned.get_or_insert((
-                    "bad_frame",
+                    crate::ErrorCode::BadFrame,
                     "an event is not valid UTF-8; skipped".to_string(),
                 ));
                 self.has_data = true;
@@ -220,7 +223,7 @@ impl Parser {
             }
             "id" => {
                 self.poisoned.get_or_insert((
-                    "bad_frame",
+                    crate::ErrorCode::BadFrame,
                     "an event id contains NUL; the event is skipped".to_string(),
                 ));
                 self.has_data = true;
@@ -524,7 +527,7 @@ mod tests {
         assert!(matches!(
             &out[0],
             Item::Bad {
-                code: "frame_too_large",
+                code: crate::ErrorCode::FrameTooLarge,
                 ..
             }
         ));
@@ -535,7 +538,7 @@ mod tests {
         assert!(matches!(
             &out[0],
             Item::Bad {
-                code: "frame_too_large",
+                code: crate::ErrorCode::FrameTooLarge,
                 ..
             }
         ));
@@ -545,7 +548,7 @@ mod tests {
         assert!(matches!(
             &out[0],
             Item::Bad {
-                code: "bad_frame",
+                code: crate::ErrorCode::BadFrame,
                 ..
             }
         ));
@@ -556,7 +559,7 @@ mod tests {
         assert!(matches!(
             &out[1],
             Item::Bad {
-                code: "bad_frame",
+                code: crate::ErrorCode::BadFrame,
                 ..
             }
         ));
@@ -583,7 +586,7 @@ mod tests {
         assert!(matches!(
             &out[0],
             Item::Bad {
-                code: "frame_too_large",
+                code: crate::ErrorCode::FrameTooLarge,
                 ..
             }
         ));

@@ -93,7 +93,7 @@ pub async fn connect(target: WsTarget) -> Result<Connection, (Failure, String)> 
                         Some(Ok(Message::Binary(bytes))) => match String::from_utf8(bytes.to_vec()) {
                             Ok(text) => Inbound::Text(text),
                             Err(_) => Inbound::Garbage {
-                                code: "bad_frame",
+                                code: crate::ErrorCode::BadFrame,
                                 message: "binary frame is not UTF-8 text; skipped".into(),
                             },
                         },

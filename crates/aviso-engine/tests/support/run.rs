@@ -100,13 +100,13 @@ impl Run {
         }
     }
 
-    pub fn errors(&self, code: &str) -> Vec<String> {
+    pub fn errors(&self, code: aviso_engine::ErrorCode) -> Vec<String> {
         self.seen
             .iter()
             .filter_map(|e| match e {
                 EngineEvent::Error {
                     code: c, message, ..
-                } if c == code => Some(message.clone()),
+                } if *c == code => Some(message.clone()),
                 _ => None,
             })
             .collect()
