@@ -6,7 +6,7 @@ use aviso_engine::policy::PolicyConfig;
 use aviso_engine::store::{Facets, ListQuery, SearchQuery, Segment, StorageProblem};
 use aviso_engine::{EngineError, ErrorCode, Notification, Profile, Secret, StreamChannel};
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::ipc::IpcError;
 use crate::panel::FocusTarget;
@@ -126,8 +126,8 @@ pub async fn mark_all_read(shell: Shared<'_>, account: Option<String>) -> Result
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn open_notification(
-    app: AppHandle,
+pub async fn open_notification<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shared<'_>,
     account: String,
     id: String,
@@ -144,8 +144,8 @@ pub fn list_profiles() -> Vec<ProfileInfo> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn login(
-    app: AppHandle,
+pub async fn login<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shared<'_>,
     server: String,
     profile: String,
@@ -166,7 +166,11 @@ pub async fn login(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn logout(app: AppHandle, shell: Shared<'_>, account: String) -> Result<(), IpcError> {
+pub async fn logout<R: Runtime>(
+    app: AppHandle<R>,
+    shell: Shared<'_>,
+    account: String,
+) -> Result<(), IpcError> {
     shell.logout(&app, &account).await
 }
 
@@ -176,8 +180,8 @@ pub fn get_settings(shell: Shared<'_>) -> Settings {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn set_settings(
-    app: AppHandle,
+pub fn set_settings<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shared<'_>,
     settings: Settings,
 ) -> Result<Settings, IpcError> {
@@ -211,7 +215,7 @@ pub async fn reconnect(shell: Shared<'_>, account: String) -> Result<(), IpcErro
 
 /// "Probar aviso": a test toast through the same path as real ones.
 #[tauri::command(rename_all = "snake_case")]
-pub fn test_toast(app: AppHandle, shell: Shared<'_>, account: Option<String>) {
+pub fn test_toast<R: Runtime>(app: AppHandle<R>, shell: Shared<'_>, account: Option<String>) {
     shell.test_toast(&app, account.as_deref());
 }
 
@@ -242,8 +246,8 @@ pub fn get_policy(shell: Shared<'_>) -> PolicyConfig {
 
 /// Saves `[policy]` when the engine reads all of it; `bad_policy` with its problems if not.
 #[tauri::command(rename_all = "snake_case")]
-pub fn set_policy(
-    app: AppHandle,
+pub fn set_policy<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shared<'_>,
     policy: PolicyConfig,
 ) -> Result<PolicyConfig, IpcError> {
@@ -257,8 +261,8 @@ pub struct Snoozed {
 
 /// Snoozes an unread notification until `when` (`1h`, `mañana 9:00`, `2026-12-08 09:00`).
 #[tauri::command(rename_all = "snake_case")]
-pub fn snooze(
-    app: AppHandle,
+pub fn snooze<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shared<'_>,
     account: String,
     id: String,
@@ -282,8 +286,8 @@ pub async fn get_facets(shell: Shared<'_>, account: Option<String>) -> Result<Fa
 
 /// Renames a store: its history, marks and tokens go with it.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn rename_account(
-    app: AppHandle,
+pub async fn rename_account<R: Runtime>(
+    app: AppHandle<R>,
     shell: Shared<'_>,
     account: String,
     new_name: String,

@@ -35,9 +35,12 @@ use aviso_engine::config::Config;
 use aviso_engine::credentials::Credentials;
 use aviso_engine::dirs::Dirs;
 use aviso_engine::{Engine, EngineOptions};
-use tauri::{Manager, RunEvent};
+use tauri::{Manager, RunEvent, Runtime};
 
 use crate::shell::Shell;
+
+/// The panel window's label.
+pub use crate::panel::LABEL as PANEL_LABEL;
 
 /// Command-line switches.
 #[derive(Debug, Default, Clone)]
@@ -95,7 +98,23 @@ pub fn run() {
     toolkit_env();
     init_logging();
     let args = Args::parse(std::env::args().skip(1));
-    let app = tauri::Builder::default()
+    let app = app(tauri::Builder::default(), args)
+        .build(tauri::generate_context!())
+        .expect("the Tauri application could not be built");
+    app.run(|_app, event| {
+        // A tray app outlives its last window; only Quit (an explicit exit code) ends it.
+        if let RunEvent::ExitRequested { api, code, .. } = event {
+            if code.is_none() {
+                api.prevent_exit();
+            }
+        }
+    });
+}
+
+/// The app on runtime `R`: its plugins, commands and start-up. [`run`] builds it on the
+/// real runtime; the start-up smoke test (`tests/mock_app.rs`) on Tauri's mock runtime.
+pub fn app<R: Runtime>(builder: tauri::Builder<R>, args: Args) -> tauri::Builder<R> {
+    builder
         // First: a second launch hands over to this one, which shows its panel, or with
         // `--toggle` shows or closes it (bind that to a key where trays give no clicks).
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
@@ -148,19 +167,9 @@ pub fn run() {
                 e.into()
             })
         })
-        .build(tauri::generate_context!())
-        .expect("the Tauri application could not be built");
-    app.run(|_app, event| {
-        // A tray app outlives its last window; only Quit (an explicit exit code) ends it.
-        if let RunEvent::ExitRequested { api, code, .. } = event {
-            if code.is_none() {
-                api.prevent_exit();
-            }
-        }
-    });
 }
 
-fn setup(app: &mut tauri::App, args: &Args) -> anyhow::Result<()> {
+fn setup<R: Runtime>(app: &mut tauri::App<R>, args: &Args) -> anyhow::Result<()> {
     let handle = app.handle().clone();
     let dirs = Dirs::from_env();
     let (config_path, mut config, data_dir, creds, demo) = if args.demo {

@@ -15,7 +15,7 @@ use aviso_engine::{
 };
 use serde::Serialize;
 use serde_json::json;
-use tauri::{AppHandle, Emitter, Runtime, Wry};
+use tauri::{AppHandle, Emitter, Runtime};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -29,7 +29,7 @@ use crate::panel::{self, FocusTarget};
 use crate::policy;
 use crate::settings::Settings;
 use crate::toasts::{self, Action};
-use crate::tray::{Tray, TrayAction};
+use crate::tray::{TrayAction, TrayView};
 use crate::urls;
 
 /// An account as the UI shows it (docs/ipc.md `AccountView`).
@@ -69,7 +69,7 @@ pub struct Shell {
     /// Fired silence alarms, (account, alarm): the tray's status line says so.
     silences: Mutex<BTreeSet<(String, String)>>,
     toasts: OnceLock<Mutex<Sender<Toast>>>,
-    tray: OnceLock<Tray<Wry>>,
+    tray: OnceLock<Box<dyn TrayView>>,
     pub icon_path: Option<String>,
 }
 
@@ -154,8 +154,8 @@ impl Shell {
         }
     }
 
-    pub fn set_tray(&self, tray: Tray<Wry>) {
-        let _ = self.tray.set(tray);
+    pub fn set_tray(&self, tray: impl TrayView + 'static) {
+        let _ = self.tray.set(Box::new(tray));
         self.refresh_tray();
     }
 

@@ -31,6 +31,25 @@ pub struct Tray<R: Runtime> {
     shown: Mutex<Option<(u64, Look, String, Lang)>>,
 }
 
+/// What the shell asks of the tray, whichever runtime draws it (the app's, or the mock
+/// runtime of the start-up smoke test).
+pub trait TrayView: Send + Sync {
+    /// Redraws what changed: the badge, the status line, the language, the pause.
+    fn show(&self, count: u64, look: Look, status: String, lang: Lang, paused: bool);
+    /// The stores' lines (`(account, line)`, in order).
+    fn show_stores(&self, lines: &[(String, String)]);
+}
+
+impl<R: Runtime> TrayView for Tray<R> {
+    fn show(&self, count: u64, look: Look, status: String, lang: Lang, paused: bool) {
+        Tray::show(self, count, look, status, lang, paused);
+    }
+
+    fn show_stores(&self, lines: &[(String, String)]) {
+        Tray::show_stores(self, lines);
+    }
+}
+
 /// What a click on the tray asks for. The tray only reports it: whoever built the tray
 /// does it (the shell, as it does what a toast's button asks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,20 +14,16 @@
 #![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "../crates/aviso-engine/tests/support/seed_servers.rs"]
-mod seed_servers;
-
 use aviso_app::icon::{self, Look};
-use aviso_demo::testkit::{
-    dunst_history, dunst_menu, dunst_summaries, dunst_total, record_issued_tokens, ArtifactDir,
-};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
+use aviso_testkit::dunst::{dunst_history, dunst_menu, dunst_summaries, dunst_total};
+use aviso_testkit::seed_servers;
+use aviso_testkit::{record_issued_tokens, ArtifactDir, DriverPorts};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -53,14 +49,6 @@ fn require_session() {
         std::env::var_os("AVISO_SESSION_TESTS").is_some(),
         "this test {SESSION}: run it with scripts/test"
     );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Kills a child process and everything it started (its process group) when dropped, also
@@ -271,7 +259,7 @@ async fn the_desktop_app_end_to_end() {
     )
     .unwrap();
 
-    let (port, native) = (free_port(), free_port());
+    let driver_ports = DriverPorts::new();
     let driver_log = std::fs::File::create(root.join("app-and-driver.log")).unwrap();
     let path = format!(
         "{}:{}",
@@ -280,12 +268,7 @@ async fn the_desktop_app_end_to_end() {
     );
     let driver = Command::new("tauri-driver")
         .process_group(0)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
+        .args(driver_ports.args())
         .env("AVISO_CONFIG_DIR", root.join("config"))
         .env("AVISO_DATA_DIR", root.join("data"))
         // Its own home: the autostart entry (auto-launch writes $HOME/.config/autostart) and
@@ -303,10 +286,9 @@ async fn the_desktop_app_end_to_end() {
         .spawn()
         .expect("tauri-driver (scripts/setup --test installs it)");
     let _driver = Killed(driver);
+    let port = DriverPorts::wait_listening(_driver.0.id(), Duration::from_secs(20))
+        .expect("tauri-driver did not listen");
     let webdriver = format!("http://127.0.0.1:{port}");
-    wait_until(20, "tauri-driver", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
 
     let c = app_session(&webdriver, &["--show"]).await;
 
@@ -782,11 +764,14 @@ async fn the_desktop_app_end_to_end() {
         .status()
         .unwrap()
         .success());
-    wait_until(15, "the panel's web process to end", || {
-        (web_processes() == 0).then_some(())
-    });
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut left = webkit_processes();
+    while left != ["WebKitNetworkProcess"] && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        left = webkit_processes();
+    }
     assert_eq!(
-        webkit_processes(),
+        left,
         ["WebKitNetworkProcess"],
         "after closing the panel, only WebKit's network process is left"
     );
@@ -1106,14 +1091,10 @@ fn webkit_processes() -> Vec<String> {
 
 /// WebKitGTK's web content processes running now.
 fn web_processes() -> usize {
-    let out = Command::new("pgrep")
-        .args(["-c", "-f", "WebKitWebProcess"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
+    webkit_processes()
+        .iter()
+        .filter(|name| *name == "WebKitWebProcess")
+        .count()
 }
 
 /// Whether the app runs (its command line starts with the binary, so `aviso-cli` and

@@ -10,7 +10,7 @@
 //! icon's badge, and the exact toasts dunst received (its history).
 
 use super::*;
-use aviso_demo::testkit::emit_sale;
+use aviso_testkit::demo::emit_sale;
 
 /// 7 December 2099, 21:00 in La Paz (UTC-4, no DST): in the future, since the store hides a
 /// snoozed notification until its time by the real clock.

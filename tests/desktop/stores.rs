@@ -87,7 +87,7 @@ pub async fn two_stores_in_one_panel() {
     let root = dir.path().to_path_buf();
     let data = root.join("data");
     // The data directory on a small disk of its own, to be filled later.
-    let disk = aviso_demo::testkit::Tmpfs::mount(&data, "8m");
+    let disk = aviso_testkit::Tmpfs::mount(&data, "8m");
     let (centro, norte) = (quiet_demo().await, quiet_demo().await);
     for (name, server) in [("centro", &centro), ("norte", &norte)] {
         let url = server.http_url();
@@ -107,16 +107,11 @@ pub async fn two_stores_in_one_panel() {
     }
     let (watcher_log, _watcher) = tray_host(&root);
 
-    let (port, native) = (free_port(), free_port());
+    let driver_ports = DriverPorts::new();
     let driver_log = std::fs::File::create(root.join("app-and-driver.log")).unwrap();
     let driver = Command::new("tauri-driver")
         .process_group(0)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
+        .args(driver_ports.args())
         .env("AVISO_CONFIG_DIR", root.join("config"))
         .env("AVISO_DATA_DIR", &data)
         .env("HOME", root.join("home"))
@@ -130,10 +125,9 @@ pub async fn two_stores_in_one_panel() {
         .spawn()
         .expect("tauri-driver (scripts/setup --test installs it)");
     let _driver = Killed(driver);
+    let port = DriverPorts::wait_listening(_driver.0.id(), Duration::from_secs(20))
+        .expect("tauri-driver did not listen");
     let webdriver = format!("http://127.0.0.1:{port}");
-    wait_until(20, "tauri-driver", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
     let c = app_session(&webdriver, &["--show"]).await;
 
     // Both servers number their events from 1: the same ids, two stores.

@@ -60,14 +60,15 @@ if [[ "${SMOKE_SKIP_SETUP:-0}" != 1 ]]; then
 fi
 [[ -x "$py" && -d "$here/socketio/node_modules" ]] || { fail "run tests/servers/setup.sh first"; exit 1; }
 
-redis_port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no
+# Redis takes no port 0 and says no port: it listens on a socket file of this run only.
+redis_sock="$work/redis.sock"
+start redis redis-server --port 0 --unixsocket "$redis_sock" --save '' --appendonly no
 for _ in $(seq 50); do
-  [[ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" == PONG ]] && break
+  [[ "$(redis-cli -s "$redis_sock" ping 2>/dev/null)" == PONG ]] && break
   sleep 0.1
 done
 
-start django "$here/django/run.sh" 0 "$redis_port"
+start django "$py" "$here/django/serve.py" 0 --redis-url "unix://$redis_sock"
 start socketio node "$here/socketio/server.js" 0
 start socketio_twins node "$here/socketio/server.js" 0 --reading twins --twin-order specific-first
 start furniture "$py" "$here/furniture/websocket_server.py" --port 0

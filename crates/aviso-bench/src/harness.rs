@@ -29,8 +29,8 @@ pub async fn demo() -> Result<DemoServer> {
 
 /// A benchmark's folder: under the suite's artifacts when the test command runs the bench
 /// smoke (its files are in the token scan), else a temporary one, removed when dropped.
-pub fn scratch(name: &str) -> aviso_demo::testkit::ArtifactDir {
-    aviso_demo::testkit::ArtifactDir::new(name)
+pub fn scratch(name: &str) -> aviso_testkit::ArtifactDir {
+    aviso_testkit::ArtifactDir::new(name)
 }
 
 /// Logs in as the demo's `admin` (the password is the user name). The tokens go in the
@@ -47,7 +47,7 @@ pub async fn tokens(http_url: &str) -> Result<Tokens> {
         &Secret::new("admin"),
     )
     .await?;
-    aviso_demo::testkit::record_tokens(
+    aviso_testkit::record_tokens(
         std::iter::once(tokens.access.expose()).chain(tokens.refresh.as_ref().map(|r| r.expose())),
     );
     Ok(tokens)

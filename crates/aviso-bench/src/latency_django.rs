@@ -1,6 +1,6 @@
 //! Benchmark 1 through the real seed-000 backend: Django Channels under daphne with a Redis
 //! channel layer (`tests/servers/django`, started by the fixtures of
-//! `crates/aviso-engine/tests/support/seed_servers.rs`). The server sends N notifications at a
+//! `crates/aviso-testkit/src/seed_servers.rs`). The server sends N notifications at a
 //! steady rate (`POST /__test/smartsales/timed/`), each stamped with the wall clock just before
 //! the seed's `send_admin_notification`; an in-process engine (`smartsales` preset) and a bare
 //! tokio-tungstenite reader, connected to it at the same time, note when they see each one.
@@ -16,8 +16,7 @@ use crate::latency::{bare_latencies, engine_latencies, rows};
 use crate::measure::summarize;
 use crate::report::Row;
 
-#[path = "../../aviso-engine/tests/support/seed_servers.rs"]
-mod seed_servers;
+use aviso_testkit::seed_servers;
 
 const BENCH: &str = "1 delivery latency (Django + Redis)";
 

@@ -397,7 +397,7 @@ the row at the new position is in the DOM and one more frame has passed; quiet, 
 burst sent as the scrolling starts (the panel then receives it while it scrolls).
 1 (Django + Redis). **Delivery latency through the real seed-000 server** — `tests/servers/django` \
 under daphne with its Redis channel layer, started by the fixtures of \
-`crates/aviso-engine/tests/support/seed_servers.rs`. `POST /__test/smartsales/timed/` makes the server \
+`crates/aviso-testkit/src/seed_servers.rs`. `POST /__test/smartsales/timed/` makes the server \
 send N notifications at a steady rate from a thread, each through the seed's own \
 `send_admin_notification` with `datos.t_ns` stamped just before that call, so the server's whole send \
 path (row, Redis, daphne) is inside every figure, the same for both sides. A bare tokio-tungstenite \

@@ -4,24 +4,20 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use aviso_testkit::DriverPorts;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-/// `tauri-driver` on two free ports, in a process group of its own so that everything it
-/// starts (WebKitWebDriver, the app) can be stopped with it.
+/// `tauri-driver` on ports of its own (`aviso_testkit::DriverPorts`), in a process group of
+/// its own so that everything it starts (WebKitWebDriver, the app) can be stopped with it.
 pub struct Driver {
     child: Child,
     base: String,
     http: reqwest::Client,
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    _ports: DriverPorts,
 }
 
 /// Whether `tauri-driver` and WebKitWebDriver are installed (`scripts/setup --test`).
@@ -37,18 +33,13 @@ impl Driver {
     /// Starts `tauri-driver` with `env` (inherited by the app it launches) and waits until it
     /// accepts connections.
     pub async fn start(env: &[(&str, &std::ffi::OsStr)]) -> Result<Driver> {
-        let (port, native) = (free_port()?, free_port()?);
+        let ports = DriverPorts::new();
         let mut cmd = Command::new("tauri-driver");
-        cmd.args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
+        cmd.args(ports.args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
         // Its own process group, so stopping it also stops the WebKitWebDriver it started.
         #[cfg(unix)]
         cmd.process_group(0);
@@ -56,21 +47,17 @@ impl Driver {
             cmd.env(k, v);
         }
         let child = cmd.spawn().context("starting tauri-driver")?;
-        let t = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            anyhow::ensure!(
-                t.elapsed() < Duration::from_secs(20),
-                "tauri-driver did not listen"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let pid = child.id().context("tauri-driver's pid")?;
+        let port = tokio::task::spawn_blocking(move || {
+            DriverPorts::wait_listening(pid, Duration::from_secs(20))
+        })
+        .await?
+        .context("tauri-driver did not listen")?;
         Ok(Driver {
             child,
             base: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
+            _ports: ports,
         })
     }
 

@@ -37,15 +37,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use aviso_demo::fault_proxy::{FaultProxy, ProxyHandle};
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, DemoState, EmitSpec};
+use aviso_testkit::fault_proxy::{FaultProxy, ProxyHandle};
+use aviso_testkit::{record_issued_tokens, CliEnv, FastProfile};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -55,33 +54,20 @@ const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
 const ACCOUNT: &str = "tienda";
 /// Events emitted per second.
 const RATE: f64 = 80.0;
-/// The client's timers, scaled down so a stall of a second is a dead peer: pings every
-/// 0.2 s, dead after 0.8 s of silence; polls every 0.5 s, probes every 1 s, a safety poll
-/// every 2 s; short REST and connect timeouts; tokens refreshed 2 s before they expire.
-const PROFILE: &str = r#"
-[auth]
-refresh_margin_secs = 2
-[heartbeat]
-interval_secs = 0.2
-timeout_secs = 0.8
-[polling]
-interval_secs = 0.5
-probe_interval_secs = 1.0
-safety_interval_secs = 2.0
-[rest]
-timeout_secs = 3.0
-[reconnect]
-min_ms = 20
-initial_ms = 100
-max_ms = 500
-stable_secs = 1.0
-fallback_after = 4
-connect_timeout_secs = 2.0
-"#;
-/// The chaos profile on `preset`. Over SSE nothing is pinged: the demo's keep-alive comments
-/// (every `ping_interval`, 0.3 s) are the life signs the 0.8 s timeout watches.
+/// The chaos profile on `preset`: the client's timers scaled down so a stall of a second
+/// is a dead peer: pings every 0.2 s, dead after 0.8 s of silence; polls every 0.5 s,
+/// probes every 1 s, a safety poll every 2 s; short REST and connect timeouts; tokens
+/// refreshed 2 s before they expire. Over SSE nothing is pinged: the demo's keep-alive
+/// comments (every `ping_interval`, 0.3 s) are the life signs the 0.8 s timeout watches.
 fn profile(preset: &str) -> String {
-    format!("extends = \"{preset}\"\n{PROFILE}")
+    FastProfile::new(preset)
+        .ping_every(0.2)
+        .dead_after(0.8)
+        .rest_timeout(3.0)
+        .max_backoff_ms(500)
+        .connect_timeout(2.0)
+        .refresh_margin(2)
+        .text()
 }
 
 /// Handshakes the server accepted: a token it has verified.
@@ -196,7 +182,7 @@ impl WatchProc {
 
     /// Stopped as a supervisor would (SIGTERM; see `stop_process`), then the rest of its output.
     fn stop(&mut self) {
-        if let Some(status) = aviso_demo::testkit::stop_process(&mut self.child) {
+        if let Some(status) = aviso_testkit::stop_process(&mut self.child) {
             assert!(status.success(), "watch exited with {status}");
         }
         if let Some(reader) = self.reader.take() {
@@ -214,41 +200,20 @@ impl Drop for WatchProc {
     }
 }
 
-/// Where the CLI processes keep their files, and their credentials.
+/// The CLI processes' environment (their files, credentials), and where they connect.
 struct Cli {
-    dir: ArtifactDir,
+    env: CliEnv,
     url: String,
-    profile: PathBuf,
-    tokens: (String, String),
-    runs: Mutex<u32>,
+    profile: String,
 }
 
 impl Cli {
-    fn command(&self, args: &[&str]) -> Command {
-        let n = {
-            let mut runs = lock(&self.runs);
-            *runs += 1;
-            *runs
-        };
-        let mut cmd = Command::new(BIN);
-        let stderr = self.dir.path().join(format!("stderr-{n}.log"));
-        cmd.args(args)
-            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
-            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
-            .env("AVISO_LOG", "info")
-            .env("AVISO_TOKEN", &self.tokens.0)
-            .env("AVISO_REFRESH_TOKEN", &self.tokens.1)
-            .stdin(Stdio::null())
-            .stderr(std::fs::File::create(stderr).expect("a stderr file"));
-        cmd
-    }
-
     fn target(&self) -> Vec<String> {
         vec![
             "--server".into(),
             self.url.clone(),
             "--profile".into(),
-            self.profile.display().to_string(),
+            self.profile.clone(),
             "--name".into(),
             ACCOUNT.into(),
         ]
@@ -259,13 +224,14 @@ impl Cli {
         args.extend(self.target());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut child = self
+            .env
             .command(&args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("spawn aviso-cli watch");
         let stdout = child.stdout.take().expect("watch stdout");
         let log = Arc::new(Mutex::new(WatchLog::default()));
-        let file = self.dir.path().join("watch-stdout.log");
+        let file = self.env.dir().join("watch-stdout.log");
         let shared = log.clone();
         let reader = std::thread::spawn(move || {
             let mut out = std::io::BufWriter::new(std::fs::File::create(file).expect("log"));
@@ -285,30 +251,7 @@ impl Cli {
 
     /// Runs a command to completion (killed after a minute: a CLI that hangs is a bug).
     fn run(&self, args: &[&str]) -> (bool, String) {
-        let mut child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn aviso-cli");
-        let mut stdout = child.stdout.take().expect("stdout");
-        let reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-            text
-        });
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("`aviso-cli {}` hung for a minute", args.join(" "));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        (status.success(), reader.join().expect("stdout reader"))
+        self.env.run(args, None)
     }
 }
 
@@ -525,7 +468,8 @@ async fn restart(ch: &Chaos, rng: &mut StdRng) {
     let server = slot.take().expect("the server is up between restarts");
     let mut state = server.stop().await;
     ch.note("server stopped");
-    if rng.random_bool(0.7) {
+    // The first restart always has reads elsewhere (the end checks that some happened).
+    if lock(&ch.read_elsewhere).is_empty() || rng.random_bool(0.7) {
         let ids = ch
             .control
             .emit(rng.random_range(1..=4), &EmitSpec::default());
@@ -712,22 +656,6 @@ async fn settle(
     }
 }
 
-async fn admin_tokens(http: &reqwest::Client, url: &str) -> (String, String) {
-    let body: Value = http
-        .post(format!("{url}/api/token/"))
-        .json(&json!({"username": "admin", "password": "admin"}))
-        .send()
-        .await
-        .expect("token request")
-        .json()
-        .await
-        .expect("token answer");
-    (
-        body["access"].as_str().expect("access").to_string(),
-        body["refresh"].as_str().expect("refresh").to_string(),
-    )
-}
-
 /// Records every token the demo issued for the suite's leak scan, even when the test fails.
 struct Ledger(DemoControl);
 
@@ -783,20 +711,18 @@ async fn chaos(preset: &str, transport: &str) {
     let _ledger = Ledger(control.clone());
     let proxy = FaultProxy::start(server.addr()).await.expect("fault proxy");
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let dir = ArtifactDir::new("chaos");
-    let profile = dir.path().join("chaos.toml");
-    std::fs::write(&profile, self::profile(preset)).unwrap();
+    let mut env = CliEnv::new(BIN, "chaos");
+    env.log = "info";
+    env.tokens = Some(aviso_testkit::demo::admin_tokens(&server.http_url()).await);
     let cli = Cli {
         url: proxy.http_url(),
-        profile,
-        tokens: admin_tokens(&http, &server.http_url()).await,
-        dir,
-        runs: Mutex::new(0),
+        profile: env.file("chaos.toml", &profile(preset)),
+        env,
     };
     let mut watch = cli.watch();
     let log = watch.log.clone();
     let faults = std::io::LineWriter::new(
-        std::fs::File::create(cli.dir.path().join("faults.log")).expect("faults.log"),
+        std::fs::File::create(cli.env.dir().join("faults.log")).expect("faults.log"),
     );
     let ch = Arc::new(Chaos {
         proxy: proxy.handle(),
@@ -1084,49 +1010,75 @@ async fn chaos(preset: &str, transport: &str) {
             "{kind}: {tally:?}"
         );
     }
+    // Each fault did what it is for, seen where it acts, not only that it was called. Every
+    // missing effect is listed at once (a run that breaks several says all of them).
     let ps = ch.proxy.stats();
-    assert!(ps.connections_cut > 0 && ps.connections_reset > 0, "{ps:?}");
-    assert!(ps.refused > 0, "no connection was refused: {ps:?}");
-    // Each fault did what it is for, seen where it acts, not only that it was called.
-    assert!(
-        ps.chunks_delayed > 0 && ps.chunks_throttled > 0,
-        "delays and throttles slowed no chunk: {ps:?}"
-    );
-    assert!(
-        log.details.get("dead_peer").copied().unwrap_or(0) > 0,
-        "no stall was noticed as a dead peer: {:?}",
-        log.details
-    );
     let stats = control.stats();
-    assert!(
-        stats.pushes_dropped > 0,
-        "the server dropped no push in its drop_pushes windows"
-    );
     let refused_404 = if transport == "sse" {
         stats.sse_refused
     } else {
         stats.ws_refused
     };
-    assert!(
-        refused_404 > 0,
-        "no handshake was refused in the 404 windows"
-    );
-    assert!(
-        stats.rest.unauthorized > 0,
-        "no request met an expired token (401) to refresh it"
-    );
-    for (what, set) in [
-        ("here", &read_here),
-        ("elsewhere", &read_elsewhere),
-        ("elsewhere later", &read_elsewhere_later),
-    ] {
-        assert!(!set.is_empty(), "nothing was marked read {what}");
-    }
     let lives = log.entered.get("live").copied().unwrap_or(0);
     let pollings = log.entered.get("polling").copied().unwrap_or(0);
-    assert!(lives > 1, "the client never reconnected");
-    assert!(pollings > 0, "the client never fell back to polling");
-    assert!(stats.refresh_ok > 0, "no token was refreshed");
+    let dead_peers = log.details.get("dead_peer").copied().unwrap_or(0);
+    let effects = [
+        (
+            ps.connections_cut > 0 && ps.connections_reset > 0,
+            format!("no connection was cut or reset at the proxy: {ps:?}"),
+        ),
+        (
+            ps.refused > 0,
+            format!("no connection was refused at the proxy: {ps:?}"),
+        ),
+        (
+            ps.chunks_delayed > 0 && ps.chunks_throttled > 0,
+            format!("delays and throttles slowed no chunk: {ps:?}"),
+        ),
+        (
+            dead_peers > 0,
+            format!("no stall was noticed as a dead peer: {:?}", log.details),
+        ),
+        (
+            stats.pushes_dropped > 0,
+            "the server dropped no push in its drop_pushes windows".to_string(),
+        ),
+        (
+            refused_404 > 0,
+            "no handshake was refused in the 404 windows".to_string(),
+        ),
+        (
+            stats.rest.unauthorized > 0,
+            "no request met an expired token (401) to refresh it".to_string(),
+        ),
+        (stats.refresh_ok > 0, "no token was refreshed".to_string()),
+        (
+            !read_here.is_empty(),
+            "nothing was marked read here".to_string(),
+        ),
+        (
+            !read_elsewhere.is_empty(),
+            "nothing was marked read elsewhere".to_string(),
+        ),
+        (
+            !read_elsewhere_later.is_empty(),
+            "nothing was marked read elsewhere later".to_string(),
+        ),
+        (lives > 1, "the client never reconnected".to_string()),
+        (
+            pollings > 0,
+            "the client never fell back to polling".to_string(),
+        ),
+    ];
+    let missing: Vec<&String> = effects
+        .iter()
+        .filter(|(seen, _)| !seen)
+        .map(|(_, what)| what)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "faults without their effect: {missing:#?}"
+    );
     if transport == "sse" {
         // Reconnects resumed from the stored position (the first request had none).
         let resumed = stats

@@ -1,254 +1,59 @@
 //! `aviso-cli` as a user runs it: a real process against the real demo backend on
 //! 127.0.0.1:0, and (in the desktop-session suite) a real gnome-keyring.
 
-use std::io::{BufRead, BufReader, Write};
+#[cfg(target_os = "linux")]
+use std::io::Write;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+#[cfg(target_os = "linux")]
+use std::process::Command;
+use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use aviso_demo::{DemoControl, DemoServer, EmitSpec, RawFrame};
+use aviso_testkit::cli::exit_within;
+use aviso_testkit::demo::admin_tokens as login_tokens;
 #[cfg(target_os = "linux")]
-use aviso_demo::testkit::{dunst_history, dunst_summaries, dunst_total};
-use aviso_demo::testkit::{record_issued_tokens, stop_process, ArtifactDir};
-use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
+use aviso_testkit::dunst::{dunst_history, dunst_summaries, dunst_total};
+use aviso_testkit::{record_issued_tokens, require_session, CliEnv, FastProfile};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
 
-const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
-
-struct Env {
-    dir: ArtifactDir,
-    tokens: Option<(String, String)>,
-    runs: usize,
-    /// `LANG` for the commands (LC_ALL and LC_MESSAGES unset); inherited when `None`.
-    lang: Option<&'static str>,
-    /// `AVISO_LOG` for the commands: `debug`, or `trace` for the passes that show the token
-    /// leak scan everything every crate logs.
-    log: &'static str,
+/// A test's CLI environment, with the demo's preset on test timers in `fast.toml`.
+fn new_env(name: &str) -> CliEnv {
+    let env = CliEnv::new(BIN, name);
+    env.file("fast.toml", &FastProfile::smartsales().text());
+    env
 }
 
-impl Env {
-    fn new(name: &str) -> Env {
-        let dir = ArtifactDir::new(name);
-        std::fs::write(dir.path().join("fast.toml"), FAST).unwrap();
-        Env {
-            dir,
-            tokens: None,
-            runs: 0,
-            lang: None,
-            log: "debug",
-        }
-    }
-
-    fn profile(&self) -> String {
-        self.dir.path().join("fast.toml").display().to_string()
-    }
-
-    fn command(&mut self, args: &[&str]) -> Command {
-        self.runs += 1;
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
-            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
-            // Logs kept in the artifacts: the leak scan reads them.
-            .env("AVISO_LOG", self.log)
-            .env_remove("AVISO_TOKEN")
-            .env_remove("AVISO_REFRESH_TOKEN")
-            .stderr(
-                std::fs::File::create(self.dir.path().join(format!("stderr-{}.log", self.runs)))
-                    .unwrap(),
-            );
-        if let Some((access, refresh)) = &self.tokens {
-            cmd.env("AVISO_TOKEN", access)
-                .env("AVISO_REFRESH_TOKEN", refresh);
-        }
-        if let Some(lang) = self.lang {
-            cmd.env("LANG", lang)
-                .env_remove("LC_ALL")
-                .env_remove("LC_MESSAGES");
-        }
-        cmd
-    }
-
-    /// Runs to completion; returns (success, stdout). Stdout is kept in the artifacts.
-    fn run(&mut self, args: &[&str], stdin: Option<&str>) -> (bool, String) {
-        let mut cmd = self.command(args);
-        cmd.stdout(Stdio::piped()).stdin(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        std::fs::write(
-            self.dir.path().join(format!("stdout-{}.log", self.runs)),
-            &stdout,
-        )
-        .unwrap();
-        (out.status.success(), stdout)
-    }
-
-    fn stderr_of_last_run(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join(format!("stderr-{}.log", self.runs)))
-            .unwrap_or_default()
-    }
-
-    /// The last run's error line (`aviso-cli: …`; the rest of its stderr is debug logs).
-    fn error_of_last_run(&self) -> String {
-        let stderr = self.stderr_of_last_run();
-        let line = stderr.lines().rev().find(|l| l.starts_with("aviso-cli: "));
-        line.unwrap_or_else(|| panic!("no error line in: {stderr}"))
-            .to_string()
-    }
-
-    /// Runs as `aviso-cli ARGS | head -1` does: the first line is read, then the pipe is
-    /// closed while the command still has more to write. Returns (status, first line).
-    fn run_head_1(&mut self, args: &[&str]) -> (ExitStatus, String) {
-        let mut child = self.command(args).stdout(Stdio::piped()).spawn().unwrap();
-        let mut first = String::new();
-        {
-            let mut reader = BufReader::new(child.stdout.take().unwrap());
-            reader.read_line(&mut first).unwrap();
-        }
-        (exit_within(&mut child, 30), first)
-    }
-
-    /// Runs with stdout a pipe nobody reads any more (closed before the first line).
-    fn run_into_closed_pipe(&mut self, args: &[&str]) -> ExitStatus {
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
-        let mut child = self.command(args).stdout(writer).spawn().unwrap();
-        exit_within(&mut child, 30)
-    }
-
-    fn watch(&mut self, args: &[&str]) -> Watch {
-        let mut full = vec!["watch"];
-        full.extend_from_slice(args);
-        let mut child = self.command(&full).stdout(Stdio::piped()).spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let log = self.dir.path().join(format!("stdout-{}.log", self.runs));
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut file = std::fs::File::create(log).unwrap();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                writeln!(file, "{line}").unwrap();
-                let value: Value =
-                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
-                if tx.send(value).is_err() {
-                    break;
-                }
-            }
-        });
-        Watch {
-            child,
-            rx,
-            lines: Vec::new(),
-        }
-    }
+/// `fast.toml`'s path.
+fn profile(env: &CliEnv) -> String {
+    env.dir().join("fast.toml").display().to_string()
 }
 
-struct Watch {
-    child: Child,
-    rx: mpsc::Receiver<Value>,
-    lines: Vec<Value>,
+/// Runs as `aviso-cli ARGS | head -1` does: the first line is read, then the pipe is
+/// closed while the command still has more to write. Returns (status, first line).
+fn run_head_1(env: &CliEnv, args: &[&str]) -> (ExitStatus, String) {
+    let mut child = env.command(args).stdout(Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    {
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        reader.read_line(&mut first).unwrap();
+    }
+    (exit_within(&mut child, 30), first)
 }
 
-impl Watch {
-    fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(v) => {
-                    self.lines.push(v.clone());
-                    if pred(&v) {
-                        return v;
-                    }
-                }
-                Err(_) => panic!("no {what} within {secs} s; lines: {:#?}", self.lines),
-            }
-        }
-    }
-
-    fn notification_ids(&self) -> Vec<String> {
-        self.lines
-            .iter()
-            .filter(|l| l["type"] == "notification")
-            .map(|l| l["id"].as_str().unwrap().to_string())
-            .collect()
-    }
-
-    fn wait_ids(&mut self, secs: u64, want: &[u64]) {
-        for id in want {
-            let id = id.to_string();
-            if !self.notification_ids().contains(&id) {
-                self.wait_for(secs, &format!("notification {id}"), |l| {
-                    l["type"] == "notification" && l["id"] == id.as_str()
-                });
-            }
-        }
-    }
-
-    /// Stopped as a supervisor would (SIGTERM; see `stop_process`), then the rest of the output.
-    fn stop(mut self) -> Vec<Value> {
-        if let Some(status) = stop_process(&mut self.child) {
-            assert!(status.success(), "watch exited with {status}");
-        }
-        while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
-            self.lines.push(v);
-        }
-        self.lines
-    }
+/// Runs with stdout a pipe nobody reads any more (closed before the first line).
+fn run_into_closed_pipe(env: &CliEnv, args: &[&str]) -> ExitStatus {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = env.command(args).stdout(writer).spawn().unwrap();
+    exit_within(&mut child, 30)
 }
 
 async fn demo() -> DemoServer {
-    DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            event_interval: None,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn login_tokens(url: &str) -> (String, String) {
-    let resp: Value = reqwest::Client::new()
-        .post(format!("{url}/api/token/"))
-        .json(&serde_json::json!({"username": "admin", "password": "admin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        resp["access"].as_str().unwrap().into(),
-        resp["refresh"].as_str().unwrap().into(),
-    )
-}
-
-/// The process's exit status, which must come within `secs`.
-fn exit_within(child: &mut Child, secs: u64) -> ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("still running after {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    aviso_testkit::demo::start().await
 }
 
 fn emit(control: &DemoControl, n: usize) -> Vec<u64> {
@@ -266,13 +71,13 @@ fn is_rfc3339(s: &str) -> bool {
 async fn watch_prints_each_notification_once_as_documented_json_lines() {
     let server = demo().await;
     let control = server.control();
-    let mut env = Env::new("cli-watch");
+    let mut env = new_env("cli-watch");
     // Every crate's every log line (the WebSocket handshake carries the token in its URL):
     // the token leak scan reads them.
     env.log = "trace";
     env.tokens = Some(login_tokens(&server.http_url()).await);
     let url = server.http_url();
-    let profile = env.profile();
+    let profile = profile(&env);
     let backlog = emit(&control, 2);
     let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
     watch.wait_for(10, "live state", |l| {
@@ -357,14 +162,16 @@ async fn watch_prints_each_notification_once_as_documented_json_lines() {
 async fn a_catch_up_the_server_refuses_is_said_once_in_the_state_an_error_and_a_toast() {
     let server = demo().await;
     let control = server.control();
-    let mut env = Env::new("cli-catch-up-refused");
+    let mut env = new_env("cli-catch-up-refused");
     env.tokens = Some(login_tokens(&server.http_url()).await);
     env.lang = Some("es_BO.UTF-8");
     let url = server.http_url();
-    let broken = env.dir.path().join("broken-list.toml");
+    let broken = env.dir().join("broken-list.toml");
     std::fs::write(
         &broken,
-        format!("{FAST}\n[rest]\nlist = \"GET /api/token/?desde={{cursor}}\"\n"),
+        FastProfile::smartsales()
+            .extra("\n[rest]\nlist = \"GET /api/token/?desde={cursor}\"\n")
+            .text(),
     )
     .unwrap();
     let broken = broken.display().to_string();
@@ -416,7 +223,7 @@ async fn a_catch_up_the_server_refuses_is_said_once_in_the_state_an_error_and_a_
     assert_eq!(last_live["detail"], "catch_up_failed");
 
     // The right list: nothing of it.
-    let profile = env.profile();
+    let profile = profile(&env);
     let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
     watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
     std::thread::sleep(Duration::from_secs(3));
@@ -435,9 +242,9 @@ async fn mark_read_is_queued_while_the_server_is_down_and_sent_after_a_cli_resta
     let server = demo().await;
     let addr = server.addr();
     let url = server.http_url();
-    let mut env = Env::new("cli-outbox");
+    let mut env = new_env("cli-outbox");
     env.tokens = Some(login_tokens(&url).await);
-    let profile = env.profile();
+    let profile = profile(&env);
     let args = [
         "--server",
         url.as_str(),
@@ -527,9 +334,9 @@ async fn a_burst_says_its_unread_count_a_few_times_not_per_notification() {
     let server = demo().await;
     let url = server.http_url();
     let control = server.control();
-    let mut env = Env::new("cli-unread-burst");
+    let mut env = new_env("cli-unread-burst");
     env.tokens = Some(login_tokens(&url).await);
-    let profile = env.profile();
+    let profile = profile(&env);
     let mut watch = env.watch(&["--server", url.as_str(), "--profile", profile.as_str()]);
     watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
     let from = watch.lines.len();
@@ -568,9 +375,9 @@ async fn marks_made_by_another_process_reach_a_running_watch() {
     let server = demo().await;
     let url = server.http_url();
     let control = server.control();
-    let mut env = Env::new("cli-marks-elsewhere");
+    let mut env = new_env("cli-marks-elsewhere");
     env.tokens = Some(login_tokens(&url).await);
-    let profile = env.profile();
+    let profile = profile(&env);
     let args = [
         "--server",
         url.as_str(),
@@ -614,9 +421,9 @@ async fn status_shows_the_health_a_running_watch_published() {
     let server = demo().await;
     let url = server.http_url();
     let control = server.control();
-    let mut env = Env::new("cli-status");
+    let mut env = new_env("cli-status");
     env.tokens = Some(login_tokens(&url).await);
-    let profile = env.profile();
+    let profile = profile(&env);
     let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--name", "tienda"]);
     watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
     let emitted = emit(&control, 1);
@@ -715,25 +522,15 @@ async fn status_shows_the_health_a_running_watch_published() {
 /// printed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_over_sse_resumes_from_the_stored_id_after_a_cli_restart() {
-    let server = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            event_interval: None,
-            ping_interval: aviso_demo::testkit::SSE_KEEP_ALIVE,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = aviso_testkit::demo::start_with(aviso_demo::DemoConfig {
+        ping_interval: aviso_testkit::SSE_KEEP_ALIVE,
+        ..aviso_testkit::demo::quiet()
+    })
+    .await;
     let control = server.control();
     let url = server.http_url();
-    let mut env = Env::new("cli-sse");
-    std::fs::write(
-        env.dir.path().join("fast-sse.toml"),
-        aviso_demo::testkit::FAST_SMARTSALES_SSE_PROFILE,
-    )
-    .unwrap();
-    let profile = env.dir.path().join("fast-sse.toml").display().to_string();
+    let mut env = new_env("cli-sse");
+    let profile = env.file("fast-sse.toml", &FastProfile::sse().text());
     env.tokens = Some(login_tokens(&url).await);
     let args = [
         "--server",
@@ -751,7 +548,7 @@ async fn watch_over_sse_resumes_from_the_stored_id_after_a_cli_restart() {
     watch.wait_ids(10, &first);
     // The catch-up that follows `live` may print them before the stream brings them; the
     // stream's position is kept once the stream has (what a restart resumes from).
-    let db = env.dir.path().join("data").join("aviso.db");
+    let db = env.dir().join("data").join("aviso.db");
     let store = aviso_engine::store::Store::open(&db).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -787,7 +584,7 @@ async fn watch_over_sse_resumes_from_the_stored_id_after_a_cli_restart() {
 
 #[test]
 fn profiles_are_listed_and_shown() {
-    let mut env = Env::new("cli-profiles");
+    let env = new_env("cli-profiles");
     let (ok, out) = env.run(&["profiles"], None);
     assert!(ok && out.contains("smartsales"), "{out}");
     let (ok, out) = env.run(&["profile", "show", "smartsales"], None);
@@ -802,7 +599,7 @@ fn profiles_are_listed_and_shown() {
 
 #[test]
 fn bad_arguments_are_clear_errors() {
-    let mut env = Env::new("cli-errors");
+    let env = new_env("cli-errors");
     let (ok, _) = env.run(&["watch"], None);
     assert!(!ok);
     assert!(
@@ -833,8 +630,8 @@ fn bad_arguments_are_clear_errors() {
 async fn an_error_and_its_cause_are_said_once() {
     let server = demo().await;
     let url = server.http_url();
-    let mut env = Env::new("cli-error-once");
-    let missing = env.dir.path().join("missing.toml").display().to_string();
+    let mut env = new_env("cli-error-once");
+    let missing = env.dir().join("missing.toml").display().to_string();
     let runs: [&[&str]; 3] = [
         &["watch", "--server", &url, "--profile", &missing],
         &["mark-read", "--server", &url, "--profile", &missing, "1"],
@@ -868,8 +665,8 @@ async fn an_error_and_its_cause_are_said_once() {
 
 /// Notifications of `account` put straight into the store `aviso-cli` reads (as `watch`
 /// would have stored them), `n` of them, the newest with id `n`.
-fn store_notifications(env: &Env, account: &str, n: usize) {
-    let dir = env.dir.path().join("data");
+fn store_notifications(env: &CliEnv, account: &str, n: usize) {
+    let dir = env.dir().join("data");
     std::fs::create_dir_all(&dir).unwrap();
     let store = aviso_engine::store::Store::open(&dir.join("aviso.db")).unwrap();
     let items: Vec<aviso_engine::Notification> = (1..=n)
@@ -899,11 +696,11 @@ fn store_notifications(env: &Env, account: &str, n: usize) {
 async fn a_closed_stdout_ends_list_search_unread_and_watch_quietly() {
     let server = demo().await;
     let url = server.http_url();
-    let mut env = Env::new("cli-closed-stdout");
+    let env = new_env("cli-closed-stdout");
     // Far more than a pipe holds (64 KiB on Linux): the command is still writing when its
     // reader closes the pipe.
     store_notifications(&env, "tienda", 3000);
-    let quiet = |env: &Env, what: &str| {
+    let quiet = |env: &CliEnv, what: &str| {
         let stderr = env.stderr_of_last_run();
         for word in ["Broken pipe", "broken pipe", "panicked", "aviso-cli: "] {
             assert!(!stderr.contains(word), "{what}: {word:?} in {stderr}");
@@ -915,7 +712,7 @@ async fn a_closed_stdout_ends_list_search_unread_and_watch_quietly() {
         &["search", "venta", "--json", "--limit", "5000"],
         &["search", "venta", "--limit", "5000"],
     ] {
-        let (status, first) = env.run_head_1(args);
+        let (status, first) = run_head_1(&env, args);
         assert!(status.success(), "{args:?}: {status}");
         assert!(first.contains("Nueva venta 3000"), "{args:?}: {first}");
         quiet(&env, &format!("{args:?}"));
@@ -924,9 +721,9 @@ async fn a_closed_stdout_ends_list_search_unread_and_watch_quietly() {
         &["unread"][..],
         &["unread", "--json", "--account", "tienda"],
         &["list", "--json"],
-        &["watch", "--server", &url, "--profile", &env.profile()],
+        &["watch", "--server", &url, "--profile", &profile(&env)],
     ] {
-        let status = env.run_into_closed_pipe(args);
+        let status = run_into_closed_pipe(&env, args);
         assert!(status.success(), "{args:?}: {status}");
         quiet(&env, &format!("{args:?}"));
     }
@@ -938,7 +735,7 @@ async fn a_closed_stdout_ends_list_search_unread_and_watch_quietly() {
 #[cfg(target_os = "linux")]
 #[test]
 fn logs_are_coloured_only_on_a_terminal_and_never_with_no_color() {
-    let mut env = Env::new("cli-log-colour");
+    let mut env = new_env("cli-log-colour");
     // A token from the environment (no keyring), a server that is not there: mark-read
     // logs its TLS setup and the failed send, then ends.
     env.tokens = Some(("access".into(), "refresh".into()));
@@ -956,7 +753,7 @@ fn logs_are_coloured_only_on_a_terminal_and_never_with_no_color() {
     assert!(log.contains("DEBUG"), "{log}");
     assert!(!log.contains('\x1b'), "escape codes in a file: {log:?}");
 
-    let on_a_terminal = |env: &mut Env, no_color: Option<&str>| -> String {
+    let on_a_terminal = |env: &mut CliEnv, no_color: Option<&str>| -> String {
         let inner = env.command(&args);
         let line = std::iter::once(inner.get_program())
             .chain(inner.get_args())
@@ -1003,8 +800,8 @@ fn logs_are_coloured_only_on_a_terminal_and_never_with_no_color() {
 /// applied (the output loads again as the same profile), or the file's error.
 #[test]
 fn profile_show_takes_a_file_as_profile_does() {
-    let mut env = Env::new("cli-profile-show-file");
-    let mine = env.dir.path().join("mi-tienda.toml");
+    let mut env = new_env("cli-profile-show-file");
+    let mine = env.dir().join("mi-tienda.toml");
     std::fs::write(
         &mine,
         "extends = \"smartsales\"\nname = \"mi-tienda\"\n\n[heartbeat]\ntimeout_secs = 7\n",
@@ -1040,7 +837,7 @@ fn profile_show_takes_a_file_as_profile_does() {
     );
 
     // A file that is not a profile: its error, where it is.
-    let bad = env.dir.path().join("mala.toml");
+    let bad = env.dir().join("mala.toml");
     std::fs::write(&bad, "name = \"mala\"\n[websocket\nurl = \"x\"\n").unwrap();
     let bad = bad.display().to_string();
     for (lang, said) in [
@@ -1065,10 +862,10 @@ fn profile_show_takes_a_file_as_profile_does() {
 async fn list_prints_no_separator_for_an_empty_body() {
     let server = demo().await;
     let control = server.control();
-    let mut env = Env::new("cli-empty-body");
+    let mut env = new_env("cli-empty-body");
     env.tokens = Some(login_tokens(&server.http_url()).await);
     let url = server.http_url();
-    let profile = env.profile();
+    let profile = profile(&env);
     let spec = |titulo: &str, mensaje: &str| EmitSpec {
         tipo: Some("stock_bajo".into()),
         titulo: Some(titulo.into()),
@@ -1108,7 +905,7 @@ async fn list_prints_no_separator_for_an_empty_body() {
 async fn messages_are_in_spanish_or_english_as_the_locale_says() {
     let server = demo().await;
     let url = server.http_url();
-    let mut env = Env::new("cli-languages");
+    let mut env = new_env("cli-languages");
     let cases: [(&[&str], Option<&str>, &str, &str); 7] = [
         (
             &["unread", "--account", "nadie"],
@@ -1180,7 +977,7 @@ async fn messages_are_in_spanish_or_english_as_the_locale_says() {
         assert!(ok && out.is_empty(), "{lang}: {out}");
     }
     // No account was saved by the failed login.
-    assert!(!env.dir.path().join("config/config.toml").exists());
+    assert!(!env.dir().join("config/config.toml").exists());
     assert!(server.control().stats().tokens_issued.is_empty());
 }
 
@@ -1192,10 +989,10 @@ async fn messages_are_in_spanish_or_english_as_the_locale_says() {
 async fn search_finds_stored_notifications_as_documented_json_lines_and_text() {
     let server = demo().await;
     let control = server.control();
-    let mut env = Env::new("cli-search");
+    let mut env = new_env("cli-search");
     env.tokens = Some(login_tokens(&server.http_url()).await);
     let url = server.http_url();
-    let profile = env.profile();
+    let profile = profile(&env);
     let spec = |titulo: &str, mensaje: &str, datos: Value| EmitSpec {
         tipo: Some("devolucion_solicitada".into()),
         titulo: Some(titulo.into()),
@@ -1341,16 +1138,6 @@ async fn search_finds_stored_notifications_as_documented_json_lines_and_text() {
     record_issued_tokens(&control);
 }
 
-/// The keyring and toast tests are `#[ignore]`d: a plain `cargo test` says "ignored", and the
-/// test command (`scripts/test`) runs them with `--include-ignored` inside its desktop session
-/// (D-Bus, gnome-keyring, dunst). Run outside it, they fail at once, saying why.
-fn require_session() {
-    assert!(
-        std::env::var_os("AVISO_SESSION_TESTS").is_some(),
-        "this test needs the desktop session of scripts/test (D-Bus + gnome-keyring): run it with scripts/test"
-    );
-}
-
 fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
     let mut hits = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -1376,7 +1163,7 @@ async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
     let server = demo().await;
     let control = server.control();
     let url = server.http_url();
-    let mut env = Env::new("cli-keyring");
+    let mut env = new_env("cli-keyring");
     // The password and the tokens pass through every crate here: all their logs are kept.
     env.log = "trace";
 
@@ -1418,11 +1205,11 @@ async fn login_keeps_tokens_in_the_keyring_only_and_logout_removes_them() {
     assert_eq!(issued.len(), 2, "one access and one refresh token");
     for token in &issued {
         assert!(
-            files_containing(env.dir.path(), token).is_empty(),
+            files_containing(env.dir(), token).is_empty(),
             "a token was written to a file"
         );
     }
-    let config = std::fs::read_to_string(env.dir.path().join("config/config.toml")).unwrap();
+    let config = std::fs::read_to_string(env.dir().join("config/config.toml")).unwrap();
     assert!(
         config.contains("tienda") && !config.contains("admin\"\npassword"),
         "{config}"
@@ -1488,10 +1275,10 @@ async fn without_a_secret_service_login_says_what_to_install() {
     require_session();
     let server = demo().await;
     let url = server.http_url();
-    let mut env = Env::new("cli-no-keyring");
+    let env = new_env("cli-no-keyring");
     // A session bus with no Secret Service on it, and none it could start: the stock session
     // config would D-Bus-activate the installed gnome-keyring.
-    let config = env.dir.path().join("bare-bus.xml");
+    let config = env.dir().join("bare-bus.xml");
     std::fs::write(
         &config,
         r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -1548,7 +1335,7 @@ async fn without_a_secret_service_login_says_what_to_install() {
         "{stderr}"
     );
     assert!(
-        !env.dir.path().join("config/config.toml").exists(),
+        !env.dir().join("config/config.toml").exists(),
         "no account saved without a keyring"
     );
     record_issued_tokens(&server.control());
@@ -1574,10 +1361,10 @@ async fn watch_toasts_reach_the_notification_daemon_and_bursts_become_one() {
     require_session();
     let server = demo().await;
     let control = server.control();
-    let mut env = Env::new("cli-toasts");
+    let mut env = new_env("cli-toasts");
     env.tokens = Some(login_tokens(&server.http_url()).await);
     let url = server.http_url();
-    let profile = env.profile();
+    let profile = profile(&env);
     let mut watch = env.watch(&["--server", &url, "--profile", &profile, "--toasts"]);
     watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
     let before = dunst_total();

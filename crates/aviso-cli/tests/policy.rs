@@ -10,21 +10,16 @@
 //! the same evening in `tests/desktop/evening.rs`.
 #![cfg(target_os = "linux")]
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aviso_demo::testkit::{
-    dunst_history, dunst_total, emit_sale, record_issued_tokens, ArtifactDir,
-};
-use aviso_demo::{DemoConfig, DemoServer};
+use aviso_testkit::demo::{admin_tokens as login_tokens, emit_sale};
+use aviso_testkit::dunst::{dunst_history, dunst_total};
+use aviso_testkit::{record_issued_tokens, require_session, CliEnv, JsonLines};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
-/// The virtual evening starts on 7 December 2099 at 21:53 in La Paz (UTC-4, no DST): in the
-/// future, since the store hides a snooze until its time by the real clock.
 const START: &str = "2099-12-07T21:53:00-04:00";
 /// START's hour and minute, for [`Script::until`]. Seven virtual minutes (7 s) before quiet
 /// hours leave room for a start-up on a loaded machine; the silence alarm's 10 minutes
@@ -56,43 +51,28 @@ from = "21:00"
 to = "23:59"
 "#;
 
-/// `#[ignore]`d: run by the test command (`scripts/test`) with `--include-ignored` inside its
-/// desktop session; outside it, this fails at once, saying why.
-fn require_session() {
-    assert!(
-        std::env::var_os("AVISO_SESSION_TESTS").is_some(),
-        "this test needs the desktop session of scripts/test (D-Bus + dunst): run it with scripts/test"
-    );
-}
-
+/// The CLI on the virtual clock of the evening: it starts at [`START`] when the real clock
+/// says `anchor`, and runs [`SCALE`] times faster.
 struct Script {
-    dir: ArtifactDir,
+    env: CliEnv,
     anchor: f64,
-    tokens: (String, String),
-    runs: usize,
 }
 
 impl Script {
     fn command(&mut self, args: &[&str]) -> Command {
-        self.runs += 1;
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
-            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
-            .env("AVISO_LOG", "debug")
-            .env("AVISO_TOKEN", &self.tokens.0)
-            .env("AVISO_REFRESH_TOKEN", &self.tokens.1)
-            .env("AVISO_CLOCK_START", START)
-            .env("AVISO_CLOCK_ANCHOR", self.anchor.to_string())
-            .env("AVISO_CLOCK_SCALE", SCALE.to_string())
-            .env("LANG", "es_BO.UTF-8")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .stderr(
-                std::fs::File::create(self.dir.path().join(format!("stderr-{}.log", self.runs)))
-                    .unwrap(),
-            );
+        let mut cmd = self.env.command(args);
+        cmd.env("AVISO_CLOCK_ANCHOR", self.anchor.to_string());
         cmd
+    }
+
+    /// `aviso-cli ARGS`, its JSON lines read as they come.
+    fn spawn_json(&mut self, args: &[&str]) -> JsonLines {
+        let child = self.command(args).stdout(Stdio::piped()).spawn().unwrap();
+        let log = self
+            .env
+            .dir()
+            .join(format!("stdout-{}.log", self.env.runs()));
+        JsonLines::read(child, log)
     }
 
     /// Sleeps until the virtual clock shows `hh:mm:ss` of the evening.
@@ -113,94 +93,6 @@ fn unix_now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs_f64()
-}
-
-struct Watch {
-    child: Child,
-    rx: mpsc::Receiver<Value>,
-    lines: Vec<Value>,
-}
-
-impl Watch {
-    fn start(script: &mut Script, args: &[&str]) -> Watch {
-        let mut child = script.command(args).stdout(Stdio::piped()).spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let log = script.dir.path().join("watch-stdout.log");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut file = std::fs::File::create(log).unwrap();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                writeln!(file, "{line}").unwrap();
-                let value: Value =
-                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
-                if tx.send(value).is_err() {
-                    break;
-                }
-            }
-        });
-        Watch {
-            child,
-            rx,
-            lines: Vec::new(),
-        }
-    }
-
-    fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(v) = self.lines.iter().find(|l| pred(l)) {
-            return v.clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(v) => {
-                    self.lines.push(v.clone());
-                    if pred(&v) {
-                        return v;
-                    }
-                }
-                Err(_) => panic!("no {what} within {secs} s; lines: {:#?}", self.lines),
-            }
-        }
-    }
-
-    fn stop(mut self) -> Vec<Value> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "watch exited with {status}");
-        while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
-            self.lines.push(v);
-        }
-        self.lines
-    }
-}
-
-async fn login_tokens(url: &str) -> (String, String) {
-    let url = format!("{url}/api/token/");
-    let resp: Value = tokio::task::spawn_blocking(move || {
-        let out = Command::new("curl")
-            .args([
-                "-s",
-                "-XPOST",
-                &url,
-                "-H",
-                "content-type: application/json",
-                "-d",
-                r#"{"username":"admin","password":"admin"}"#,
-            ])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
-    })
-    .await
-    .unwrap();
-    (
-        resp["access"].as_str().unwrap().into(),
-        resp["refresh"].as_str().unwrap().into(),
-    )
 }
 
 fn is_policy_line(l: &Value) -> bool {
@@ -234,24 +126,18 @@ fn write_config(dir: &Path) {
 #[ignore = "needs the desktop session of scripts/test"]
 async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     require_session();
-    let server = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            event_interval: None,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = aviso_testkit::demo::start().await;
     let control = server.control();
     let url = server.http_url();
-    let dir = ArtifactDir::new("cli-policy");
-    write_config(dir.path());
+    let mut env = CliEnv::new(BIN, "cli-policy");
+    write_config(env.dir());
+    env.tokens = Some(login_tokens(&url).await);
+    env.lang = Some("es_BO.UTF-8");
+    env.var("AVISO_CLOCK_START", START);
+    env.var("AVISO_CLOCK_SCALE", SCALE.to_string());
     let mut script = Script {
-        dir,
+        env,
         anchor: unix_now(),
-        tokens: login_tokens(&url).await,
-        runs: 0,
     };
     let history_before = dunst_history().len();
     let total_before = dunst_total();
@@ -262,55 +148,52 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     // The virtual evening starts now, as the watch does (the login and the sleep above are
     // not part of it).
     script.anchor = unix_now();
-    let mut watch = Watch::start(
-        &mut script,
-        &[
-            "watch",
-            "--server",
-            &url,
-            "--profile",
-            "smartsales",
-            "--name",
-            "tienda",
-            "--toasts",
-        ],
-    );
-    watch.wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
-    watch.wait_for(5, "the away digest", |l| {
+    let mut watch = script.spawn_json(&[
+        "watch",
+        "--server",
+        &url,
+        "--profile",
+        "smartsales",
+        "--name",
+        "tienda",
+        "--toasts",
+    ]);
+    watch.seen_or_wait_for(10, "live", |l| l["type"] == "state" && l["state"] == "live");
+    watch.seen_or_wait_for(5, "the away digest", |l| {
         l["type"] == "digest" && l["reason"] == "away"
     });
 
     // 21:5x: a sale, shown as it comes.
     let a = emit_sale(&control, "nueva_compra", "Compra A", "150.00");
-    watch.wait_for(5, "A's toast", |l| {
+    watch.seen_or_wait_for(5, "A's toast", |l| {
         l["type"] == "toast" && l["title"] == "Compra A"
     });
     // 22:00-22:05 are quiet hours: held; a sale of 5000 is urgent and breaks through.
     script.until("22:00:30");
     let b = emit_sale(&control, "nueva_compra", "Compra B", "100.00");
     let c = emit_sale(&control, "stock_bajo", "Stock bajo C", "");
-    watch.wait_for(5, "C held", |l| {
+    watch.seen_or_wait_for(5, "C held", |l| {
         l["type"] == "held" && l["id"] == c.as_str()
     });
     emit_sale(&control, "nueva_compra", "Compra grande", "5000.00");
-    watch.wait_for(5, "the urgent toast", |l| {
+    watch.seen_or_wait_for(5, "the urgent toast", |l| {
         l["type"] == "toast" && l["urgency"] == "critical"
     });
     // 22:05: the digest of what was held.
     script.until("22:05:00");
-    watch.wait_for(5, "the digest", |l| {
+    watch.seen_or_wait_for(5, "the digest", |l| {
         l["type"] == "toast" && l["kind"] == "digest"
     });
     // A burst: four sales, then three more within its window: one toast, updated.
     for i in 1..=4 {
         emit_sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
     }
-    let first = watch.wait_for(5, "the summary", |l| l["kind"] == "summary");
+    let first = watch.seen_or_wait_for(5, "the summary", |l| l["kind"] == "summary");
     std::thread::sleep(Duration::from_millis(800));
     for i in 5..=7 {
         emit_sale(&control, "nueva_compra", &format!("Rápida {i}"), "10.00");
     }
-    let update = watch.wait_for(5, "the summary's update", |l| {
+    let update = watch.seen_or_wait_for(5, "the summary's update", |l| {
         l["kind"] == "summary" && l["replaces"] == true
     });
     assert_eq!(first["slot"], update["slot"]);
@@ -327,10 +210,10 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
         said.starts_with(&format!("tienda#{a} pospuesta hasta 2099-12-07 22:")),
         "{said}"
     );
-    watch.wait_for(5, "snoozed", |l| l["type"] == "snoozed");
-    watch.wait_for(8, "the reminder", |l| l["kind"] == "reminder");
+    watch.seen_or_wait_for(5, "snoozed", |l| l["type"] == "snoozed");
+    watch.seen_or_wait_for(8, "the reminder", |l| l["kind"] == "reminder");
     // The last sale was the burst's: ten minutes later the silence alarm fires, once.
-    let alarm = watch.wait_for(20, "the silence alarm", |l| l["type"] == "silence");
+    let alarm = watch.seen_or_wait_for(20, "the silence alarm", |l| l["type"] == "silence");
     // dunst's own do-not-disturb holds the next sale; lifting it gives the digest.
     let dunstctl = |paused: &str| {
         let ok = Command::new("dunstctl")
@@ -343,12 +226,12 @@ async fn a_scripted_evening_gives_exactly_the_expected_toasts() {
     dunstctl("true");
     std::thread::sleep(Duration::from_millis(2500));
     let d = emit_sale(&control, "nueva_compra", "Compra D", "20.00");
-    let held = watch.wait_for(5, "D held", |l| {
+    let held = watch.seen_or_wait_for(5, "D held", |l| {
         l["type"] == "held" && l["id"] == d.as_str()
     });
     dunstctl("false");
     assert_eq!(held["reason"], "do_not_disturb");
-    watch.wait_for(5, "the digest after do-not-disturb", |l| {
+    watch.seen_or_wait_for(5, "the digest after do-not-disturb", |l| {
         l["type"] == "digest" && l["reason"] == "do_not_disturb"
     });
     std::thread::sleep(Duration::from_secs(1));

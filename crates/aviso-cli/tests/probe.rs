@@ -11,14 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-#[path = "../../aviso-engine/tests/support/seed_servers.rs"]
-mod seed_servers;
-
-use aviso_demo::testkit::ArtifactDir;
 use aviso_engine::frame::{parse_frame, Inbound};
 use aviso_engine::Profile;
+use aviso_testkit::seed_servers::SocketIo;
+use aviso_testkit::CliEnv;
 use futures_util::{SinkExt, StreamExt};
-use seed_servers::SocketIo;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -32,20 +29,23 @@ struct Probe {
     stderr: Option<std::thread::JoinHandle<String>>,
 }
 
-/// The environment of one run: its own config and data folders (the data folder must stay
-/// empty: probing never writes the user's store), a language, no tokens.
-fn command(dir: &ArtifactDir, lang: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("probe")
-        .args(args)
-        .env("AVISO_CONFIG_DIR", dir.path().join("config"))
-        .env("AVISO_DATA_DIR", dir.path().join("data"))
-        .env("AVISO_LOG", "warn")
-        .env("LANG", lang)
+/// The environment of one test: its own config and data folders (the data folder must stay
+/// empty: probing never writes the user's store), warnings only in the logs, no tokens.
+fn probe_env(name: &str) -> CliEnv {
+    let mut env = CliEnv::new(BIN, name);
+    env.log = "warn";
+    env
+}
+
+/// `aviso-cli probe ARGS` in `lang`, its stderr piped.
+fn command(env: &CliEnv, lang: &str, args: &[&str]) -> Command {
+    let mut full = vec!["probe"];
+    full.extend_from_slice(args);
+    let mut cmd = env.command(&full);
+    cmd.env("LANG", lang)
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .env_remove("AVISO_TOKEN")
-        .env_remove("AVISO_REFRESH_TOKEN");
+        .stderr(Stdio::piped());
     cmd
 }
 
@@ -171,7 +171,7 @@ fn codes(frame: &Value) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probe_shows_the_twins_gateway_frame_by_frame() {
     let gateway = SocketIo::start_with(0, &["--reading", "twins"]);
-    let dir = ArtifactDir::new("cli-probe-twins");
+    let dir = probe_env("cli-probe-twins");
     let url = gateway.url();
     let cmd = command(
         &dir,
@@ -259,7 +259,7 @@ async fn probe_shows_the_twins_gateway_frame_by_frame() {
     assert_eq!(summary["became"]["control"], 1, "{summary}");
     assert_eq!(summary["connections"], 1, "{summary}");
     assert!(
-        !dir.path().join("data").join("aviso.db").exists(),
+        !dir.dir().join("data").join("aviso.db").exists(),
         "the user's store is never written"
     );
 }
@@ -304,8 +304,8 @@ async fn scripted_server() -> u16 {
 }
 
 /// A profile file pointing at the scripted server, reconnecting fast.
-fn profile_file(dir: &ArtifactDir, port: u16) -> String {
-    let path = dir.path().join("mine.toml");
+fn profile_file(dir: &CliEnv, port: u16) -> String {
+    let path = dir.dir().join("mine.toml");
     let mut f = std::fs::File::create(&path).unwrap();
     write!(
         f,
@@ -328,11 +328,11 @@ async fn probe_explains_a_backend_it_has_never_seen_and_suggests_a_profile() {
         scripted_server().await,
     );
     let (json_dir, es_dir, en_dir) = (
-        ArtifactDir::new("cli-probe-json"),
-        ArtifactDir::new("cli-probe-es"),
-        ArtifactDir::new("cli-probe-en"),
+        probe_env("cli-probe-json"),
+        probe_env("cli-probe-es"),
+        probe_env("cli-probe-en"),
     );
-    let run = |dir: &ArtifactDir, port: u16, lang: &str, extra: &[&str], server: &str| {
+    let run = |dir: &CliEnv, port: u16, lang: &str, extra: &[&str], server: &str| {
         let file = profile_file(dir, port);
         let mut args = vec!["--profile", &file, "--server", server, "--seconds", "6"];
         args.extend_from_slice(extra);
@@ -520,14 +520,14 @@ async fn probe_explains_a_backend_it_has_never_seen_and_suggests_a_profile() {
         }
     }
     for dir in [&json_dir, &es_dir, &en_dir] {
-        assert!(!dir.path().join("data").join("aviso.db").exists());
+        assert!(!dir.dir().join("data").join("aviso.db").exists());
     }
 }
 
 /// What `watch` refuses, `probe` refuses the same way: a clear message, a non-zero status.
 #[test]
 fn probe_refuses_a_bad_profile_an_unknown_account_and_missing_params() {
-    let dir = ArtifactDir::new("cli-probe-errors");
+    let dir = probe_env("cli-probe-errors");
     let server = "http://127.0.0.1:9";
     for (lang, args, said) in [
         (

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use aviso_demo::testkit::ArtifactDir;
+use aviso_testkit::ArtifactDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
 

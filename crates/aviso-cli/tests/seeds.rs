@@ -3,151 +3,19 @@
 //! each dialect (notifications, `stream` lines, per-channel `state` lines), a missing
 //! parameter, and auth failures across five sockets.
 
-#[path = "../../aviso-engine/tests/support/seed_servers.rs"]
-mod seed_servers;
-
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use aviso_demo::testkit::ArtifactDir;
-use seed_servers::{free_port, Django, Furniture, SocketIo};
+use aviso_testkit::seed_servers::{Django, Furniture, SocketIo};
+use aviso_testkit::{CliEnv, JsonLines};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aviso-cli");
 
-struct Env {
-    dir: ArtifactDir,
-    runs: usize,
-}
-
-impl Env {
-    fn new(name: &str) -> Env {
-        Env {
-            dir: ArtifactDir::new(name),
-            runs: 0,
-        }
-    }
-
-    fn command(&mut self, args: &[&str], tokens: Option<&(String, String)>) -> Command {
-        self.runs += 1;
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env("AVISO_CONFIG_DIR", self.dir.path().join("config"))
-            .env("AVISO_DATA_DIR", self.dir.path().join("data"))
-            // Debug logs, kept in the artifacts: the leak scan reads them.
-            .env("AVISO_LOG", "debug")
-            .env_remove("AVISO_TOKEN")
-            .env_remove("AVISO_REFRESH_TOKEN")
-            .stderr(
-                std::fs::File::create(self.dir.path().join(format!("stderr-{}.log", self.runs)))
-                    .unwrap(),
-            );
-        if let Some((access, refresh)) = tokens {
-            cmd.env("AVISO_TOKEN", access)
-                .env("AVISO_REFRESH_TOKEN", refresh);
-        }
-        cmd
-    }
-
-    fn stderr_of_last_run(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join(format!("stderr-{}.log", self.runs)))
-            .unwrap_or_default()
-    }
-
-    fn watch(&mut self, args: &[&str], tokens: Option<&(String, String)>) -> Watch {
-        let mut full = vec!["watch"];
-        full.extend_from_slice(args);
-        let mut child = self
-            .command(&full, tokens)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let log = self.dir.path().join(format!("stdout-{}.log", self.runs));
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut file = std::fs::File::create(log).unwrap();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                writeln!(file, "{line}").unwrap();
-                let value: Value =
-                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
-                if tx.send(value).is_err() {
-                    break;
-                }
-            }
-        });
-        Watch {
-            child: Some(child),
-            rx,
-            lines: Vec::new(),
-        }
-    }
-}
-
-struct Watch {
-    child: Option<Child>,
-    rx: mpsc::Receiver<Value>,
-    lines: Vec<Value>,
-}
-
-impl Watch {
-    fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(v) = self.lines.iter().find(|l| pred(l)) {
-            return v.clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(v) => {
-                    self.lines.push(v.clone());
-                    if pred(&v) {
-                        return v;
-                    }
-                }
-                Err(_) => panic!("no {what} within {secs} s; lines: {:#?}", self.lines),
-            }
-        }
-    }
-
-    fn count(&self, pred: impl Fn(&Value) -> bool) -> usize {
-        self.lines.iter().filter(|l| pred(l)).count()
-    }
-
-    /// Waits until `n` lines match.
-    fn wait_count(&mut self, secs: u64, n: usize, what: &str, pred: impl Fn(&Value) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while self.count(&pred) < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(v) => self.lines.push(v),
-                Err(_) => panic!("not {n} {what} within {secs} s; lines: {:#?}", self.lines),
-            }
-        }
-    }
-
-    /// Stopped as a supervisor would (SIGTERM; see `stop_process`), then the rest of the output.
-    fn stop(mut self) -> Vec<Value> {
-        let mut child = self.child.take().unwrap();
-        if let Some(status) = aviso_demo::testkit::stop_process(&mut child) {
-            assert!(status.success(), "watch exited with {status}");
-        }
-        while let Ok(v) = self.rx.recv_timeout(Duration::from_secs(2)) {
-            self.lines.push(v);
-        }
-        std::mem::take(&mut self.lines)
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// `aviso-cli watch ARGS` with `tokens` (none: the keyring's).
+fn watch(env: &mut CliEnv, args: &[&str], tokens: Option<&(String, String)>) -> JsonLines {
+    env.tokens = tokens.cloned();
+    env.watch(args)
 }
 
 /// Seed 000 over SSE as the README says (`watch --server URL --profile smartsales-sse`) on
@@ -159,7 +27,7 @@ async fn watch_smartsales_sse_prints_once_and_resumes_after_a_restart() {
     let dj = Django::start().await;
     let url = dj.url();
     let tokens = dj.login("admin").await;
-    let mut env = Env::new("cli-smartsales-sse");
+    let mut env = CliEnv::new(BIN, "cli-smartsales-sse");
     let args = [
         "--server",
         &url,
@@ -176,8 +44,8 @@ async fn watch_smartsales_sse_prints_once_and_resumes_after_a_restart() {
             .map(|i| i.to_string())
             .collect()
     };
-    let mut w = env.watch(&args, Some(&tokens));
-    w.wait_for(20, "live over SSE", |l| {
+    let mut w = watch(&mut env, &args, Some(&tokens));
+    w.seen_or_wait_for(20, "live over SSE", |l| {
         l["type"] == "state" && l["state"] == "live" && l["transport"] == "sse"
     });
     let first = ids(&dj
@@ -196,7 +64,7 @@ async fn watch_smartsales_sse_prints_once_and_resumes_after_a_restart() {
         .post("/__test/smartsales/notifications/", json!({"count": 2}))
         .await);
     dj.post("/__test/stats/", json!({})).await;
-    let mut w = env.watch(&args, Some(&tokens));
+    let mut w = watch(&mut env, &args, Some(&tokens));
     w.wait_count(10, 2, "notifications", |l| l["type"] == "notification");
     std::thread::sleep(Duration::from_millis(500));
     let lines = w.stop();
@@ -219,8 +87,8 @@ async fn watch_smartsales_sse_prints_once_and_resumes_after_a_restart() {
 async fn watch_wearable_prints_its_notifications_and_names_a_missing_parameter() {
     let dj = Django::start().await;
     let url = dj.url();
-    let mut env = Env::new("cli-wearable");
-    let mut cmd = env.command(&["watch", "--server", &url, "--profile", "wearable"], None);
+    let mut env = CliEnv::new(BIN, "cli-wearable");
+    let mut cmd = env.command(&["watch", "--server", &url, "--profile", "wearable"]);
     let out = cmd.stdout(Stdio::piped()).output().unwrap();
     assert!(!out.status.success());
     let err = env.stderr_of_last_run();
@@ -234,7 +102,8 @@ async fn watch_wearable_prints_its_notifications_and_names_a_missing_parameter()
         json!({"consumidor_id": 22, "tipo": "recordatorio", "contenido": "¡Recuerda registrar tu formulario!"}),
     )
     .await;
-    let mut w = env.watch(
+    let mut w = watch(
+        &mut env,
         &[
             "--server",
             &url,
@@ -247,8 +116,8 @@ async fn watch_wearable_prints_its_notifications_and_names_a_missing_parameter()
         ],
         None,
     );
-    w.wait_for(20, "live", |l| l["type"] == "state" && l["state"] == "live");
-    let n = w.wait_for(10, "the initial notification", |l| {
+    w.seen_or_wait_for(20, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let n = w.seen_or_wait_for(10, "the initial notification", |l| {
         l["type"] == "notification"
     });
     assert_eq!(n["account"], "reloj");
@@ -263,7 +132,7 @@ async fn watch_wearable_prints_its_notifications_and_names_a_missing_parameter()
         json!({"consumidor_id": 22, "contenido": "Alta probabilidad de craving detectada", "deseo_id": 5}),
     )
     .await;
-    let pushed = w.wait_for(10, "the pushed notification", |l| {
+    let pushed = w.seen_or_wait_for(10, "the pushed notification", |l| {
         l["type"] == "notification" && l["kind"] == "alerta"
     });
     assert_eq!(pushed["data"]["deseo_id"], 5);
@@ -282,8 +151,9 @@ async fn watch_wearable_streams_prints_stream_and_channel_state_lines() {
     let dj = Django::start().await;
     let url = dj.url();
     let tokens = dj.login("admin").await;
-    let mut env = Env::new("cli-streams");
-    let mut w = env.watch(
+    let mut env = CliEnv::new(BIN, "cli-streams");
+    let mut w = watch(
+        &mut env,
         &[
             "--server",
             &url,
@@ -304,14 +174,14 @@ async fn watch_wearable_streams_prints_stream_and_channel_state_lines() {
         "desires_stats",
     ];
     for c in channels {
-        w.wait_for(20, &format!("{c} live"), |l| {
+        w.seen_or_wait_for(20, &format!("{c} live"), |l| {
             l["type"] == "state" && l["channel"] == c && l["state"] == "live"
         });
-        w.wait_for(10, &format!("{c} stream"), |l| {
+        w.seen_or_wait_for(10, &format!("{c} stream"), |l| {
             l["type"] == "stream" && l["channel"] == c
         });
     }
-    w.wait_for(5, "the account live", |l| {
+    w.seen_or_wait_for(5, "the account live", |l| {
         l["type"] == "state" && l.get("channel").is_none() && l["state"] == "live"
     });
     dj.post(
@@ -319,7 +189,7 @@ async fn watch_wearable_streams_prints_stream_and_channel_state_lines() {
         json!({"channel": "heart_rate_today", "consumidor_id": "22", "bpm": 88}),
     )
     .await;
-    let s = w.wait_for(10, "the heart rate", |l| {
+    let s = w.seen_or_wait_for(10, "the heart rate", |l| {
         l["type"] == "stream" && l["channel"] == "heart_rate_today" && l["data"]["actual"] == 88
     });
     assert_eq!(s["account"], "panel");
@@ -327,7 +197,7 @@ async fn watch_wearable_streams_prints_stream_and_channel_state_lines() {
     dj.post("/__test/tokens/revoke/", json!({})).await;
     dj.post("/__test/ws/drop/", json!({})).await;
     for c in channels {
-        w.wait_for(20, &format!("{c} needs_login"), |l| {
+        w.seen_or_wait_for(20, &format!("{c} needs_login"), |l| {
             l["type"] == "state" && l["channel"] == c && l["state"] == "needs_login"
         });
     }
@@ -346,9 +216,10 @@ async fn watch_wearable_streams_prints_stream_and_channel_state_lines() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_socketio_gateway_and_furniture_print_their_notifications() {
     let sio = SocketIo::start();
-    let mut env = Env::new("cli-sio");
+    let mut env = CliEnv::new(BIN, "cli-sio");
     let url = sio.url();
-    let mut w = env.watch(
+    let mut w = watch(
+        &mut env,
         &[
             "--server",
             &url,
@@ -361,7 +232,7 @@ async fn watch_socketio_gateway_and_furniture_print_their_notifications() {
         ],
         None,
     );
-    w.wait_for(20, "live", |l| {
+    w.seen_or_wait_for(20, "live", |l| {
         l["type"] == "state" && l["state"] == "live" && l["transport"] == "socketio"
     });
     // Joined once the server counts it.
@@ -385,24 +256,23 @@ async fn watch_socketio_gateway_and_furniture_print_their_notifications() {
         json!({"clients": {"total": 200}}),
     )
     .await;
-    let n = w.wait_for(10, "reserva:creada", |l| {
+    let n = w.seen_or_wait_for(10, "reserva:creada", |l| {
         l["type"] == "notification" && l["kind"] == "reserva:creada"
     });
     assert_eq!(n["title"], "Nueva reserva #1");
-    w.wait_for(10, "the role notification", |l| {
+    w.seen_or_wait_for(10, "the role notification", |l| {
         l["type"] == "notification" && l["kind"] == "nueva_solicitud"
     });
-    w.wait_for(10, "the dashboard", |l| {
+    w.seen_or_wait_for(10, "the dashboard", |l| {
         l["type"] == "stream" && l["channel"] == "dashboard" && l["data"]["clients"]["total"] == 200
     });
     w.stop();
 
-    let port = free_port();
-    let server = Furniture::start_on(port);
-    let mut env = Env::new("cli-furniture");
+    let server = Furniture::start_on(0);
+    let mut env = CliEnv::new(BIN, "cli-furniture");
     let ws = server.ws_url();
-    let mut w = env.watch(&["--server", &ws, "--profile", "furniture"], None);
-    w.wait_for(20, "live", |l| l["type"] == "state" && l["state"] == "live");
+    let mut w = watch(&mut env, &["--server", &ws, "--profile", "furniture"], None);
+    w.seen_or_wait_for(20, "live", |l| l["type"] == "state" && l["state"] == "live");
     let deadline = Instant::now() + Duration::from_secs(10);
     while server.stats().await["clients"] != 1 {
         assert!(Instant::now() < deadline, "never connected");
@@ -427,7 +297,7 @@ async fn watch_socketio_gateway_and_furniture_print_their_notifications() {
             "Juan",
         ],
     );
-    let n = w.wait_for(10, "furniture_created", |l| l["type"] == "notification");
+    let n = w.seen_or_wait_for(10, "furniture_created", |l| l["type"] == "notification");
     assert_eq!(
         n["title"],
         "Nuevo mueble creado: Mesa de Roble - roble (120x75cm)"

@@ -60,13 +60,11 @@
 
 mod auth;
 mod control;
-pub mod fault_proxy;
 mod rest;
 mod sample;
 mod socket;
 mod sse;
 mod store;
-pub mod testkit;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};

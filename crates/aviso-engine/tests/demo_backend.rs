@@ -3,171 +3,25 @@
 //! the outbox, and hostile frames.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
-use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
-use aviso_engine::credentials::{Credentials, Tokens};
-use aviso_engine::engine::http_client;
-use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret};
-use tokio::sync::mpsc::Receiver;
+use aviso_demo::{DemoConfig, DemoServer, EmitSpec, RawFrame};
+use aviso_engine::{ConnState, EngineEvent};
+use aviso_testkit::demo::{quiet as quiet_demo, tokens as tokens_for};
+use aviso_testkit::{DemoRun, FastProfile};
 use tokio::time::{timeout, Instant};
 
-#[path = "support/events.rs"]
-mod events;
+/// The engine on a demo of its own (see [`DemoRun`]).
+type Harness = DemoRun;
 
-const FAST: &str = aviso_demo::testkit::FAST_SMARTSALES_PROFILE;
-
-struct Harness {
-    demo: Option<DemoServer>,
-    addr: SocketAddr,
-    control: DemoControl,
-    engine: Engine,
-    events: Receiver<EngineEvent>,
-    seen: Vec<EngineEvent>,
-    _dir: ArtifactDir,
+/// The demo's preset with test timers.
+fn fast() -> String {
+    FastProfile::smartsales().text()
 }
 
-impl Drop for Harness {
-    fn drop(&mut self) {
-        record_issued_tokens(&self.control);
-    }
-}
-
-fn quiet_demo() -> DemoConfig {
-    DemoConfig {
-        event_interval: None,
-        ..DemoConfig::default()
-    }
-}
-
-async fn tokens_for(url: &str, user: &str) -> Tokens {
-    let profile = Profile::load("smartsales").unwrap();
-    let tls = aviso_engine::tls::client_config(None).unwrap();
-    let server = url::Url::parse(url).unwrap();
-    aviso_engine::auth::obtain(
-        &http_client(&tls).unwrap(),
-        &server,
-        &profile.auth,
-        user,
-        &Secret::new(user),
-    )
-    .await
-    .expect("demo login")
-}
-
-impl Harness {
-    async fn start() -> Harness {
-        Harness::start_with(quiet_demo(), FAST).await
-    }
-
-    async fn start_with(config: DemoConfig, profile: &str) -> Harness {
-        let demo = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap();
-        let addr = demo.addr();
-        let tokens = tokens_for(&demo.http_url(), "admin").await;
-        let dir = ArtifactDir::new("engine");
-        let options = EngineOptions {
-            data_dir: dir.path().to_path_buf(),
-            extra_ca: None,
-        };
-        let (engine, events) = Engine::open(options, Credentials::in_memory(tokens)).unwrap();
-        engine.add(AccountSpec {
-            name: "tienda".into(),
-            server: url::Url::parse(&demo.http_url()).unwrap(),
-            profile: Arc::new(Profile::parse("fast", profile).unwrap()),
-            params: Default::default(),
-        });
-        let control = demo.control();
-        Harness {
-            demo: Some(demo),
-            addr,
-            control,
-            engine,
-            events,
-            seen: Vec::new(),
-            _dir: dir,
-        }
-    }
-
-    /// Waits (at most `secs`) for an event matching `pred`; keeps every event seen.
-    async fn wait_for(
-        &mut self,
-        secs: f64,
-        what: &str,
-        pred: impl Fn(&EngineEvent) -> bool,
-    ) -> EngineEvent {
-        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
-    }
-
-    async fn wait_state(&mut self, secs: f64, state: ConnState) -> EngineEvent {
-        self.wait_for(
-            secs,
-            state.as_str(),
-            |e| matches!(e, EngineEvent::State { state: s, .. } if *s == state),
-        )
-        .await
-    }
-
-    /// Collects notification ids until `want` distinct ones arrived.
-    async fn wait_ids(&mut self, secs: f64, want: &BTreeSet<String>) {
-        let mut got = self.notified();
-        while !want.is_subset(&got) {
-            self.wait_for(secs, "notifications", |e| {
-                matches!(e, EngineEvent::Notification(_))
-            })
-            .await;
-            got = self.notified();
-        }
-    }
-
-    fn notified(&self) -> BTreeSet<String> {
-        self.notification_ids().into_iter().collect()
-    }
-
-    fn notification_ids(&self) -> Vec<String> {
-        self.seen
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Notification(n) => Some(n.id.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn emit(&self, n: usize) -> BTreeSet<String> {
-        self.control
-            .emit(n, &EmitSpec::default())
-            .into_iter()
-            .map(|id| id.to_string())
-            .collect()
-    }
-
-    /// Drains events for a while (to prove something does NOT happen).
-    async fn drain(&mut self, secs: f64) {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        while let Ok(Some(e)) = timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            self.events.recv(),
-        )
-        .await
-        {
-            self.seen.push(e);
-        }
-    }
-
-    fn assert_no_duplicates(&self) {
-        let ids = self.notification_ids();
-        let unique: BTreeSet<_> = ids.iter().collect();
-        assert_eq!(
-            ids.len(),
-            unique.len(),
-            "a notification was emitted twice: {ids:?}"
-        );
-    }
+/// A quiet demo, the preset with test timers.
+async fn start() -> Harness {
+    DemoRun::start_with(quiet_demo(), &fast()).await
 }
 
 fn ids(range: impl IntoIterator<Item = u64>) -> BTreeSet<String> {
@@ -176,25 +30,25 @@ fn ids(range: impl IntoIterator<Item = u64>) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn live_delivery_and_catch_up_of_the_backlog() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     let backlog = h.emit(3);
     h.wait_state(5.0, ConnState::Live).await;
     h.wait_ids(5.0, &backlog).await;
     let live = h.emit(5);
     h.wait_ids(5.0, &live).await;
     h.assert_no_duplicates();
-    let unread = h.engine.store().unread_count(Some("tienda")).unwrap();
+    let unread = h.engine().store().unread_count(Some("tienda")).unwrap();
     assert_eq!(unread, 8);
     let stats = h.control.stats();
     assert_eq!(stats.ws_accepted, 1);
-    let n = h.engine.store().get("tienda", "4").unwrap().unwrap();
+    let n = h.engine().store().get("tienda", "4").unwrap().unwrap();
     assert_eq!(n.account, "tienda");
     assert!(!n.title.is_empty() && !n.read);
 }
 
 #[tokio::test]
 async fn server_restart_loses_nothing_and_duplicates_nothing() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     let before = h.emit(4);
     h.wait_ids(5.0, &before).await;
@@ -226,7 +80,7 @@ async fn server_restart_loses_nothing_and_duplicates_nothing() {
 
 #[tokio::test]
 async fn http_404_falls_back_to_polling_and_returns_to_websocket() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     h.control.set_ws_404(true);
     h.control.drop_sockets();
@@ -255,7 +109,7 @@ async fn http_404_falls_back_to_polling_and_returns_to_websocket() {
 
 #[tokio::test]
 async fn a_stalled_server_is_detected_within_the_timeout() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     h.control.set_stall(true);
     let started = Instant::now();
@@ -281,7 +135,7 @@ async fn a_stalled_server_is_detected_within_the_timeout() {
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_and_the_session_goes_on() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     h.control.expire_tokens();
     h.control.drop_sockets();
@@ -305,7 +159,7 @@ async fn an_expired_token_is_refreshed_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn a_revoked_token_needs_login_after_at_most_one_refresh() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     h.control.revoke_tokens();
     h.control.drop_sockets();
@@ -337,7 +191,7 @@ async fn a_revoked_token_needs_login_after_at_most_one_refresh() {
 
 #[tokio::test]
 async fn pushes_dropped_by_the_server_are_recovered_by_catch_up() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     h.control.set_drop_pushes(true);
     let dropped = h.emit(5);
@@ -393,12 +247,12 @@ async fn pushes_dropped_in_a_burst_are_back_within_seconds_of_its_end() {
 
 #[tokio::test]
 async fn mark_read_while_the_server_is_down_is_applied_when_it_returns() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     let emitted = h.emit(3);
     h.wait_ids(5.0, &emitted).await;
     let state = h.demo.take().unwrap().stop().await;
-    h.engine
+    h.engine()
         .mark_read("tienda", vec!["2".into()])
         .await
         .unwrap();
@@ -407,7 +261,7 @@ async fn mark_read_while_the_server_is_down_is_applied_when_it_returns() {
         .await;
     assert!(matches!(&read, EngineEvent::Read { ids, .. } if ids == &["2".to_string()]));
     assert_eq!(
-        h.engine.store().unread_count(Some("tienda")).unwrap(),
+        h.engine().store().unread_count(Some("tienda")).unwrap(),
         2,
         "applied locally at once"
     );
@@ -440,7 +294,7 @@ async fn mark_read_while_the_server_is_down_is_applied_when_it_returns() {
 
 #[tokio::test]
 async fn bad_frames_give_errors_and_the_session_goes_on() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     let good_unknown_fields = r#"{"id": 900, "tipo": "nueva_compra", "titulo": "ok", "mensaje": "m", "creada": "2025-01-01T00:00:00Z", "leida": false, "campo_nuevo": {"x": 1}}"#;
     let oversize = format!(r#"{{"id": 901, "titulo": "{}"}}"#, "x".repeat(2 << 20));
@@ -475,10 +329,10 @@ async fn bad_frames_give_errors_and_the_session_goes_on() {
         h.seen
     );
     assert!(
-        h.engine.store().get("tienda", "901").unwrap().is_none(),
+        h.engine().store().get("tienda", "901").unwrap().is_none(),
         "the oversize frame was stored"
     );
-    assert_eq!(h.engine.store().total_count(Some("tienda")).unwrap(), 1);
+    assert_eq!(h.engine().store().total_count(Some("tienda")).unwrap(), 1);
     // Invalid UTF-8 in a *text* frame is a protocol violation: the socket drops, the
     // session reconnects and goes on.
     h.control
@@ -508,7 +362,7 @@ async fn tokens_are_refreshed_before_they_expire_without_a_refusal() {
         access_ttl: Duration::from_secs(3),
         ..DemoConfig::default()
     };
-    let profile = format!("{FAST}\n[auth]\nrefresh_margin_secs = 2\n");
+    let profile = format!("{}\n[auth]\nrefresh_margin_secs = 2\n", fast());
     let mut h = Harness::start_with(config, &profile).await;
     h.wait_state(5.0, ConnState::Live).await;
     let mark = h.seen.len();
@@ -533,7 +387,7 @@ async fn tokens_are_refreshed_before_they_expire_without_a_refusal() {
 
 #[tokio::test]
 async fn wake_reconnects_and_catches_up_at_once() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     h.drain(0.5).await; // the initial catch-up is done; the next safety poll is 2 s away
                         // Pushes are lost while "asleep"; only the wake's reconnect and catch-up bring them in.
@@ -543,7 +397,7 @@ async fn wake_reconnects_and_catches_up_at_once() {
     assert!(h.notified().is_disjoint(&missed), "arrived before the wake");
     h.control.set_drop_pushes(false);
     let accepted = h.control.stats().ws_accepted;
-    h.engine.wake().await;
+    h.engine().wake().await;
     h.wait_ids(1.0, &missed).await;
     assert_eq!(
         h.control.stats().ws_accepted,
@@ -554,15 +408,15 @@ async fn wake_reconnects_and_catches_up_at_once() {
 
 #[tokio::test]
 async fn mark_all_read_sent_late_marks_exactly_what_the_user_saw() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     let seen = h.emit(3);
     h.wait_ids(5.0, &seen).await;
     let state = h.demo.take().unwrap().stop().await;
-    h.engine.mark_all_read("tienda").await.unwrap();
+    h.engine().mark_all_read("tienda").await.unwrap();
     h.wait_for(3.0, "read", |e| matches!(e, EngineEvent::Read { .. }))
         .await;
-    assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 0);
+    assert_eq!(h.engine().store().unread_count(Some("tienda")).unwrap(), 0);
     // A sale reaches the server while we cannot reach it, before the queued mark is sent.
     let demo = DemoServer::start_with_state(h.addr, state).await.unwrap();
     h.control = demo.control();
@@ -592,7 +446,7 @@ async fn mark_all_read_sent_late_marks_exactly_what_the_user_saw() {
     );
     assert_eq!(h.control.stats().rest.mark_all_read, 0);
     assert_eq!(
-        h.engine.store().unread_count(Some("tienda")).unwrap(),
+        h.engine().store().unread_count(Some("tienda")).unwrap(),
         1,
         "the unseen sale is unread here too"
     );
@@ -605,8 +459,7 @@ async fn a_long_backlog_is_caught_up_page_by_page_once_each() {
         ..quiet_demo()
     };
     // The preset's own `limit=200` is capped by the server's page size here.
-    let profile =
-        format!("{FAST}[rest]\nlist = \"GET /api/admin/notificaciones/?after={{cursor}}\"\n");
+    let profile = fast() + "[rest]\nlist = \"GET /api/admin/notificaciones/?after={cursor}\"\n";
     let mut h = Harness::start_with(config, &profile).await;
     h.wait_state(5.0, ConnState::Live).await;
     let state = h.demo.take().unwrap().stop().await;
@@ -627,7 +480,7 @@ async fn a_long_backlog_is_caught_up_page_by_page_once_each() {
         .max()
         .unwrap();
     assert_eq!(
-        h.engine.store().cursor("tienda").unwrap().map(|c| c.0),
+        h.engine().store().cursor("tienda").unwrap().map(|c| c.0),
         Some(last.to_string()),
         "the cursor moved to the last page's end"
     );
@@ -640,7 +493,7 @@ async fn a_long_backlog_is_caught_up_page_by_page_once_each() {
 
 #[tokio::test]
 async fn reads_made_on_another_device_converge_whatever_their_age() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_state(5.0, ConnState::Live).await;
     let emitted = h.emit(4);
     h.wait_ids(5.0, &emitted).await;
@@ -653,7 +506,7 @@ async fn reads_made_on_another_device_converge_whatever_their_age() {
         h.demo.as_ref().unwrap().http_url()
     );
     let tls = aviso_engine::tls::client_config(None).unwrap();
-    let answer = http_client(&tls)
+    let answer = aviso_engine::engine::http_client(&tls)
         .unwrap()
         .post(url)
         .bearer_auth(tokens.access.expose())
@@ -661,7 +514,7 @@ async fn reads_made_on_another_device_converge_whatever_their_age() {
         .await
         .unwrap();
     assert!(answer.status().is_success(), "{}", answer.status());
-    h.engine.wake().await; // a reconnect's catch-up (else the next safety poll)
+    h.engine().wake().await; // a reconnect's catch-up (else the next safety poll)
     let read = h
         .wait_for(5.0, "read elsewhere", |e| {
             matches!(e, EngineEvent::Read { .. })
@@ -671,9 +524,9 @@ async fn reads_made_on_another_device_converge_whatever_their_age() {
         matches!(&read, EngineEvent::Read { ids, all: false, .. } if ids == std::slice::from_ref(&id)),
         "{read:?}"
     );
-    assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 3);
+    assert_eq!(h.engine().store().unread_count(Some("tienda")).unwrap(), 3);
     assert!(
-        h.engine.store().outbox("tienda").unwrap().is_empty(),
+        h.engine().store().outbox("tienda").unwrap().is_empty(),
         "nothing to send back"
     );
 }
@@ -681,9 +534,8 @@ async fn reads_made_on_another_device_converge_whatever_their_age() {
 #[tokio::test]
 async fn reads_elsewhere_in_a_long_backlog_converge_window_by_window() {
     // Pages of 3 and windows of 20 pages: 130 unread take three rounds to compare.
-    let profile = format!(
-        "{FAST}[rest]\nunread_list = \"GET /api/admin/notificaciones/?leida=false&after={{cursor}}&limit=3\"\n"
-    );
+    let profile = fast()
+        + "[rest]\nunread_list = \"GET /api/admin/notificaciones/?leida=false&after={cursor}&limit=3\"\n";
     let mut h = Harness::start_with(quiet_demo(), &profile).await;
     h.wait_state(5.0, ConnState::Live).await;
     let emitted = h.emit(130);
@@ -693,7 +545,8 @@ async fn reads_elsewhere_in_a_long_backlog_converge_window_by_window() {
     let elsewhere = [ids[2], ids[70], ids[128]];
     let url = h.demo.as_ref().unwrap().http_url();
     let tokens = tokens_for(&url, "admin").await;
-    let http = http_client(&aviso_engine::tls::client_config(None).unwrap()).unwrap();
+    let http = aviso_engine::engine::http_client(&aviso_engine::tls::client_config(None).unwrap())
+        .unwrap();
     for id in elsewhere {
         let answer = http
             .post(format!("{url}/api/admin/notificaciones/{id}/marcar-leida/"))
@@ -719,7 +572,10 @@ async fn reads_elsewhere_in_a_long_backlog_converge_window_by_window() {
             "marked read here but not there: {got:?}"
         );
     }
-    assert_eq!(h.engine.store().unread_count(Some("tienda")).unwrap(), 127);
+    assert_eq!(
+        h.engine().store().unread_count(Some("tienda")).unwrap(),
+        127
+    );
 }
 
 /// The health facts against the demo backend: what the connection did, as values: live
@@ -728,11 +584,11 @@ async fn reads_elsewhere_in_a_long_backlog_converge_window_by_window() {
 /// the store's size; and published in the store for another process (`aviso-cli status`).
 #[tokio::test]
 async fn health_says_what_the_connection_did() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     let backlog = h.emit(2);
     h.wait_state(5.0, ConnState::Live).await;
     h.wait_ids(5.0, &backlog).await;
-    let health = |h: &Harness| h.engine.health(Some("tienda")).remove(0);
+    let health = |h: &Harness| h.engine().health(Some("tienda")).remove(0);
     let first = health(&h);
     assert_eq!(first.state, ConnState::Live);
     assert_eq!(
@@ -764,7 +620,7 @@ async fn health_says_what_the_connection_did() {
     let live = h.emit(1);
     h.wait_ids(5.0, &live).await;
     let n = h
-        .engine
+        .engine()
         .store()
         .get("tienda", live.iter().next().unwrap())
         .unwrap()
@@ -795,9 +651,7 @@ async fn health_says_what_the_connection_did() {
     let reason = h.seen[at..]
         .iter()
         .find_map(|e| match e {
-            EngineEvent::State { state, detail, .. } if *state != ConnState::Live => {
-                Some(detail.clone())
-            }
+            EngineEvent::State { state, detail, .. } if *state != ConnState::Live => Some(*detail),
             _ => None,
         })
         .unwrap();
@@ -810,7 +664,7 @@ async fn health_says_what_the_connection_did() {
     // Published in the store for another process, within a second or two of a change.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let rows = h.engine.store().healths().unwrap();
+        let rows = h.engine().store().healths().unwrap();
         if rows.iter().any(|(p, _)| {
             p.account == "tienda" && p.reconnects_today == 1 && p.state == ConnState::Live
         }) {
@@ -834,7 +688,7 @@ async fn health_says_what_the_connection_did() {
         )
         .await;
     }
-    h.engine
+    h.engine()
         .mark_read("tienda", vec![n.id.clone()])
         .await
         .unwrap();
@@ -845,10 +699,10 @@ async fn health_says_what_the_connection_did() {
     assert_ne!(down.state, ConnState::Live);
     assert_eq!(down.connected_since, None);
     drop(state);
-    h.engine.remove("tienda").await;
-    assert!(h.engine.health(None).is_empty());
+    h.engine().remove("tienda").await;
+    assert!(h.engine().health(None).is_empty());
     assert!(
-        h.engine.store().healths().unwrap().is_empty(),
+        h.engine().store().healths().unwrap().is_empty(),
         "a removed account is not published"
     );
 }
@@ -864,13 +718,13 @@ async fn a_mark_read_queued_while_the_server_is_down_is_not_an_error() {
         access_ttl: Duration::from_secs(30),
         ..quiet_demo()
     };
-    let mut h = Harness::start_with(config, FAST).await;
+    let mut h = Harness::start_with(config, &fast()).await;
     let emitted = h.emit(1);
     h.wait_ids(10.0, &emitted).await;
     let id = emitted.into_iter().next().unwrap();
     let _stopped = h.demo.take().unwrap().stop().await;
     let at = h.seen.len();
-    h.engine
+    h.engine()
         .mark_read("tienda", vec![id.clone()])
         .await
         .unwrap();
@@ -893,7 +747,7 @@ async fn a_mark_read_queued_while_the_server_is_down_is_not_an_error() {
         "marked read locally at once"
     );
     assert_eq!(
-        h.engine.store().outbox("tienda").unwrap().len(),
+        h.engine().store().outbox("tienda").unwrap().len(),
         1,
         "queued"
     );

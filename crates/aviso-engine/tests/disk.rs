@@ -10,13 +10,11 @@
 
 use std::path::Path;
 
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
 use aviso_demo::EmitSpec;
 use aviso_engine::store::Store;
+use aviso_testkit::{record_issued_tokens, ArtifactDir, EngineRun, FastProfile};
 
-#[path = "support/run.rs"]
-mod run;
-use run::{quiet_demo, Run};
+use aviso_testkit::demo::start as quiet_demo;
 
 /// The ids stored in the database file, read by a store of its own (as after a restart).
 fn stored_ids(data_dir: &Path) -> Vec<String> {
@@ -45,10 +43,11 @@ async fn a_corrupt_database_is_moved_aside_and_refilled_from_the_server() {
     // A first run stores some notifications and reads one.
     let first = demo.control().emit(4, &EmitSpec::default());
     {
-        let mut run = Run::start(&demo, dir.path()).await;
+        let mut run =
+            EngineRun::on_demo(&demo, dir.path(), &FastProfile::smartsales().text()).await;
         run.live().await;
         run.announced(&first).await;
-        run.engine.shutdown().await;
+        run.close().await;
     }
     // The file is destroyed (a bad sector, a half-copied backup…).
     let db = dir.path().join("aviso.db");
@@ -58,14 +57,14 @@ async fn a_corrupt_database_is_moved_aside_and_refilled_from_the_server() {
     let _ = std::fs::remove_file(dir.path().join("aviso.db-shm"));
 
     let later = demo.control().emit(2, &EmitSpec::default());
-    let mut run = Run::start(&demo, dir.path()).await;
+    let mut run = EngineRun::on_demo(&demo, dir.path(), &FastProfile::smartsales().text()).await;
     run.live().await;
     // Everything the server has comes back through the catch-up.
     let all: Vec<u64> = [first, later].concat();
     run.announced(&all).await;
-    let store = run.engine.store().clone();
+    let store = run.engine().store().clone();
     assert_eq!(store.total_count(None).unwrap(), all.len() as u64);
-    run.engine.shutdown().await;
+    run.close().await;
     let aside = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -82,7 +81,7 @@ mod tmpfs {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    use aviso_demo::testkit::Tmpfs;
+    use aviso_testkit::Tmpfs;
 
     use aviso_engine::EngineEvent;
     use tokio::time::Instant;
@@ -120,7 +119,7 @@ mod tmpfs {
     async fn a_full_disk_keeps_notifications_in_memory_and_saves_them_when_space_returns() {
         let fs = Disk::mount("4m");
         let demo = quiet_demo().await;
-        let mut run = Run::start(&demo, &fs.dir).await;
+        let mut run = EngineRun::on_demo(&demo, &fs.dir, &FastProfile::smartsales().text()).await;
         run.live().await;
         let before = demo.control().emit(3, &EmitSpec::default());
         run.announced(&before).await;
@@ -142,7 +141,7 @@ mod tmpfs {
         assert_eq!(told.len(), 1, "said once, not per batch: {told:?}");
         assert!(told[0].contains("kept in memory"), "{}", told[0]);
         // Delivered, listed and counted while they cannot be written.
-        let store = run.engine.store().clone();
+        let store = run.engine().store().clone();
         assert!(store.held_count() >= 20, "held: {}", store.held_count());
         let total = (before.len() + during.len()) as u64;
         assert_eq!(store.total_count(Some("tienda")).unwrap(), total);
@@ -160,7 +159,7 @@ mod tmpfs {
         let after = demo.control().emit(1, &EmitSpec::default());
         run.announced(&after).await;
         assert_eq!(store.held_count(), 0);
-        run.engine.shutdown().await;
+        run.close().await;
         let all: Vec<u64> = [before, during, after].concat();
         assert_eq!(stored_ids(&fs.dir), strings(&all), "all saved, once each");
         record_issued_tokens(&demo.control());
@@ -173,25 +172,26 @@ mod tmpfs {
         let demo = quiet_demo().await;
         let before = demo.control().emit(2, &EmitSpec::default());
         {
-            let mut run = Run::start(&demo, &fs.dir).await;
+            let mut run =
+                EngineRun::on_demo(&demo, &fs.dir, &FastProfile::smartsales().text()).await;
             run.live().await;
             run.announced(&before).await;
-            run.engine.shutdown().await;
+            run.close().await;
         }
         // E.g. a home on a file system remounted read-only after an error.
         fs.fs.remount("ro");
-        let mut run = Run::start(&demo, &fs.dir).await;
+        let mut run = EngineRun::on_demo(&demo, &fs.dir, &FastProfile::smartsales().text()).await;
         run.live().await;
         let during = demo.control().emit(5, &EmitSpec::default());
         run.announced(&during).await;
-        let store = run.engine.store().clone();
+        let store = run.engine().store().clone();
         assert_eq!(store.held_count(), 5);
         let told: Vec<_> = run
             .seen
             .iter()
             .filter_map(|e| match e {
                 EngineEvent::Error { code, message, .. } if message.contains("kept in memory") => {
-                    Some(code.clone())
+                    Some(*code)
                 }
                 _ => None,
             })
@@ -200,7 +200,7 @@ mod tmpfs {
         let unread = store.unread_count(Some("tienda")).unwrap();
         assert!(unread >= 5, "held notifications are counted: {unread}");
         // Marking read cannot be saved either: a clear error, nothing lost.
-        run.engine
+        run.engine()
             .mark_read("tienda", vec![during[0].to_string()])
             .await
             .unwrap();
@@ -221,7 +221,7 @@ mod tmpfs {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        run.engine.shutdown().await;
+        run.close().await;
         drop(store);
         let all: Vec<u64> = [before, during].concat();
         assert_eq!(stored_ids(&fs.dir), strings(&all));

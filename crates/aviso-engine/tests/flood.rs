@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aviso_demo::testkit::ArtifactDir;
 use aviso_engine::credentials::{Credentials, Tokens};
 use aviso_engine::{AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret};
+use aviso_testkit::ArtifactDir;
 use futures_util::SinkExt;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;

@@ -7,13 +7,11 @@
 
 use std::time::Duration;
 
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
 use aviso_demo::EmitSpec;
 use aviso_engine::{ConnState, EngineEvent};
+use aviso_testkit::{record_issued_tokens, ArtifactDir, EngineRun, FastProfile};
 
-#[path = "support/run.rs"]
-mod run;
-use run::{quiet_demo, Run};
+use aviso_testkit::demo::start as quiet_demo;
 
 async fn play_logind() -> zbus::Connection {
     assert!(
@@ -51,7 +49,7 @@ async fn logind_resume_signal_reconnects_and_catches_up_at_once() {
     let demo = quiet_demo().await;
     let control = demo.control();
     let dir = ArtifactDir::new("resume");
-    let mut run = Run::start(&demo, dir.path()).await;
+    let mut run = EngineRun::on_demo(&demo, dir.path(), &FastProfile::smartsales().text()).await;
     run.live().await;
     // Let the follower subscribe and the first catch-up finish.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -97,6 +95,6 @@ async fn logind_resume_signal_reconnects_and_catches_up_at_once() {
         )
     });
     assert!(reconnected, "{:#?}", &run.seen[before_signal..]);
-    run.engine.shutdown().await;
+    run.close().await;
     record_issued_tokens(&control);
 }

@@ -3,55 +3,44 @@
 //! on free loopback ports: every message type of each dialect, mark-read visible on the
 //! server, auth failures, the 404 fallback, and server restarts.
 
-#[path = "support/seed_servers.rs"]
-mod seed_servers;
-
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
-use aviso_demo::testkit::ArtifactDir;
-use aviso_engine::credentials::{Credentials, Tokens};
-use aviso_engine::{
-    AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret, StreamState,
-    TransportKind,
-};
-use seed_servers::{free_port, Django, Furniture, SocketIo};
+use aviso_engine::credentials::Tokens;
+use aviso_engine::{ConnState, EngineEvent, Secret, StreamState, TransportKind};
+use aviso_testkit::engine::account;
+use aviso_testkit::seed_servers::{Django, Furniture, SocketIo};
+use aviso_testkit::{ArtifactDir, EngineRun, FastProfile, ReservedPort};
 use serde_json::{json, Value};
-use tokio::sync::mpsc::Receiver;
-use tokio::time::{timeout, Instant};
-
-#[path = "support/events.rs"]
-mod events;
+use tokio::time::Instant;
 
 /// Test-sized timers for any preset: pings every 0.5 s, dead after 3 s, polls every 0.5 s,
-/// probes every 1 s, safety poll every 2 s, fast backoff.
-const FAST: &str = r#"
-[heartbeat]
-interval_secs = 0.5
-timeout_secs = 3.0
-[polling]
-interval_secs = 0.5
-probe_interval_secs = 1.0
-safety_interval_secs = 2.0
-[reconnect]
-min_ms = 20
-initial_ms = 100
-max_ms = 400
-stable_secs = 1.0
-fallback_after = 4
-connect_timeout_secs = 5.0
-"#;
-
+/// probes every 1 s, safety poll every 2 s, fast backoff, connect timeout 5 s.
 fn fast(preset: &str) -> String {
-    format!("extends = \"{preset}\"\n{FAST}")
+    FastProfile::new(preset)
+        .dead_after(3.0)
+        .connect_timeout(5.0)
+        .text()
 }
 
+/// An engine with one account, `acc` (through [`EngineRun`], which it derefs to).
 struct Watch {
-    engine: Engine,
-    events: Receiver<EngineEvent>,
-    seen: Vec<EngineEvent>,
-    _dir: ArtifactDir,
+    run: EngineRun,
+    dir: ArtifactDir,
+}
+
+impl Deref for Watch {
+    type Target = EngineRun;
+    fn deref(&self) -> &EngineRun {
+        &self.run
+    }
+}
+
+impl DerefMut for Watch {
+    fn deref_mut(&mut self) -> &mut EngineRun {
+        &mut self.run
+    }
 }
 
 impl Watch {
@@ -65,6 +54,7 @@ impl Watch {
     }
 
     /// As `start`, on the data directory `dir` when given (an earlier run's: a restart).
+    /// Without tokens, the keyring's.
     async fn start_in(
         server: &str,
         profile: &str,
@@ -73,119 +63,30 @@ impl Watch {
         dir: Option<ArtifactDir>,
     ) -> Watch {
         let dir = dir.unwrap_or_else(|| ArtifactDir::new("seeds"));
-        let options = EngineOptions {
-            data_dir: dir.path().to_path_buf(),
-            extra_ca: None,
-        };
-        let creds = match tokens {
-            Some((access, refresh)) => Credentials::in_memory(Tokens {
-                access: Secret::new(access),
-                refresh: Some(Secret::new(refresh)),
-            }),
-            None => Credentials::keyring(),
-        };
-        let (engine, events) = Engine::open(options, creds).unwrap();
-        let params: BTreeMap<String, String> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let profile = Profile::parse("test", profile).unwrap();
-        profile.check_params(&params).unwrap();
-        engine.add(AccountSpec {
-            name: "acc".into(),
-            server: aviso_engine::config::parse_server(server).unwrap(),
-            profile: Arc::new(profile),
-            params,
+        let tokens = tokens.map(|(access, refresh)| Tokens {
+            access: Secret::new(access),
+            refresh: Some(Secret::new(refresh)),
         });
-        Watch {
-            engine,
-            events,
-            seen: Vec::new(),
-            _dir: dir,
-        }
-    }
-
-    /// Waits (at most `secs`) for an event matching `pred`; keeps every event seen.
-    async fn wait_for(
-        &mut self,
-        secs: f64,
-        what: &str,
-        pred: impl Fn(&EngineEvent) -> bool,
-    ) -> EngineEvent {
-        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
+        let mut run = EngineRun::open(dir.path(), tokens);
+        run.add(account("acc", server, profile, params));
+        Watch { run, dir }
     }
 
     /// The account's own state line (not a channel's).
     async fn wait_state(&mut self, secs: f64, state: ConnState) -> EngineEvent {
-        self.wait_for(
-            secs,
-            state.as_str(),
-            |e| matches!(e, EngineEvent::State { state: s, channel: None, .. } if *s == state),
-        )
-        .await
+        self.run.wait_account_state(secs, state).await
     }
 
     /// The account's own state line, seen since `from` (an index into `seen`) or still to come.
     async fn wait_state_from(&mut self, secs: f64, state: ConnState, from: usize) {
-        let is = |e: &EngineEvent| matches!(e, EngineEvent::State { state: s, channel: None, .. } if *s == state);
-        if !self.seen[from..].iter().any(is) {
-            self.wait_for(secs, state.as_str(), is).await;
-        }
+        self.run.wait_account_state_from(secs, state, from).await
     }
 
-    fn notifications(&self) -> Vec<aviso_engine::Notification> {
-        self.seen
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Notification(n) => Some(n.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn notified(&self) -> BTreeSet<String> {
-        self.notifications().into_iter().map(|n| n.id).collect()
-    }
-
-    async fn wait_ids(&mut self, secs: f64, want: &BTreeSet<String>) {
-        while !want.is_subset(&self.notified()) {
-            self.wait_for(secs, &format!("notifications {want:?}"), |e| {
-                matches!(e, EngineEvent::Notification(_))
-            })
-            .await;
-        }
-    }
-
-    /// Waits for `n` notifications in all.
-    async fn wait_count(&mut self, secs: f64, n: usize) {
-        while self.notifications().len() < n {
-            self.wait_for(secs, &format!("{n} notifications"), |e| {
-                matches!(e, EngineEvent::Notification(_))
-            })
-            .await;
-        }
-    }
-
-    async fn drain(&mut self, secs: f64) {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        while let Ok(Some(e)) = timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            self.events.recv(),
-        )
-        .await
-        {
-            self.seen.push(e);
-        }
-    }
-
-    fn assert_no_duplicates(&self) {
-        let ids: Vec<String> = self.notifications().into_iter().map(|n| n.id).collect();
-        let unique: BTreeSet<&String> = ids.iter().collect();
-        assert_eq!(
-            ids.len(),
-            unique.len(),
-            "a notification was emitted twice: {ids:?}"
-        );
+    /// Closes the engine as quitting does; its folder, for the next start.
+    async fn quit(self) -> ArtifactDir {
+        let Watch { mut run, dir } = self;
+        run.close().await;
+        dir
     }
 
     fn errors(&self) -> Vec<(String, String)> {
@@ -257,7 +158,7 @@ async fn seed_000_on_real_django_login_pushes_catch_up_mark_read_and_auth() {
 
     // Mark-read reaches Django over REST.
     let target = pushed.iter().next().unwrap().clone();
-    w.engine
+    w.engine()
         .mark_read("acc", vec![target.clone()])
         .await
         .unwrap();
@@ -344,7 +245,7 @@ async fn seed_000_pushes_the_channel_layer_drops_in_a_burst_are_back_within_seco
         .replace("timeout_secs = 3.0", "timeout_secs = 15.0");
     assert!(profile.contains("after_push_secs") && profile.contains("timeout_secs = 15.0"));
     let mut w = Watch::start(&dj.url(), &profile, Some(tokens), &[]).await;
-    let mut frames = w.engine.tap_frames().expect("the only tap");
+    let mut frames = w.engine().tap_frames().expect("the only tap");
     w.wait_state(15.0, ConnState::Live).await;
     // The catch-up on connecting (of nothing) is done.
     w.drain(1.0).await;
@@ -412,7 +313,7 @@ print(json.dumps([row.id for row in rows]))
     );
     w.assert_no_duplicates();
     assert_eq!(
-        w.engine.store().unread_count(Some("acc")).unwrap(),
+        w.engine().store().unread_count(Some("acc")).unwrap(),
         BURST as u64
     );
 }
@@ -489,8 +390,7 @@ async fn seed_000_newest_first_list_catches_up_whole_and_once() {
     w.wait_state(15.0, ConnState::Live).await;
     w.wait_ids(20.0, &backlog).await;
     w.assert_no_duplicates();
-    let Watch { engine, _dir, .. } = w;
-    engine.shutdown().await;
+    let _dir = w.quit().await;
     let more = id_set(
         &dj.post("/__test/smartsales/notifications/", json!({"count": 5}))
             .await["ids"],
@@ -633,7 +533,7 @@ async fn seed_000_sse_on_real_django_live_resume_restarts_and_stall() {
     w.wait_ids(10.0, &live).await;
     w.drain(0.5).await;
     w.assert_no_duplicates();
-    let stored = w.engine.store().event_id("acc", "").unwrap().unwrap();
+    let stored = w.engine().store().event_id("acc", "").unwrap().unwrap();
     assert!(
         stored.starts_with("admin-notificaciones-") && stored.ends_with(":3"),
         "{stored}"
@@ -674,10 +574,9 @@ async fn seed_000_sse_on_real_django_live_resume_restarts_and_stall() {
     assert!(sent.iter().all(Option::is_some), "{sent:?}");
 
     // Aviso restarted: the new engine resumes from the stored id and prints only what is new.
-    let before_quit = w.engine.store().event_id("acc", "").unwrap().unwrap();
+    let before_quit = w.engine().store().event_id("acc", "").unwrap().unwrap();
     assert!(before_quit.ends_with(":8"), "{before_quit}");
-    let Watch { engine, _dir, .. } = w;
-    engine.shutdown().await;
+    let _dir = w.quit().await;
     let missed = push(&dj, 2).await;
     dj.post("/__test/stats/", json!({})).await;
     let mut w = sse_watch(&dj, Some(_dir)).await;
@@ -916,7 +815,7 @@ async fn seed_001_wearable_dialect_on_real_django() {
 
     // Mark-read over the socket, confirmed by marked_read, visible in Django.
     let target = first[1].clone();
-    w.engine
+    w.engine()
         .mark_read("acc", vec![target.clone()])
         .await
         .unwrap();
@@ -941,12 +840,15 @@ async fn seed_001_wearable_dialect_on_real_django() {
         "went over REST, not the socket: {rest}"
     );
     eventually(5, "the outbox confirmed", || async {
-        w.engine.store().outbox("acc").unwrap().is_empty()
+        w.engine().store().outbox("acc").unwrap().is_empty()
     })
     .await;
 
     // An id the server does not know: the `error` reply is surfaced and the op dropped.
-    w.engine.mark_read("acc", vec!["999".into()]).await.unwrap();
+    w.engine()
+        .mark_read("acc", vec!["999".into()])
+        .await
+        .unwrap();
     let err = w
         .wait_for(10.0, "error line", |e| {
             matches!(e, EngineEvent::Error { .. })
@@ -957,7 +859,7 @@ async fn seed_001_wearable_dialect_on_real_django() {
         "{err:?}"
     );
     eventually(5, "the refused op dropped", || async {
-        w.engine.store().outbox("acc").unwrap().is_empty()
+        w.engine().store().outbox("acc").unwrap().is_empty()
     })
     .await;
     w.assert_no_duplicates();
@@ -989,7 +891,7 @@ async fn seed_001_mark_read_while_down_reaches_django_after_restart() {
     )
     .await;
     let target = first.iter().next().unwrap().clone();
-    w.engine
+    w.engine()
         .mark_read("acc", vec![target.clone()])
         .await
         .unwrap();
@@ -998,7 +900,7 @@ async fn seed_001_mark_read_while_down_reaches_django_after_restart() {
          print(json.dumps([Notificacion.objects.create(consumidor_id='7', tipo='alerta', contenido='Mientras caído').id]))",
     );
     let during = id_set(&serde_json::from_str(out.trim().lines().last().unwrap()).unwrap());
-    assert_eq!(w.engine.store().outbox("acc").unwrap().len(), 1, "queued");
+    assert_eq!(w.engine().store().outbox("acc").unwrap().len(), 1, "queued");
     dj.restart();
     w.wait_state(20.0, ConnState::Live).await;
     w.wait_ids(10.0, &during).await;
@@ -1014,7 +916,7 @@ async fn seed_001_mark_read_while_down_reaches_django_after_restart() {
     })
     .await;
     eventually(5, "confirmed", || async {
-        w.engine.store().outbox("acc").unwrap().is_empty()
+        w.engine().store().outbox("acc").unwrap().is_empty()
     })
     .await;
     w.assert_no_duplicates();
@@ -1157,7 +1059,7 @@ async fn seed_002_five_channels_stream_live_values_and_alert() {
     );
 
     // The live view: latest value and state per channel.
-    let streams = w.engine.streams();
+    let streams = w.engine().streams();
     assert_eq!(streams.len(), 5, "{streams:?}");
     for s in &streams {
         assert_eq!(s.state, StreamState::Open, "{s:?}");
@@ -1280,7 +1182,7 @@ async fn seed_002_auth_failure_across_five_sockets_refreshes_once() {
         w.errors()
     );
     assert!(w
-        .engine
+        .engine()
         .streams()
         .iter()
         .all(|s| s.state == StreamState::Closed));
@@ -1304,7 +1206,7 @@ async fn seed_002_404_polls_each_channel_and_returns_to_websocket() {
     w.wait_stream(10.0, "heart_rate_today", |_, d| d["actual"] == 77)
         .await;
     assert!(w
-        .engine
+        .engine()
         .streams()
         .iter()
         .all(|s| s.state == StreamState::Polling));
@@ -1319,7 +1221,7 @@ async fn seed_002_404_polls_each_channel_and_returns_to_websocket() {
     dj.config(json!({"ws_404": false})).await;
     w.wait_channels(15.0, ConnState::Live, mark).await;
     assert!(w
-        .engine
+        .engine()
         .streams()
         .iter()
         .all(|s| s.state == StreamState::Open));
@@ -1603,7 +1505,7 @@ async fn seed_003_socketio_gateway_events_rooms_dashboard_health_and_restart() {
     if w.streams_of("health").is_empty() {
         w.wait_stream(10.0, "health", |_, _| true).await;
     }
-    let streams = w.engine.streams();
+    let streams = w.engine().streams();
     let health = streams.iter().find(|s| s.channel == "health").unwrap();
     assert_eq!(
         (health.state, health.data["status"].as_str()),
@@ -1620,10 +1522,13 @@ async fn seed_003_socketio_gateway_events_rooms_dashboard_health_and_restart() {
 
     // Read state is local (the gateway keeps none).
     let some = w.notifications()[0].id.clone();
-    w.engine.mark_read("acc", vec![some.clone()]).await.unwrap();
+    w.engine()
+        .mark_read("acc", vec![some.clone()])
+        .await
+        .unwrap();
     w.wait_for(5.0, "read", |e| matches!(e, EngineEvent::Read { .. }))
         .await;
-    assert!(w.engine.store().get("acc", &some).unwrap().unwrap().read);
+    assert!(w.engine().store().get("acc", &some).unwrap().unwrap().read);
 
     // Restart: the gateway keeps no history; the client reconnects and later events arrive.
     let port = sio.port;
@@ -1635,7 +1540,7 @@ async fn seed_003_socketio_gateway_events_rooms_dashboard_health_and_restart() {
     )
     .await;
     assert!(w
-        .engine
+        .engine()
         .streams()
         .iter()
         .all(|s| s.state == StreamState::Closed));
@@ -1696,8 +1601,10 @@ async fn seed_003_identity_declared_in_the_query() {
 /// shows; a restart of the server is survived.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_004_furniture_events_quiet_retries_and_restart() {
-    let port = free_port();
-    let url = format!("ws://127.0.0.1:{port}");
+    // Its port is held for the whole test, so the server can start after its client and
+    // restart at the same address.
+    let port = ReservedPort::new();
+    let url = port.url("ws");
     let mut w = Watch::start(&url, &fast("furniture"), None, &[]).await;
     // Nobody listens yet: backoff after backoff, and not one error line.
     let mut retries = 0;
@@ -1722,7 +1629,7 @@ async fn seed_004_furniture_events_quiet_retries_and_restart() {
             ..
         }
     )));
-    let mut server = Furniture::start_on(port);
+    let mut server = Furniture::start_at(ReservedPort::HOST, port.port(), &[]);
     w.wait_state(15.0, ConnState::Live).await;
     eventually(10, "connected", || async {
         server.stats().await["clients"] == 1
@@ -1794,7 +1701,7 @@ async fn seed_004_furniture_events_quiet_retries_and_restart() {
         |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
     )
     .await;
-    server = Furniture::start_on(port);
+    server = Furniture::start_at(ReservedPort::HOST, port.port(), &[]);
     w.wait_state(15.0, ConnState::Live).await;
     eventually(10, "reconnected", || async {
         server.stats().await["clients"] == 1
@@ -2028,8 +1935,8 @@ async fn seed_003_without_a_history_says_no_catch_up_quietly() {
 /// time): never a notification, across reconnects; events still are.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_004_a_greeting_is_never_a_notification() {
-    let port = free_port();
-    let mut server = Furniture::start_with(port, &["--greeting"]);
+    let port = ReservedPort::new();
+    let mut server = Furniture::start_at(ReservedPort::HOST, port.port(), &["--greeting"]);
     let mut w = Watch::start(&server.ws_url(), &fast("furniture"), None, &[]).await;
     w.wait_state(15.0, ConnState::Live).await;
     let args = [
@@ -2055,7 +1962,7 @@ async fn seed_004_a_greeting_is_never_a_notification() {
         |e| matches!(e, EngineEvent::State { state, .. } if *state != ConnState::Live),
     )
     .await;
-    server = Furniture::start_with(port, &["--greeting"]);
+    server = Furniture::start_at(ReservedPort::HOST, port.port(), &["--greeting"]);
     let from = w.seen.len();
     w.wait_state_from(15.0, ConnState::Live, from).await;
     if w.streams_of("connection").len() < 2 {
@@ -2101,7 +2008,8 @@ async fn answering(reply: &'static [u8]) -> std::net::SocketAddr {
 /// (`protocol`). Retries go on as state lines.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typo_a_closed_port_or_another_protocol_is_said_once_in_words() {
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let nobody = ReservedPort::new();
+    let closed = nobody.refused_url("http");
     let ssh = format!("http://{}", answering(b"SSH-2.0-OpenSSH_9.2\r\n").await);
     let page = format!(
         "ws://{}",

@@ -3,119 +3,39 @@
 //! a stalled stream, token refresh and needs_login, 404 → polling and back, hostile events.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir, FAST_SMARTSALES_SSE_PROFILE};
-use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec, RawFrame};
-use aviso_engine::credentials::{Credentials, Tokens};
-use aviso_engine::engine::http_client;
-use aviso_engine::{
-    AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret, TransportKind,
-};
-use tokio::sync::mpsc::Receiver;
-use tokio::time::{timeout, Instant};
+use aviso_demo::{DemoConfig, DemoServer, EmitSpec, RawFrame};
+use aviso_engine::{ConnState, EngineEvent, TransportKind};
+use aviso_testkit::{DemoRun, FastProfile, SSE_KEEP_ALIVE};
+use tokio::time::Instant;
 
-#[path = "support/events.rs"]
-mod events;
-
-struct Harness {
-    demo: Option<DemoServer>,
-    addr: SocketAddr,
-    control: DemoControl,
-    /// None only while the engine is restarted.
-    engine: Option<Engine>,
-    events: Receiver<EngineEvent>,
-    seen: Vec<EngineEvent>,
-    dir: ArtifactDir,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        record_issued_tokens(&self.control);
-    }
-}
+type Harness = DemoRun;
 
 fn demo_config() -> DemoConfig {
     DemoConfig {
-        event_interval: None,
-        ping_interval: aviso_demo::testkit::SSE_KEEP_ALIVE,
-        ..DemoConfig::default()
+        ping_interval: SSE_KEEP_ALIVE,
+        ..aviso_testkit::demo::quiet()
     }
 }
 
-async fn tokens_for(url: &str) -> Tokens {
-    let profile = Profile::load("smartsales-sse").unwrap();
-    let tls = aviso_engine::tls::client_config(None).unwrap();
-    aviso_engine::auth::obtain(
-        &http_client(&tls).unwrap(),
-        &url::Url::parse(url).unwrap(),
-        &profile.auth,
-        "admin",
-        &Secret::new("admin"),
-    )
-    .await
-    .expect("demo login")
+/// The demo with SSE keep-alives, the engine with the fast SSE profile.
+async fn start() -> Harness {
+    DemoRun::start_with(demo_config(), &FastProfile::sse().text()).await
 }
 
-async fn open_engine(url: &str, data_dir: &Path, profile: &str) -> (Engine, Receiver<EngineEvent>) {
-    let tokens = tokens_for(url).await;
-    let options = EngineOptions {
-        data_dir: data_dir.to_path_buf(),
-        extra_ca: None,
-    };
-    let (engine, events) = Engine::open(options, Credentials::in_memory(tokens)).unwrap();
-    engine.add(AccountSpec {
-        name: "tienda".into(),
-        server: url::Url::parse(url).unwrap(),
-        profile: Arc::new(Profile::parse("fast-sse", profile).unwrap()),
-        params: Default::default(),
-    });
-    (engine, events)
+/// What these tests ask of a [`DemoRun`] beyond what every engine test asks.
+trait SseRun {
+    async fn wait_live_sse(&mut self, secs: f64);
+    fn stored_event_id(&self) -> Option<String>;
+    /// Closes the engine (as quitting Aviso does), runs `meanwhile`, opens a new one on the
+    /// same data directory; the events seen so far are forgotten.
+    async fn restart_engine(&mut self, meanwhile: impl FnOnce(&Harness));
+    /// The `Last-Event-ID` of every SSE request the demo accepted, in order.
+    fn last_event_ids(&self) -> Vec<Option<String>>;
 }
 
-impl Harness {
-    async fn start() -> Harness {
-        Harness::start_with(demo_config(), FAST_SMARTSALES_SSE_PROFILE).await
-    }
-
-    async fn start_with(config: DemoConfig, profile: &str) -> Harness {
-        let demo = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap();
-        let dir = ArtifactDir::new("engine-sse");
-        let (engine, events) = open_engine(&demo.http_url(), dir.path(), profile).await;
-        Harness {
-            addr: demo.addr(),
-            control: demo.control(),
-            demo: Some(demo),
-            engine: Some(engine),
-            events,
-            seen: Vec::new(),
-            dir,
-        }
-    }
-
-    async fn wait_for(
-        &mut self,
-        secs: f64,
-        what: &str,
-        pred: impl Fn(&EngineEvent) -> bool,
-    ) -> EngineEvent {
-        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
-    }
-
-    async fn wait_state(&mut self, secs: f64, state: ConnState) -> EngineEvent {
-        self.wait_for(
-            secs,
-            state.as_str(),
-            |e| matches!(e, EngineEvent::State { state: s, .. } if *s == state),
-        )
-        .await
-    }
-
+impl SseRun for DemoRun {
     async fn wait_live_sse(&mut self, secs: f64) {
         self.wait_for(secs, "live over SSE", |e| {
             matches!(
@@ -130,74 +50,14 @@ impl Harness {
         .await;
     }
 
-    async fn wait_ids(&mut self, secs: f64, want: &BTreeSet<String>) {
-        while !want.is_subset(&self.notified()) {
-            self.wait_for(secs, "notifications", |e| {
-                matches!(e, EngineEvent::Notification(_))
-            })
-            .await;
-        }
-    }
-
-    fn notification_ids(&self) -> Vec<String> {
-        self.seen
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Notification(n) => Some(n.id.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn notified(&self) -> BTreeSet<String> {
-        self.notification_ids().into_iter().collect()
-    }
-
-    fn emit(&self, n: usize) -> BTreeSet<String> {
-        to_ids(self.control.emit(n, &EmitSpec::default()))
-    }
-
-    async fn drain(&mut self, secs: f64) {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        while let Ok(Some(e)) = timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            self.events.recv(),
-        )
-        .await
-        {
-            self.seen.push(e);
-        }
-    }
-
-    fn assert_no_duplicates(&self) {
-        let ids = self.notification_ids();
-        let unique: BTreeSet<_> = ids.iter().collect();
-        assert_eq!(
-            ids.len(),
-            unique.len(),
-            "a notification came twice: {ids:?}"
-        );
-    }
-
     fn stored_event_id(&self) -> Option<String> {
         self.engine().store().event_id("tienda", "").unwrap()
     }
 
-    fn engine(&self) -> &Engine {
-        self.engine.as_ref().expect("running")
-    }
-
-    /// Closes the engine (as quitting Aviso does), runs `meanwhile`, opens a new one on the
-    /// same data directory; the events seen so far are forgotten.
     async fn restart_engine(&mut self, meanwhile: impl FnOnce(&Harness)) {
-        self.engine.take().unwrap().shutdown().await;
+        self.close().await;
         meanwhile(self);
-        let url = self.demo.as_ref().unwrap().http_url();
-        let (engine, events) =
-            open_engine(&url, self.dir.path(), FAST_SMARTSALES_SSE_PROFILE).await;
-        self.engine = Some(engine);
-        self.events = events;
-        self.seen.clear();
+        self.reopen();
     }
 
     fn last_event_ids(&self) -> Vec<Option<String>> {
@@ -211,7 +71,7 @@ fn to_ids(ids: impl IntoIterator<Item = u64>) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn live_delivery_once_each_and_the_last_id_is_stored() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     let live = h.emit(5);
     h.wait_ids(5.0, &live).await;
@@ -227,7 +87,7 @@ async fn live_delivery_once_each_and_the_last_id_is_stored() {
 
 #[tokio::test]
 async fn a_server_restart_resumes_with_last_event_id_losing_and_repeating_nothing() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     let before = h.emit(3);
     h.wait_ids(5.0, &before).await;
@@ -265,7 +125,7 @@ async fn a_server_restart_resumes_with_last_event_id_losing_and_repeating_nothin
 
 #[tokio::test]
 async fn an_engine_restart_resumes_from_the_stored_id() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     let first = h.emit(3);
     h.wait_ids(5.0, &first).await;
@@ -287,7 +147,7 @@ async fn an_engine_restart_resumes_from_the_stored_id() {
 
 #[tokio::test]
 async fn a_stalled_stream_is_a_dead_peer_within_the_timeout() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     // The server stops writing (no events, no keep-alives); TCP stays open.
     h.control.set_stall(true);
@@ -316,7 +176,7 @@ async fn a_stalled_stream_is_a_dead_peer_within_the_timeout() {
 
 #[tokio::test]
 async fn keep_alives_keep_an_idle_stream_alive() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     // Three timeouts' worth of silence but for the server's keep-alive comments.
     h.drain(6.0).await;
@@ -332,7 +192,7 @@ async fn keep_alives_keep_an_idle_stream_alive() {
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_once_and_the_stream_resumes() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     h.control.expire_tokens();
     h.control.drop_sockets();
@@ -359,7 +219,7 @@ async fn an_expired_token_is_refreshed_once_and_the_stream_resumes() {
 
 #[tokio::test]
 async fn a_revoked_token_needs_login_after_one_refresh() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     h.control.revoke_tokens();
     h.control.drop_sockets();
@@ -387,7 +247,7 @@ async fn a_revoked_token_needs_login_after_one_refresh() {
 
 #[tokio::test]
 async fn http_404_falls_back_to_polling_and_returns_to_the_stream() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     h.wait_live_sse(5.0).await;
     let streamed = h.emit(2);
     h.wait_ids(5.0, &streamed).await;
@@ -415,8 +275,10 @@ async fn http_404_falls_back_to_polling_and_returns_to_the_stream() {
 
 #[tokio::test]
 async fn bad_events_give_errors_the_stream_goes_on_and_nothing_wrong_is_stored() {
-    let profile = format!("{FAST_SMARTSALES_SSE_PROFILE}[websocket]\nmax_frame_bytes = 4096\n");
-    let mut h = Harness::start_with(demo_config(), &profile).await;
+    let profile = FastProfile::sse()
+        .extra("[websocket]\nmax_frame_bytes = 4096\n")
+        .text();
+    let mut h = DemoRun::start_with(demo_config(), &profile).await;
     h.wait_live_sse(5.0).await;
     let good = r#"{"id": 900, "tipo": "nueva_compra", "titulo": "ok", "mensaje": "m", "creada": "2025-01-01T00:00:00Z", "leida": false}"#;
     let mut frames = vec![
@@ -499,7 +361,7 @@ stable_secs = 0.5
         sse_retry: Some(Duration::from_millis(50)),
         ..demo_config()
     };
-    let mut h = Harness::start_with(config, profile).await;
+    let mut h = DemoRun::start_with(config, profile).await;
     h.wait_live_sse(5.0).await;
     for round in 0..3 {
         // Stable for longer than stable_secs, so each drop is a first failure.

@@ -11,61 +11,41 @@
 //!   code `tls` and a `backoff` state with detail `tls` before every new attempt;
 //! - an `extra_ca` that is missing or not PEM: a configuration error naming the file.
 
-#[path = "support/seed_servers.rs"]
-mod seed_servers;
-
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aviso_demo::testkit::{record_issued_tokens, ArtifactDir};
 use aviso_demo::{DemoConfig, DemoControl, DemoServer, EmitSpec};
 use aviso_engine::auth::AuthError;
 use aviso_engine::credentials::{Credentials, Tokens};
 use aviso_engine::engine::{http_client, EngineError};
-use aviso_engine::{
-    AccountSpec, ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret, TransportKind,
-};
+use aviso_engine::{ConnState, Engine, EngineEvent, EngineOptions, Profile, Secret, TransportKind};
+use aviso_testkit::engine::account_with;
+use aviso_testkit::seed_servers::SocketIo;
+use aviso_testkit::{record_issued_tokens, ArtifactDir, EngineRun, FastProfile};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use seed_servers::SocketIo;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::Receiver;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
-
-#[path = "support/events.rs"]
-mod events;
 
 /// Test-sized timers; `fallback_after` is high so a refused WebSocket keeps backing off
 /// (instead of falling back to polling, which reads the same refused `https`), which makes
 /// every connection attempt countable.
-const TIMERS: &str = r#"
-[heartbeat]
-interval_secs = 0.5
-timeout_secs = 3.0
-[polling]
-interval_secs = 0.5
-probe_interval_secs = 1.0
-safety_interval_secs = 2.0
-[reconnect]
-min_ms = 20
-initial_ms = 100
-max_ms = 400
-stable_secs = 1.0
-fallback_after = 1000
-connect_timeout_secs = 5.0
-"#;
-
 fn profile(preset: &str) -> Profile {
-    Profile::parse("tls-test", &format!("extends = \"{preset}\"\n{TIMERS}")).unwrap()
+    FastProfile::new(preset)
+        .dead_after(3.0)
+        .connect_timeout(5.0)
+        .fallback_after(1000)
+        .profile()
 }
 
 // ------------------------------------------------------------------------ certificates
@@ -228,11 +208,23 @@ impl Drop for Terminator {
 
 // ------------------------------------------------------------------------ the engine
 
+/// The engine with one account, `tienda` (through [`EngineRun`], which it derefs to).
 struct Watch {
-    engine: Engine,
-    events: Receiver<EngineEvent>,
-    seen: Vec<EngineEvent>,
+    run: EngineRun,
     _dir: ArtifactDir,
+}
+
+impl Deref for Watch {
+    type Target = EngineRun;
+    fn deref(&self) -> &EngineRun {
+        &self.run
+    }
+}
+
+impl DerefMut for Watch {
+    fn deref_mut(&mut self) -> &mut EngineRun {
+        &mut self.run
+    }
 }
 
 impl Watch {
@@ -244,40 +236,9 @@ impl Watch {
         params: &[(&str, &str)],
     ) -> Watch {
         let dir = ArtifactDir::new("tls");
-        let options = EngineOptions {
-            data_dir: dir.path().to_path_buf(),
-            extra_ca: extra_ca.map(Path::to_path_buf),
-        };
-        let (engine, events) = match Engine::open(options, Credentials::in_memory(tokens)) {
-            Ok(pair) => pair,
-            Err(e) => panic!("the engine did not open: {e}"),
-        };
-        let params: BTreeMap<String, String> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        engine.add(AccountSpec {
-            name: "tienda".into(),
-            server: aviso_engine::config::parse_server(server).unwrap(),
-            profile: Arc::new(profile),
-            params,
-        });
-        Watch {
-            engine,
-            events,
-            seen: Vec::new(),
-            _dir: dir,
-        }
-    }
-
-    /// Waits (at most `secs`) for an event matching `pred`; keeps every event seen.
-    async fn wait_for(
-        &mut self,
-        secs: f64,
-        what: &str,
-        pred: impl Fn(&EngineEvent) -> bool,
-    ) -> EngineEvent {
-        events::wait_for(&mut self.events, &mut self.seen, secs, what, pred).await
+        let mut run = EngineRun::open_with_ca(dir.path(), extra_ca, Some(tokens));
+        run.add(account_with("tienda", server, profile, params));
+        Watch { run, _dir: dir }
     }
 
     async fn wait_live(&mut self, transport: TransportKind) {
@@ -334,32 +295,13 @@ impl Watch {
         }
     }
 
-    fn notified(&self) -> BTreeSet<String> {
-        self.seen
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Notification(n) => Some(n.id.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
     async fn wait_ids(&mut self, want: &BTreeSet<String>) {
-        while !want.is_subset(&self.notified()) {
-            self.wait_for(10.0, &format!("notifications {want:?}"), |e| {
-                matches!(e, EngineEvent::Notification(_))
-            })
-            .await;
-        }
+        self.run.wait_ids(10.0, want).await
     }
 
     /// Stops every link and collects what they reported until then.
-    async fn stop(mut self) -> Vec<EngineEvent> {
-        self.engine.shutdown().await;
-        while let Ok(e) = self.events.try_recv() {
-            self.seen.push(e);
-        }
-        self.seen
+    async fn stop(self) -> Vec<EngineEvent> {
+        self.run.stop().await
     }
 }
 
@@ -528,7 +470,7 @@ async fn with_the_local_ca_configured_login_live_catch_up_and_mark_read_work_ove
     assert!(site.control.stats().frames_pushed > pushed_before);
 
     let first = backlog.iter().next().unwrap().clone();
-    w.engine
+    w.engine()
         .mark_read("tienda", vec![first.clone()])
         .await
         .unwrap();

@@ -118,7 +118,7 @@ pub(super) fn state_event(account: &str, channel: Option<String>, snap: Snapshot
         channel,
         state: snap.state,
         transport: snap.transport,
-        detail: snap.detail.into(),
+        detail: snap.detail,
         next_retry_at,
     }
 }

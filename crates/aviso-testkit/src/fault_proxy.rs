@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo(upstream: std::net::SocketAddr) -> std::io::Result<()> {
 //! use std::time::Duration;
-//! use aviso_demo::fault_proxy::FaultProxy;
+//! use aviso_testkit::fault_proxy::FaultProxy;
 //! let proxy = FaultProxy::start(upstream).await?; // listens on 127.0.0.1:0
 //! let faults = proxy.handle();                     // cloneable, usable from any task
 //! // … point the client at `proxy.http_url()` …

@@ -1,7 +1,7 @@
 //! The real seed backends of `tests/servers/` as test fixtures: Redis, the Django server
 //! (seeds 000-002), the Socket.IO gateway (003) and the furniture server (004), each on a
-//! free loopback port, each killed when its handle drops (also when a test panics).
-//! Shared by the engine's and the CLI's tests (`#[path]`-included).
+//! loopback port of its own (see [`crate::ports`]), each killed when its handle drops (also
+//! when a test panics). Used by the engine's, the CLI's and the app's tests and the bench.
 //!
 //! The servers need `tests/servers/setup.sh` (a Python venv and `npm ci`); `scripts/test`
 //! runs it. Every token the Django server issues is appended to `AVISO_TOKEN_LEDGER` when
@@ -12,10 +12,8 @@
 //! wait for or stop it: there `tests/servers/host.py` (at `AVISO_SEED_HOST`, started by
 //! `scripts/windows`) starts, watches and stops them for the test ([`host`]).
 
-#![allow(dead_code)] // each test binary uses its own part of this file
-
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -23,8 +21,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// The repository root: the nearest folder above the including crate with `tests/servers`
-/// (this file is included from `crates/*` and from the root package).
+use crate::ports::ReservedPort;
+
+/// The repository root: the nearest folder above this crate with `tests/servers`.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
@@ -44,15 +43,6 @@ fn python() -> PathBuf {
         "the seed servers' venv is missing: run tests/servers/setup.sh (scripts/test does)"
     );
     py
-}
-
-/// A free loopback port (bound, read, released: the server binds it right after).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A child process, stopped on drop: SIGTERM (so the Django server removes its temporary
@@ -176,20 +166,23 @@ impl Drop for Proc {
 }
 
 /// A Redis for the Django channel layer.
+/// Redis takes no port 0 and says no port: it listens on a [`ReservedPort`]'s address.
 pub struct Redis {
-    proc: Proc,
-    pub port: u16,
+    /// Stopped when dropped.
+    _proc: Proc,
+    reserved: ReservedPort,
 }
 
 impl Redis {
     pub fn start() -> Redis {
-        let port = free_port();
+        let reserved = ReservedPort::new();
+        let port = reserved.port();
         let mut cmd = Command::new("redis-server");
         cmd.args([
             "--port",
             &port.to_string(),
             "--bind",
-            "127.0.0.1",
+            ReservedPort::HOST,
             "--save",
             "",
             "--appendonly",
@@ -198,7 +191,7 @@ impl Redis {
         let (proc, _) = Proc::spawn("redis", cmd);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            if let Ok(mut s) = TcpStream::connect((ReservedPort::HOST, port)) {
                 let _ = s.write_all(b"PING\r\n");
                 let mut buf = [0u8; 7];
                 if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
@@ -208,7 +201,15 @@ impl Redis {
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(30));
         }
-        Redis { proc, port }
+        Redis {
+            _proc: proc,
+            reserved,
+        }
+    }
+
+    /// Its URL for a client (`redis://127.0.0.2:PORT/0`).
+    pub fn url(&self) -> String {
+        format!("{}/0", self.reserved.url("redis"))
     }
 }
 
@@ -241,7 +242,8 @@ impl Django {
     pub async fn start() -> Django {
         let redis = Redis::start();
         let data_dir = tempfile::tempdir().unwrap();
-        let prefix = format!("aviso-test-{}", free_port());
+        // The channel layer's key prefix: this server's own in a Redis of its own.
+        let prefix = crate::artifacts::unique_name("aviso-test");
         let (proc, port) = Django::spawn(0, &redis, data_dir.path(), &prefix);
         Django {
             proc,
@@ -257,7 +259,7 @@ impl Django {
         let mut cmd = Command::new(python());
         cmd.arg(servers_dir().join("django/serve.py"))
             .arg(port.to_string())
-            .args(["--redis-port", &redis.port.to_string()])
+            .args(["--redis-url", &redis.url()])
             .arg("--data-dir")
             .arg(data_dir)
             .env("CHANNELS_PREFIX", prefix)
@@ -301,10 +303,7 @@ impl Django {
             .args(["shell", "-c", code])
             .current_dir(servers_dir().join("django"))
             .env("AVISO_DB", self.data_dir.path().join("db.sqlite3"))
-            .env(
-                "REDIS_URL",
-                format!("redis://127.0.0.1:{}/0", self.redis.port),
-            )
+            .env("REDIS_URL", self.redis.url())
             .env("CHANNELS_PREFIX", &self.prefix);
         let out = host::output(cmd);
         assert!(
@@ -455,23 +454,36 @@ impl SocketIo {
 /// The furniture WebSocket server (seed 004).
 pub struct Furniture {
     proc: Proc,
+    host: &'static str,
     pub port: u16,
 }
 
 impl Furniture {
+    /// On `127.0.0.1`, at `port` (0: a port of its own, said on its ready line).
     pub fn start_on(port: u16) -> Furniture {
         Furniture::start_with(port, &[])
     }
 
     /// With extra arguments (`--greeting`).
     pub fn start_with(port: u16, args: &[&str]) -> Furniture {
+        Furniture::start_at("127.0.0.1", port, args)
+    }
+
+    /// On `host` (a [`ReservedPort::HOST`] for a server that starts after its client).
+    pub fn start_at(host: &'static str, port: u16, args: &[&str]) -> Furniture {
         let mut cmd = Command::new(python());
         cmd.arg(servers_dir().join("furniture/websocket_server.py"))
-            .args(["--port", &port.to_string()])
+            .args(["--host", host, "--port", &port.to_string()])
             .args(args);
         let (mut proc, rx) = Proc::spawn("furniture", cmd);
         let port = proc.wait_ready(&rx);
-        Furniture { proc, port }
+        Furniture { proc, host, port }
+    }
+
+    /// Starts it again at the same address.
+    pub fn restart(&mut self, args: &[&str]) {
+        self.proc.stop();
+        *self = Furniture::start_at(self.host, self.port, args);
     }
 
     pub fn stop(&mut self) {
@@ -479,7 +491,7 @@ impl Furniture {
     }
 
     pub fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.port)
+        format!("ws://{}:{}", self.host, self.port)
     }
 
     /// Sends one event through the seed's own producer (`websocket_client.py`).
@@ -500,7 +512,7 @@ impl Furniture {
     pub async fn stats(&self) -> Value {
         http_json(
             reqwest::Method::GET,
-            format!("http://127.0.0.1:{}/__test/stats", self.port),
+            format!("http://{}:{}/__test/stats", self.host, self.port),
             None,
         )
         .await
