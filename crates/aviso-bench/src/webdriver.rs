@@ -29,6 +29,20 @@ pub fn available() -> bool {
     on_path("tauri-driver") && on_path("WebKitWebDriver")
 }
 
+/// The port `tauri-driver` (process `pid`) listens on, once it does. Read from `/proc`:
+/// Linux only, as is WebKitWebDriver ([`available`] is false elsewhere).
+#[cfg(target_os = "linux")]
+async fn listening_port(pid: u32) -> Result<u16> {
+    tokio::task::spawn_blocking(move || DriverPorts::wait_listening(pid, Duration::from_secs(20)))
+        .await?
+        .context("tauri-driver did not listen")
+}
+
+#[cfg(not(target_os = "linux"))]
+async fn listening_port(_pid: u32) -> Result<u16> {
+    bail!("the desktop benchmarks drive WebKitWebDriver, on Linux only")
+}
+
 impl Driver {
     /// Starts `tauri-driver` with `env` (inherited by the app it launches) and waits until it
     /// accepts connections.
@@ -48,11 +62,7 @@ impl Driver {
         }
         let child = cmd.spawn().context("starting tauri-driver")?;
         let pid = child.id().context("tauri-driver's pid")?;
-        let port = tokio::task::spawn_blocking(move || {
-            DriverPorts::wait_listening(pid, Duration::from_secs(20))
-        })
-        .await?
-        .context("tauri-driver did not listen")?;
+        let port = listening_port(pid).await?;
         Ok(Driver {
             child,
             base: format!("http://127.0.0.1:{port}"),
