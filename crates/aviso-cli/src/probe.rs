@@ -86,6 +86,7 @@ pub async fn run(target: Target, options: Options) -> Result<()> {
         profile: spec.profile.clone(),
         report: Report::default(),
         sockets: HashMap::new(),
+        waiting: Vec::new(),
     };
     if !options.json {
         let server = redact_url(&spec.server, &[spec.profile.auth.query_param.as_str()]);
@@ -101,11 +102,11 @@ pub async fn run(target: Target, options: Options) -> Result<()> {
     // went away).
     let outcome: Result<()> = loop {
         let written = tokio::select! {
-            // Events first, so that a connection going live is counted before the frames it
-            // brings; an event that is not that waits for the frames tapped before it.
+            // Events first: a frame whose connection's `live` line is still queued would
+            // only wait for it (see `Probe::event`).
             biased;
             Some(event) = events.recv() => probe.event(&mut out, &event, &mut frames),
-            Some(tapped) = frames.recv() => probe.frame(&mut out, &tapped),
+            Some(tapped) = frames.recv() => probe.frame(&mut out, tapped),
             _ = &mut deadline => break Ok(()),
             _ = &mut stop => break Ok(()),
         };
@@ -115,12 +116,16 @@ pub async fn run(target: Target, options: Options) -> Result<()> {
     };
     engine.shutdown().await;
     outcome?;
-    // Frames the links read before they stopped, then their last states.
+    // Frames the links read before they stopped, then their last states; then any frame
+    // still waiting for a line of its connection that never came.
     while let Ok(tapped) = frames.try_recv() {
-        probe.frame(&mut out, &tapped)?;
+        probe.frame(&mut out, tapped)?;
     }
     while let Ok(event) = events.try_recv() {
         probe.event(&mut out, &event, &mut frames)?;
+    }
+    for tapped in std::mem::take(&mut probe.waiting) {
+        probe.say_frame(&mut out, &tapped)?;
     }
     probe.summary(&mut out)?;
     out.flush()?;
@@ -142,28 +147,26 @@ struct Probe {
     profile: Arc<Profile>,
     report: Report,
     /// Per socket (the account's, or each channel's): its last state, and how many times it
-    /// went live (which connection a frame came on).
+    /// went live (how many of its connections have had their `live` line).
     sockets: HashMap<Option<String>, (ConnState, u64)>,
+    /// Frames of a connection whose `live` line has not been said yet, in order.
+    waiting: Vec<Tapped>,
 }
 
 impl Probe {
     /// An engine event, in its place among the frames. The two arrive on separate
-    /// channels; a link taps each frame as it reads it, and emits a state only around its
-    /// frames: live before the connection's first, the next state after its last (the close
-    /// is read after the frames before it). So frames already tapped when any other event
-    /// arrives came before it, and go first; frames tapped when a connection goes live may
-    /// be that connection's, and wait. (A report lagging a whole reconnect behind could
-    /// still count a frame on the next connection.)
+    /// channels, and this reader may lag behind both: frames tapped when an event arrives
+    /// came before it, unless they came on a newer connection than the socket's last
+    /// `live` line (a reconnect's greeting read before its `connecting` line is): those
+    /// wait for their connection's `live` line (see [`Tapped::connection`]).
     fn event(
         &mut self,
         out: &mut impl Write,
         event: &EngineEvent,
         frames: &mut mpsc::UnboundedReceiver<Tapped>,
     ) -> Result<()> {
-        if !self.goes_live(event) {
-            while let Ok(tapped) = frames.try_recv() {
-                self.frame(out, &tapped)?;
-            }
+        while let Ok(tapped) = frames.try_recv() {
+            self.frame(out, tapped)?;
         }
         match event {
             EngineEvent::State {
@@ -178,21 +181,30 @@ impl Probe {
                     .sockets
                     .entry(channel.clone())
                     .or_insert((ConnState::Stopped, 0));
-                if *state == ConnState::Live && socket.0 != ConnState::Live {
+                let goes_live = *state == ConnState::Live && socket.0 != ConnState::Live;
+                if goes_live {
                     socket.1 += 1;
                 }
                 socket.0 = *state;
                 if self.json {
-                    return say(out, &serde_json::to_string(event)?);
+                    say(out, &serde_json::to_string(event)?)?;
+                } else {
+                    let line = self.text.probe_state(
+                        channel.as_deref(),
+                        *state,
+                        *transport,
+                        *detail,
+                        next_retry_at.as_deref(),
+                    );
+                    say(out, &line)?;
                 }
-                let line = self.text.probe_state(
-                    channel.as_deref(),
-                    *state,
-                    *transport,
-                    *detail,
-                    next_retry_at.as_deref(),
-                );
-                say(out, &line)
+                if goes_live {
+                    // The frames that waited for this line, in the order they came.
+                    for tapped in std::mem::take(&mut self.waiting) {
+                        self.frame(out, tapped)?;
+                    }
+                }
+                Ok(())
             }
             EngineEvent::Error { code, message, .. } if !FRAME_ERRORS.contains(code) => {
                 if self.json {
@@ -207,24 +219,22 @@ impl Probe {
         }
     }
 
-    /// Whether this event is a socket going live (a new connection).
-    fn goes_live(&self, event: &EngineEvent) -> bool {
-        match event {
-            EngineEvent::State { channel, state, .. } => {
-                *state == ConnState::Live
-                    && self
-                        .sockets
-                        .get(channel)
-                        .is_none_or(|s| s.0 != ConnState::Live)
-            }
-            _ => false,
+    /// A tapped frame: said now, unless its connection's `live` line is still to come
+    /// (then it waits in `waiting`).
+    fn frame(&mut self, out: &mut impl Write, tapped: Tapped) -> Result<()> {
+        let lives = self.sockets.get(&tapped.channel).map_or(0, |s| s.1);
+        if tapped.connection > lives {
+            self.waiting.push(tapped);
+            return Ok(());
         }
+        self.say_frame(out, &tapped)
     }
 
     /// One frame, its outcomes and warnings.
-    fn frame(&mut self, out: &mut impl Write, tapped: &Tapped) -> Result<()> {
-        let connection = self.sockets.get(&tapped.channel).map_or(0, |s| s.1);
-        let warnings = self.report.observe(&self.profile, tapped, connection);
+    fn say_frame(&mut self, out: &mut impl Write, tapped: &Tapped) -> Result<()> {
+        let warnings = self
+            .report
+            .observe(&self.profile, tapped, tapped.connection);
         if self.json {
             let mut line = serde_json::Map::new();
             line.insert("frame".into(), tapped.frame.clone().into());
@@ -385,5 +395,100 @@ fn clip(text: &str) -> String {
     match text.char_indices().nth(FRAME_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aviso_engine::StateDetail;
+
+    fn state(state: ConnState) -> EngineEvent {
+        EngineEvent::State {
+            account: "a".into(),
+            channel: None,
+            state,
+            transport: None,
+            detail: StateDetail::None,
+            next_retry_at: None,
+        }
+    }
+
+    fn tapped(frame: &str, connection: u64) -> Tapped {
+        Tapped {
+            account: "a".into(),
+            channel: None,
+            frame: frame.into(),
+            became: Vec::new(),
+            connection,
+        }
+    }
+
+    /// Each line's state, or its frame.
+    fn said(out: &[u8]) -> Vec<String> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["state"]
+                    .as_str()
+                    .or(v["frame"].as_str())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_reconnects_frames_wait_for_its_live_line_when_the_reader_lags() {
+        let src = Profile::preset_source("furniture").unwrap();
+        let mut probe = Probe {
+            text: Text(aviso_engine::policy::Lang::En),
+            json: true,
+            profile: Arc::new(Profile::parse("furniture", src).unwrap()),
+            report: Report::default(),
+            sockets: HashMap::new(),
+            waiting: Vec::new(),
+        };
+        let (tap, mut frames) = mpsc::unbounded_channel();
+        let mut out = Vec::new();
+        probe
+            .event(&mut out, &state(ConnState::Connecting), &mut frames)
+            .unwrap();
+        // The first connection's greeting is tapped before its live line is read.
+        tap.send(tapped("hello 1", 1)).unwrap();
+        probe
+            .event(&mut out, &state(ConnState::Live), &mut frames)
+            .unwrap();
+        tap.send(tapped("event 1", 1)).unwrap();
+        // The reader lags a whole reconnect: the close, and the next connection's greeting,
+        // are in before it reads the close and the retry.
+        tap.send(tapped("hello 2", 2)).unwrap();
+        probe
+            .event(&mut out, &state(ConnState::Backoff), &mut frames)
+            .unwrap();
+        probe
+            .event(&mut out, &state(ConnState::Connecting), &mut frames)
+            .unwrap();
+        tap.send(tapped("event 2", 2)).unwrap();
+        probe
+            .event(&mut out, &state(ConnState::Live), &mut frames)
+            .unwrap();
+        assert_eq!(
+            said(&out),
+            [
+                "connecting",
+                "live",
+                "hello 1",
+                "event 1",
+                "backoff",
+                "connecting",
+                "live",
+                "hello 2",
+                "event 2"
+            ]
+        );
+        // Each frame counted on its own connection.
+        assert_eq!(probe.sockets[&None].1, 2);
     }
 }

@@ -109,6 +109,11 @@ pub struct Tapped {
     pub channel: Option<String>,
     pub frame: String,
     pub became: Vec<Became>,
+    /// Which of its socket's connections the frame came on: 1 for the first. It matches
+    /// the socket's `live` state lines in order (each connection goes live once), so a
+    /// reader of both channels can put a frame after the line of its own connection.
+    #[serde(skip)]
+    pub connection: u64,
 }
 
 impl Inbound {

@@ -340,6 +340,7 @@ mod tests {
             channel: None,
             frame: frame.into(),
             became,
+            connection: 1,
         }
     }
 

@@ -121,6 +121,7 @@ impl Link {
         match attempt {
             Ok(conn) => {
                 self.conn = Some(conn);
+                self.connections += 1;
                 // A new connection's catch-up also looks for reads made elsewhere meanwhile.
                 self.reads.reset();
                 // An optional list the server lacked is looked for again (it may be new).

@@ -220,6 +220,7 @@ impl Link {
             channel: self.channel.clone(),
             frame: text.to_string(),
             became,
+            connection: self.connections,
         });
     }
 

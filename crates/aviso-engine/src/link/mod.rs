@@ -116,6 +116,8 @@ struct Link {
     // The session and its connection (connect.rs).
     session: Session,
     conn: Option<Connection>,
+    /// The connections made so far (the frame tap says which one a frame came on).
+    connections: u64,
     tokens: Arc<TokenKeeper>,
     /// The token generation of the last access token used, for `refresh_after`.
     generation: u64,
@@ -271,6 +273,7 @@ impl Link {
             generation: 0,
             rest,
             conn: None,
+            connections: 0,
             published: None,
             said_line: None,
             courier: outbox::Courier::new(now),
